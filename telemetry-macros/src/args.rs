@@ -1,0 +1,187 @@
+//! Arguments shared by every macro: `"name", [bounds…], key = value, flag`.
+//!
+//! Parsing accepts any mix; each macro then takes what it understands, and
+//! [`Args::finish`] rejects whatever is left with a spanned error naming the accepted
+//! keys, so a misspelled key is an error from the start.
+
+use proc_macro2::Span;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Error, Ident, LitInt, LitStr, Result, Token, bracketed};
+
+/// One argument.
+pub(crate) enum Arg {
+    /// A string literal in position: the name.
+    Name(LitStr),
+    /// A bracketed list of integers in position: histogram bounds.
+    Bounds(Span, Vec<LitInt>),
+    /// `key = "text"`.
+    Str(Ident, LitStr),
+    /// `key = 8`.
+    Int(Ident, LitInt),
+    /// A bare `key`.
+    Flag(Ident),
+}
+
+impl Arg {
+    fn span(&self) -> Span {
+        match self {
+            Arg::Name(lit) => lit.span(),
+            Arg::Bounds(span, _) => *span,
+            Arg::Str(key, _) | Arg::Int(key, _) | Arg::Flag(key) => key.span(),
+        }
+    }
+
+    fn key(&self) -> Option<&Ident> {
+        match self {
+            Arg::Str(key, _) | Arg::Int(key, _) | Arg::Flag(key) => Some(key),
+            Arg::Name(_) | Arg::Bounds(..) => None,
+        }
+    }
+}
+
+impl Parse for Arg {
+    fn parse(input: ParseStream<'_>) -> Result<Self> {
+        let lookahead = input.lookahead1();
+        if lookahead.peek(LitStr) {
+            return Ok(Arg::Name(input.parse()?));
+        }
+        if lookahead.peek(syn::token::Bracket) {
+            let content;
+            let bracket = bracketed!(content in input);
+            let list = Punctuated::<LitInt, Token![,]>::parse_terminated(&content)?;
+            return Ok(Arg::Bounds(bracket.span.join(), list.into_iter().collect()));
+        }
+        if !lookahead.peek(Ident) {
+            return Err(lookahead.error());
+        }
+        let key: Ident = input.parse()?;
+        if !input.peek(Token![=]) {
+            return Ok(Arg::Flag(key));
+        }
+        input.parse::<Token![=]>()?;
+        let lookahead = input.lookahead1();
+        if lookahead.peek(LitStr) {
+            Ok(Arg::Str(key, input.parse()?))
+        } else if lookahead.peek(LitInt) {
+            Ok(Arg::Int(key, input.parse()?))
+        } else {
+            Err(lookahead.error())
+        }
+    }
+}
+
+/// Every argument of one macro call, consumed by the macro as it understands them.
+pub(crate) struct Args {
+    items: Vec<Arg>,
+    /// Where to point when a required argument is missing.
+    span: Span,
+}
+
+impl Parse for Args {
+    fn parse(input: ParseStream<'_>) -> Result<Self> {
+        let span = input.span();
+        let items = Punctuated::<Arg, Token![,]>::parse_terminated(input)?;
+        Ok(Args {
+            items: items.into_iter().collect(),
+            span,
+        })
+    }
+}
+
+impl Args {
+    pub(crate) fn span(&self) -> Span {
+        self.span
+    }
+
+    /// The positional name, or `name = "…"`.
+    pub(crate) fn name(&mut self) -> Result<Option<LitStr>> {
+        let positional = self.take(|a| matches!(a, Arg::Name(_)))?;
+        let keyed = self.take_str("name")?;
+        match (positional, keyed) {
+            (Some(Arg::Name(_)), Some(keyed)) => {
+                Err(Error::new(keyed.span(), "the name is given twice"))
+            }
+            (Some(Arg::Name(lit)), None) => Ok(Some(lit)),
+            (_, keyed) => Ok(keyed),
+        }
+    }
+
+    /// The positional `[bounds…]`.
+    pub(crate) fn bounds(&mut self) -> Result<Option<(Span, Vec<LitInt>)>> {
+        match self.take(|a| matches!(a, Arg::Bounds(..)))? {
+            Some(Arg::Bounds(span, list)) => Ok(Some((span, list))),
+            _ => Ok(None),
+        }
+    }
+
+    /// `key = "text"`.
+    pub(crate) fn take_str(&mut self, key: &str) -> Result<Option<LitStr>> {
+        match self.take_key(key)? {
+            None => Ok(None),
+            Some(Arg::Str(_, lit)) => Ok(Some(lit)),
+            Some(other) => Err(Error::new(
+                other.span(),
+                format!("expected `{key} = \"…\"`"),
+            )),
+        }
+    }
+
+    /// `key = N`.
+    pub(crate) fn take_int(&mut self, key: &str) -> Result<Option<LitInt>> {
+        match self.take_key(key)? {
+            None => Ok(None),
+            Some(Arg::Int(_, lit)) => Ok(Some(lit)),
+            Some(other) => Err(Error::new(
+                other.span(),
+                format!("expected `{key} = <integer>`"),
+            )),
+        }
+    }
+
+    fn take_key(&mut self, key: &str) -> Result<Option<Arg>> {
+        self.take(|a| a.key().is_some_and(|k| k == key))
+    }
+
+    /// Removes the one argument matching `pick`; a second match is an error.
+    fn take(&mut self, pick: impl Fn(&Arg) -> bool) -> Result<Option<Arg>> {
+        let mut found = None;
+        let mut rest = Vec::with_capacity(self.items.len());
+        for arg in self.items.drain(..) {
+            if !pick(&arg) {
+                rest.push(arg);
+            } else if found.is_some() {
+                return Err(Error::new(arg.span(), "this argument is given twice"));
+            } else {
+                found = Some(arg);
+            }
+        }
+        self.items = rest;
+        Ok(found)
+    }
+
+    /// Fails on the first argument nobody took, naming what `usage` accepts.
+    pub(crate) fn finish(self, usage: &str) -> Result<()> {
+        let mut errors: Option<Error> = None;
+        for arg in self.items {
+            let what = match &arg {
+                Arg::Name(_) => "unexpected string".to_string(),
+                Arg::Bounds(..) => "unexpected list".to_string(),
+                Arg::Str(key, _) | Arg::Int(key, _) | Arg::Flag(key) => {
+                    format!("unknown argument `{key}`")
+                }
+            };
+            let error = Error::new(arg.span(), format!("{what}; expected {usage}"));
+            match &mut errors {
+                Some(all) => all.combine(error),
+                None => errors = Some(error),
+            }
+        }
+        errors.map_or(Ok(()), Err)
+    }
+}
+
+/// The span of a whole argument list, for errors about what is missing.
+pub(crate) fn missing(span: Span, what: &str) -> Error {
+    Error::new(span, what)
+}

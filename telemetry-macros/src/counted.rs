@@ -1,0 +1,208 @@
+//! `#[counted]`: counts the calls of a function.
+//!
+//! The function is re-emitted with its attributes and signature untouched, and one
+//! statement in front of its body:
+//!
+//! ```text
+//! let __telemetry_frame = { static COUNTER = …; enter(&COUNTER) };
+//! { original body }
+//! ```
+//!
+//! `enter` adds one to the counter and pushes the function on the thread's shadow
+//! stack; the guard pops it when the function returns, by `return`, `?` or a panic.
+//! Nothing wraps the body in a closure, so `#[track_caller]`, `unsafe`, `extern "C"`,
+//! generics and `impl Trait` behave exactly as without the attribute. An `async fn`
+//! counts when its future is first polled and pushes no frame, since a frame held
+//! across `.await` would follow the task to other threads.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::parse::{Parse, ParseStream};
+use syn::{Attribute, Block, Error, Expr, Lit, Meta, Result, Signature, Token, Visibility};
+
+use crate::args::Args;
+use crate::declare::{DeclParts, Origin, registered};
+use crate::enclosing;
+use crate::name::{self, Accept, Name};
+use crate::site::Site;
+
+const USAGE: &str =
+    "`#[counted]`, `#[counted(\"owner/name\")]` or `#[counted(name = \"…\", description = \"…\")]`";
+
+/// A function item, with or without a body.
+pub(crate) struct MaybeFn {
+    attrs: Vec<Attribute>,
+    vis: Visibility,
+    sig: Signature,
+    body: Body,
+}
+
+enum Body {
+    Block(Box<Block>),
+    Missing(Token![;]),
+}
+
+impl Parse for MaybeFn {
+    fn parse(input: ParseStream<'_>) -> Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis: Visibility = input.parse()?;
+        let sig: Signature = input.parse()?;
+        let body = if input.peek(Token![;]) {
+            Body::Missing(input.parse()?)
+        } else {
+            Body::Block(input.parse()?)
+        };
+        Ok(MaybeFn {
+            attrs,
+            vis,
+            sig,
+            body,
+        })
+    }
+}
+
+impl ToTokens for MaybeFn {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        for attr in &self.attrs {
+            attr.to_tokens(tokens);
+        }
+        self.vis.to_tokens(tokens);
+        self.sig.to_tokens(tokens);
+        match &self.body {
+            Body::Block(block) => block.to_tokens(tokens),
+            Body::Missing(semi) => semi.to_tokens(tokens),
+        }
+    }
+}
+
+/// Expands `#[counted(args)]` on `item`.
+pub(crate) fn expand(mut args: Args, item: MaybeFn) -> Result<TokenStream> {
+    let explicit = args.name()?;
+    let description = args.take_str("description")?.map(|d| d.value());
+    args.finish(USAGE)?;
+
+    if let Some(constness) = &item.sig.constness {
+        return Err(Error::new_spanned(
+            constness,
+            "#[counted] cannot count a `const fn`: counting is a run-time effect. \
+             Count at the call sites with `counter!` instead",
+        ));
+    }
+    let block = match &item.body {
+        Body::Block(block) => block,
+        Body::Missing(semi) => {
+            return Err(Error::new_spanned(
+                semi,
+                "#[counted] needs a function body to count; put it on the method of each \
+                 impl, or give this trait method a default body",
+            ));
+        }
+    };
+
+    let ident = &item.sig.ident;
+    let site = Site::of(ident.span());
+    let (name, origin) = match &explicit {
+        Some(lit) => match name::parse(lit, Accept::Plain)? {
+            Name::Plain(name) => (quote!(#name), Origin::Explicit),
+            Name::Labels { .. } => {
+                return Err(Error::new(lit.span(), "#[counted] takes a plain name"));
+            }
+        },
+        None => (derived_name(&site, ident), Origin::Derived),
+    };
+    let description = description.unwrap_or_else(|| doc_summary(&item.attrs));
+    let parts = DeclParts {
+        name,
+        kind: quote!(::telemetry::__private::Kind::Basic),
+        description,
+        site,
+        origin,
+    };
+    let counter = format_ident!("__TELEMETRY_COUNTED");
+    let decl = parts.tokens();
+    let item_static = registered(
+        &counter,
+        quote!(::telemetry::__private::Counter::__new(#decl)),
+    );
+
+    let span = Span::mixed_site();
+    let prologue = if item.sig.asyncness.is_some() {
+        quote_spanned! {span=>
+            {
+                #item_static
+                ::telemetry::__private::Counter::inc(&#counter);
+            }
+        }
+    } else {
+        let frame = format_ident!("__telemetry_frame", span = span);
+        quote_spanned! {span=>
+            let #frame = {
+                #item_static
+                ::telemetry::__private::enter(&#counter)
+            };
+        }
+    };
+    let MaybeFn {
+        attrs, vis, sig, ..
+    } = &item;
+    Ok(quote! {
+        #(#attrs)*
+        #vis #sig {
+            #prologue
+            #block
+        }
+    })
+}
+
+/// The derived name: `module_path!()` turned into a counter path at compile time, then
+/// the owning type (when the method is found in an impl or trait) and the function.
+fn derived_name(site: &Site, ident: &syn::Ident) -> TokenStream {
+    let function = name::dashed(&ident.to_string());
+    let tail = match enclosing::owner(site, &ident.to_string()) {
+        Some(owner) => format!("{owner}/{function}"),
+        None => function,
+    };
+    quote! {{
+        const __TELEMETRY_LEN: usize = ::telemetry::__private::derived_len(
+            ::telemetry::__private::module_path!(),
+            #tail,
+        );
+        const __TELEMETRY_NAME: [u8; __TELEMETRY_LEN] =
+            ::telemetry::__private::derived::<__TELEMETRY_LEN>(
+                ::telemetry::__private::module_path!(),
+                #tail,
+            );
+        ::telemetry::__private::as_str(&__TELEMETRY_NAME)
+    }}
+}
+
+/// The first paragraph of the doc comment, lines joined by spaces.
+fn doc_summary(attrs: &[Attribute]) -> String {
+    let mut lines = Vec::new();
+    for attr in attrs {
+        let Meta::NameValue(nv) = &attr.meta else {
+            continue;
+        };
+        if !nv.path.is_ident("doc") {
+            continue;
+        }
+        if let Expr::Lit(lit) = &nv.value {
+            if let Lit::Str(text) = &lit.lit {
+                lines.extend(text.value().lines().map(|l| l.trim().to_string()));
+            }
+        }
+    }
+    lines
+        .iter()
+        .skip_while(|l| l.is_empty())
+        .take_while(|l| !l.is_empty())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The item re-emitted unchanged next to the error, so one mistake gives one message.
+pub(crate) fn fallback(item: TokenStream, error: Error) -> TokenStream {
+    let error = error.into_compile_error();
+    quote!(#error #item)
+}

@@ -1,0 +1,70 @@
+//! Procedural macros of the `telemetry` crate. Depend on `telemetry`, which re-exports
+//! them with their documentation; the expansions name only `::telemetry::__private`.
+//!
+//! Each macro has a thin entry point here; arguments are parsed in `args`, names
+//! checked in `name`, and code generated in `declare` (function-like macros) and
+//! `counted` (the attribute).
+
+mod args;
+mod counted;
+mod declare;
+mod enclosing;
+mod name;
+mod site;
+
+use proc_macro::TokenStream;
+use syn::parse_macro_input;
+
+use crate::args::Args;
+use crate::site::Site;
+
+/// Declares a counter and evaluates to `&'static Counter`; see `telemetry::counter!`.
+#[proc_macro]
+pub fn counter(input: TokenStream) -> TokenStream {
+    let site = Site::of(proc_macro2::Span::call_site());
+    let args = parse_macro_input!(input as Args);
+    declare::counter(args, site)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Declares a histogram and evaluates to `&'static Histogram`; see
+/// `telemetry::histogram!`.
+#[proc_macro]
+pub fn histogram(input: TokenStream) -> TokenStream {
+    let site = Site::of(proc_macro2::Span::call_site());
+    let args = parse_macro_input!(input as Args);
+    declare::histogram(args, site)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Declares a stack counter and evaluates to `&'static StackCounter`; see
+/// `telemetry::stack_counter!`.
+#[proc_macro]
+pub fn stack_counter(input: TokenStream) -> TokenStream {
+    let site = Site::of(proc_macro2::Span::call_site());
+    let args = parse_macro_input!(input as Args);
+    declare::stack_counter(args, site)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Counts the calls of a function; see `telemetry::counted`.
+#[proc_macro_attribute]
+pub fn counted(args: TokenStream, item: TokenStream) -> TokenStream {
+    let original = proc_macro2::TokenStream::from(item.clone());
+    let result = syn::parse::<Args>(args).and_then(|args| {
+        let item = syn::parse::<counted::MaybeFn>(item).map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                "#[counted] goes on a function, an associated function or a method",
+            )
+        })?;
+        counted::expand(args, item)
+    });
+    match result {
+        Ok(expanded) => expanded.into(),
+        Err(error) => counted::fallback(original, error).into(),
+    }
+}

@@ -1,0 +1,29 @@
+//! Counters the runtime declares about itself.
+//!
+//! They are ordinary registry entries, listed with the program's own, so what the
+//! runtime can report about itself is as visible as everything else. Declaring at
+//! least one also keeps the registry slice from ever being empty, which some linkers
+//! mishandle.
+
+use crate::counter::{Counter, Decl, Kind, Origin};
+use crate::registry::TELEMETRY_REGISTRY_V0_1;
+
+/// Stack-counter chains beyond [`crate::stack::MAX_CHAINS`], counted in `(other)`.
+#[linkme::distributed_slice(TELEMETRY_REGISTRY_V0_1)]
+pub(crate) static CHAINS_OVER_LIMIT: Counter = Counter::__new(Decl {
+    name: "telemetry/stack/chains-over-limit",
+    kind: Kind::Basic,
+    description: "New call chains a stack counter could not keep because it already \
+                  held its maximum number of chains; they are counted in `(other)`.",
+    file: "src/health.rs",
+    line: line!(),
+    module_path: module_path!(),
+    origin: Origin::Explicit,
+});
+
+/// Makes sure this module's statics are linked into every binary that reads the
+/// registry.
+#[inline(never)]
+pub(crate) fn link() {
+    core::hint::black_box(&CHAINS_OVER_LIMIT);
+}

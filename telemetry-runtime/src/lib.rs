@@ -1,0 +1,45 @@
+//! The engine behind the [`telemetry`](https://docs.rs/telemetry) crate.
+//!
+//! Programs depend on `telemetry`, never on this crate: its macros declare counters
+//! whose `static`s this crate defines, registers and increments. The public items are
+//! re-exported by `telemetry`; everything under `__private` is for generated code and
+//! may change in any release.
+//!
+//! The pieces, each in its own module:
+//! - [`Counter`] and its hot path: one atomic add through a cached slot;
+//! - the registry: a `linkme` slice of every declared counter, sorted and checked for
+//!   conflicting declarations on first use ([`registry`]);
+//! - the slot resolver, the only cold path of an increment;
+//! - the shadow stack of `#[counted]` frames and [`StackCounter`];
+//! - [`Histogram`] and [`LabelSet`], whose buckets are ordinary counters;
+//! - the runtime's own counters.
+
+#![warn(clippy::unwrap_used)]
+
+mod counter;
+mod health;
+mod histogram;
+mod labels;
+pub mod names;
+mod registry;
+mod slots;
+mod stack;
+
+pub use counter::{Counter, Kind};
+pub use histogram::Histogram;
+pub use labels::{FALLBACK_LABEL, LabelSet};
+pub use registry::{Conflict, ConflictError, Registry, registry};
+pub use stack::{MAX_CHAINS, MAX_DEPTH, OVERFLOW_FRAME, StackCounter};
+
+/// Not public API: what generated code names, through `::telemetry::__private`.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::counter::{Counter, Decl, Kind, Origin};
+    pub use crate::histogram::Histogram;
+    pub use crate::labels::LabelSet;
+    pub use crate::names::{as_str, derived, derived_len};
+    pub use crate::registry::TELEMETRY_REGISTRY_V0_1 as REGISTRY;
+    pub use crate::stack::{ChainTable, Frame, StackCounter, enter};
+    pub use core::module_path;
+    pub use linkme;
+}

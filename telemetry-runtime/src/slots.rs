@@ -1,0 +1,47 @@
+//! The cold path: choosing the cell a counter counts into.
+//!
+//! A counter's slot starts null. Its first use lands here and stores a pointer to the
+//! cell every site of that name shares: the in-memory cell of the name's canonical
+//! registry entry. Sites that share a name on purpose therefore share one cell, while a
+//! counter caught in a [conflict](crate::Conflict) keeps a cell of its own so that two
+//! different things are never added together.
+//!
+//! The slot is a plain `AtomicPtr`: pointing it at another cell (a record in a
+//! memory-mapped file) is one store here, and the hot path in [`Counter::add`] does not
+//! change.
+
+use core::ptr;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use crate::counter::{Counter, Origin};
+use crate::registry;
+
+/// Returns the cell `counter` counts into, resolving and caching it on first use.
+pub(crate) fn resolve(counter: &'static Counter) -> &'static AtomicU64 {
+    let current = counter.slot().load(Ordering::Acquire);
+    if !current.is_null() {
+        // SAFETY: only this function stores into slots, and it only stores pointers
+        // derived from `&'static AtomicU64`.
+        return unsafe { &*current };
+    }
+    let target = home_cell(counter);
+    let wanted = ptr::from_ref(target).cast_mut();
+    match counter.slot().compare_exchange(
+        ptr::null_mut(),
+        wanted,
+        Ordering::AcqRel,
+        Ordering::Acquire,
+    ) {
+        Ok(_) => target,
+        // SAFETY: as above, the winner stored a pointer from a `&'static AtomicU64`.
+        Err(winner) => unsafe { &*winner },
+    }
+}
+
+/// The in-memory cell for `counter`: its canonical entry's, or its own.
+fn home_cell(counter: &'static Counter) -> &'static AtomicU64 {
+    match counter.decl().origin {
+        Origin::Chain => counter.local(),
+        Origin::Derived | Origin::Explicit => registry::canonical(counter).local(),
+    }
+}

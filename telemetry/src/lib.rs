@@ -1,0 +1,175 @@
+//! **Transparent telemetry for Rust programs**: counters declared at compile time,
+//! counted locally in a few nanoseconds, and known in full before the program runs.
+//!
+//! A program counts events in named counters. Every counter is declared by a macro,
+//! which places it in a static registry, so the complete list of names a binary can
+//! ever count is fixed when it is built: [`registry()`] lists it, reviewers audit it,
+//! and nothing outside it can ever be counted.
+//!
+//! ```
+//! // Count the calls of a function: named `mytool/cache/lookup` from its crate,
+//! // module and name (here the doc test's own), or by an explicit name.
+//! #[telemetry::counted]
+//! fn lookup(key: &str) -> Option<usize> {
+//!     (key.len() > 3).then_some(key.len())
+//! }
+//!
+//! // Count anything, anywhere.
+//! fn on_hit() {
+//!     telemetry::counter!("mytool/cache:hit").inc();
+//! }
+//!
+//! // Buckets chosen at run time, declared at compile time.
+//! fn on_request(ms: u64, editor: &str) {
+//!     telemetry::histogram!("mytool/latency-ms", [10, 50, 100, 500]).record(ms);
+//!     telemetry::counter!("mytool/editor:{vscode,vim,other}").inc(editor);
+//! }
+//!
+//! lookup("abcd");
+//! on_hit();
+//! on_request(42, "emacs"); // counted as mytool/editor:other
+//! assert_eq!(telemetry::counter!("mytool/cache:hit").get(), 1);
+//! assert!(telemetry::registry().iter().any(|c| c.name() == "mytool/latency-ms:<50"));
+//! ```
+//!
+//! # Counter names
+//!
+//! Names follow Go's telemetry conventions: a `/`-separated hierarchy rooted at the
+//! owner (`mytool/cache`), words joined by `-`, and at most one `:` separating a chart
+//! from its bucket (`mytool/cache:hit`); histogram buckets are named by their upper
+//! bound (`mytool/latency-ms:<50`). The macros check every name while the program
+//! compiles and point at the string when it is empty, holds whitespace or an
+//! unprintable character, has more than one `:` or an empty `/` segment, a malformed
+//! label list, or is longer than 200 bytes.
+//!
+//! # Cost
+//!
+//! The first use of a counter finds the cell it counts into; every later increment is
+//! one relaxed atomic add through a pointer the counter caches: no lock, allocation,
+//! hashing or system call. `docs/BENCHMARKS.md` has the measured figures.
+//!
+//! # Registration
+//!
+//! Each declaration is one `static` in a `linkme` distributed slice, so the registry
+//! exists without any code running before `main`. A library's counters are in the
+//! registry when the binary links the library; a crate that the binary depends on but
+//! never uses is not linked at all, and neither are its counters (`use that_crate as _;`
+//! links it).
+
+#![warn(clippy::unwrap_used)]
+
+/// Declares a counter and evaluates to `&'static Counter`.
+///
+/// ```
+/// telemetry::counter!("mytool/cache:hit").inc();
+/// telemetry::counter!("mytool/bytes-read", description = "Bytes read from disk").add(512);
+/// ```
+///
+/// A bucket list in braces declares a **label set** instead, one counter per label, and
+/// evaluates to `&'static LabelSet`. Every label set has the label `other` (added when
+/// the list lacks it) and counts any label outside the list there:
+///
+/// ```
+/// let editors = telemetry::counter!("mytool/editor:{vscode,vim}");
+/// editors.inc("vim");
+/// editors.inc("notepad"); // counted as mytool/editor:other
+/// assert_eq!(editors.with("other").get(), 1);
+/// ```
+///
+/// The same name may be declared at several places; they share one counter.
+#[doc(inline)]
+pub use telemetry_macros::counter;
+
+/// Declares a histogram and evaluates to `&'static Histogram`.
+///
+/// The bounds are integer literals in increasing order; each is the upper bound of a
+/// bucket, named `<name>:<bound`, and an overflow bucket `<name>:>=<last>` follows. An
+/// optional `unit` is appended to each bound.
+///
+/// ```
+/// let latency = telemetry::histogram!("mytool/latency", [10, 50, 100], unit = "ms");
+/// latency.record(7); // mytool/latency:<10ms
+/// latency.record(10); // mytool/latency:<50ms
+/// latency.record(900); // mytool/latency:>=100ms
+/// assert_eq!(latency.bucket_for(10).name(), "mytool/latency:<50ms");
+/// ```
+#[doc(inline)]
+pub use telemetry_macros::histogram;
+
+/// Declares a stack counter and evaluates to `&'static StackCounter`.
+///
+/// Each `inc()` counts the chain of enclosing [`#[counted]`](counted) functions on the
+/// current thread, innermost first and at most `depth` (1 to 32) of them; every distinct
+/// chain is a counter of its own, named from the stack counter's name and the frames'
+/// counter names, one per line. Only registry names ever appear: no addresses, paths or
+/// argument data.
+///
+/// ```
+/// #[telemetry::counted("mytool/parse")]
+/// fn parse(input: &[u8]) -> Option<u8> {
+///     let first = input.first().copied();
+///     if first.is_none() {
+///         telemetry::stack_counter!("mytool/bug/unexpected-eof", depth = 8).inc();
+///     }
+///     first
+/// }
+///
+/// parse(&[]);
+/// let stack = telemetry::stack_counter!("mytool/bug/unexpected-eof", depth = 8);
+/// let chains: Vec<&str> = stack.chains().map(|c| c.name()).collect();
+/// assert_eq!(chains, ["mytool/bug/unexpected-eof\nmytool/parse"]);
+/// ```
+#[doc(inline)]
+pub use telemetry_macros::stack_counter;
+
+/// Counts the calls of a function.
+///
+/// ```
+/// /// Looks a key up in the cache.
+/// #[telemetry::counted]
+/// fn lookup(key: &str) -> bool {
+///     key.is_empty()
+/// }
+///
+/// #[telemetry::counted("mytool/flush", description = "Cache flushes")]
+/// fn flush() {}
+/// ```
+///
+/// # The derived name
+///
+/// Without a name the counter is named after the crate, the module path and the
+/// function, joined by `/`, with `_` turned into `-`: `lookup` in module `cache` of
+/// crate `my_tool` is `my-tool/cache/lookup`. For an associated function or method the
+/// type comes before the function, and for a trait impl the trait after the type:
+/// `my-tool/cache/Store/get`, `my-tool/cache/Store/Display/fmt`; a trait's default
+/// method is `my-tool/cache/Codec/encode`. Two places thus never share a derived name
+/// by accident. (The type is found by reading the method's source file; for a method
+/// written by another macro it cannot be, and should two derived names then meet,
+/// [`Registry::check`] reports both sites.) An explicit name may be shared on purpose.
+///
+/// The description is the first paragraph of the doc comment, or
+/// `description = "…"`.
+///
+/// # What is counted, and when
+///
+/// Every call is counted when the body starts, whether it then returns normally, early,
+/// by `?`, or panics. The attribute works on free functions, associated functions and
+/// methods of inherent and trait impls, trait default methods, generic functions (one
+/// counter for every instantiation), `unsafe fn`, `extern "C" fn`, functions returning
+/// `impl Trait`, and `#[track_caller]` functions (the caller location stays the
+/// caller's: the body is not moved into a closure). An **`async fn` is counted when its
+/// future is first polled**, not when it is called, and is not a frame of stack
+/// counters. A `const fn` and a trait method without a body are compile errors.
+#[doc(inline)]
+pub use telemetry_macros::counted;
+
+pub use telemetry_runtime::{
+    Conflict, ConflictError, Counter, FALLBACK_LABEL, Histogram, Kind, LabelSet, MAX_CHAINS,
+    MAX_DEPTH, OVERFLOW_FRAME, Registry, StackCounter, registry,
+};
+
+/// Not public API: the paths generated code uses. May change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use telemetry_runtime::__private::*;
+}
