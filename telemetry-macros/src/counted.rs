@@ -188,7 +188,7 @@ fn doc_summary(attrs: &[Attribute]) -> String {
         }
         if let Expr::Lit(lit) = &nv.value {
             if let Lit::Str(text) = &lit.lit {
-                lines.extend(text.value().lines().map(|l| l.trim().to_string()));
+                lines.extend(text.value().split('\n').map(|l| l.trim().to_string()));
             }
         }
     }
