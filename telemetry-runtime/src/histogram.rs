@@ -39,7 +39,10 @@ impl Histogram {
     /// The bucket counter that `value` falls in.
     #[inline]
     pub fn bucket_for(&self, value: u64) -> &'static Counter {
-        let at = self.bounds.partition_point(|&bound| bound <= value);
+        // Counting the bounds at or below `value` without branching on each comparison
+        // keeps the cost flat when successive values fall in different buckets (a binary
+        // search mispredicts there). Bounds are few: at most 32.
+        let at: usize = self.bounds.iter().map(|&bound| usize::from(bound <= value)).sum();
         // `at <= bounds.len() < buckets.len()`, checked by `__new`.
         self.buckets[at]
     }
