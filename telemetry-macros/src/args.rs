@@ -32,6 +32,15 @@ impl Arg {
         }
     }
 
+    /// Where the value is: what a wrong value's error points at.
+    fn value_span(&self) -> Span {
+        match self {
+            Arg::Str(_, lit) => lit.span(),
+            Arg::Int(_, lit) => lit.span(),
+            _ => self.span(),
+        }
+    }
+
     fn key(&self) -> Option<&Ident> {
         match self {
             Arg::Str(key, _) | Arg::Int(key, _) | Arg::Flag(key) => Some(key),
@@ -59,12 +68,18 @@ impl Parse for Arg {
         if !input.peek(Token![=]) {
             return Ok(Arg::Flag(key));
         }
-        input.parse::<Token![=]>()?;
+        let eq: Token![=] = input.parse()?;
         let lookahead = input.lookahead1();
         if lookahead.peek(LitStr) {
             Ok(Arg::Str(key, input.parse()?))
         } else if lookahead.peek(LitInt) {
             Ok(Arg::Int(key, input.parse()?))
+        } else if input.is_empty() || input.peek(Token![,]) {
+            // Point at `key =` rather than at the end of the whole macro call.
+            Err(Error::new(
+                eq.span,
+                format!("expected a value after `{key} =`: a string or an integer literal"),
+            ))
         } else {
             Err(lookahead.error())
         }
@@ -74,13 +89,13 @@ impl Parse for Arg {
 /// Every argument of one macro call, consumed by the macro as it understands them.
 pub(crate) struct Args {
     items: Vec<Arg>,
-    /// Where to point when a required argument is missing.
+    /// Where to point when a required argument is missing: the whole macro call.
     span: Span,
 }
 
 impl Parse for Args {
     fn parse(input: ParseStream<'_>) -> Result<Self> {
-        let span = input.span();
+        let span = Span::call_site();
         let items = Punctuated::<Arg, Token![,]>::parse_terminated(input)?;
         Ok(Args {
             items: items.into_iter().collect(),
@@ -107,6 +122,14 @@ impl Args {
         }
     }
 
+    /// The first bare identifier, e.g. a `const` passed where the name literal goes.
+    pub(crate) fn first_flag(&self) -> Option<&Ident> {
+        self.items.iter().find_map(|a| match a {
+            Arg::Flag(key) => Some(key),
+            _ => None,
+        })
+    }
+
     /// The positional `[bounds…]`.
     pub(crate) fn bounds(&mut self) -> Result<Option<(Span, Vec<LitInt>)>> {
         match self.take(|a| matches!(a, Arg::Bounds(..)))? {
@@ -121,8 +144,8 @@ impl Args {
             None => Ok(None),
             Some(Arg::Str(_, lit)) => Ok(Some(lit)),
             Some(other) => Err(Error::new(
-                other.span(),
-                format!("expected `{key} = \"…\"`"),
+                other.value_span(),
+                format!("`{key}` takes a string: `{key} = \"…\"`"),
             )),
         }
     }
@@ -133,8 +156,8 @@ impl Args {
             None => Ok(None),
             Some(Arg::Int(_, lit)) => Ok(Some(lit)),
             Some(other) => Err(Error::new(
-                other.span(),
-                format!("expected `{key} = <integer>`"),
+                other.value_span(),
+                format!("`{key}` takes an integer: `{key} = <integer>`"),
             )),
         }
     }
@@ -151,7 +174,12 @@ impl Args {
             if !pick(&arg) {
                 rest.push(arg);
             } else if found.is_some() {
-                return Err(Error::new(arg.span(), "this argument is given twice"));
+                let what = match &arg {
+                    Arg::Name(_) => "the name is".to_string(),
+                    Arg::Bounds(..) => "the bucket bounds are".to_string(),
+                    Arg::Str(key, _) | Arg::Int(key, _) | Arg::Flag(key) => format!("`{key}` is"),
+                };
+                return Err(Error::new(arg.span(), format!("{what} given twice")));
             } else {
                 found = Some(arg);
             }

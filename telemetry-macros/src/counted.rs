@@ -156,6 +156,9 @@ pub(crate) fn expand(mut args: Args, item: MaybeFn) -> Result<TokenStream> {
 
 /// The derived name: `module_path!()` turned into a counter path at compile time, then
 /// the owning type (when the method is found in an impl or trait) and the function.
+///
+/// Primitive types are spelled `::core::primitive::…`, as a crate may define items
+/// named `usize` or `u8` of its own.
 fn derived_name(site: &Site, ident: &syn::Ident) -> TokenStream {
     let function = name::dashed(&ident.to_string());
     let tail = match enclosing::owner(site, &ident.to_string()) {
@@ -163,11 +166,11 @@ fn derived_name(site: &Site, ident: &syn::Ident) -> TokenStream {
         None => function,
     };
     quote! {{
-        const __TELEMETRY_LEN: usize = ::telemetry::__private::derived_len(
+        const __TELEMETRY_LEN: ::core::primitive::usize = ::telemetry::__private::derived_len(
             ::telemetry::__private::module_path!(),
             #tail,
         );
-        const __TELEMETRY_NAME: [u8; __TELEMETRY_LEN] =
+        const __TELEMETRY_NAME: [::core::primitive::u8; __TELEMETRY_LEN] =
             ::telemetry::__private::derived::<__TELEMETRY_LEN>(
                 ::telemetry::__private::module_path!(),
                 #tail,
@@ -186,10 +189,10 @@ fn doc_summary(attrs: &[Attribute]) -> String {
         if !nv.path.is_ident("doc") {
             continue;
         }
-        if let Expr::Lit(lit) = &nv.value {
-            if let Lit::Str(text) = &lit.lit {
-                lines.extend(text.value().split('\n').map(|l| l.trim().to_string()));
-            }
+        if let Expr::Lit(lit) = &nv.value
+            && let Lit::Str(text) = &lit.lit
+        {
+            lines.extend(text.value().split('\n').map(|l| l.trim().to_string()));
         }
     }
     lines

@@ -1,13 +1,15 @@
 //! `counter!`, `histogram!` and `stack_counter!`: each expands to a block of `static`s,
 //! every counter among them placed in the registry slice, and evaluates to a
 //! `&'static` reference to the counter, histogram, label set or stack counter.
+//! Primitive types are spelled `::core::primitive::…`, as a crate may define items
+//! named `str` or `u64` of its own.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::{Error, LitStr, Result};
 
 use crate::args::{Args, missing};
-use crate::name::{self, Accept, Name};
+use crate::name::{self, Accept, FALLBACK, Name};
 use crate::site::Site;
 
 /// The deepest stack counter; keep in step with `telemetry_runtime::MAX_DEPTH`.
@@ -84,11 +86,21 @@ fn description(args: &mut Args) -> Result<String> {
 }
 
 fn required_name(args: &mut Args, usage: &str) -> Result<LitStr> {
-    args.name()?.ok_or_else(|| {
-        missing(
+    if let Some(name) = args.name()? {
+        return Ok(name);
+    }
+    Err(match args.first_flag() {
+        Some(ident) => Error::new(
+            ident.span(),
+            format!(
+                "the counter name must be a string literal, not `{ident}`: \
+                 names are checked while the program compiles"
+            ),
+        ),
+        None => missing(
             args.span(),
             &format!("missing the counter name; expected {usage}"),
-        )
+        ),
     })
 }
 
@@ -145,7 +157,7 @@ pub(crate) fn counter(mut args: Args, site: Site) -> Result<TokenStream> {
                     )
                 });
             Ok(quote!({
-                const __TELEMETRY_LABELS: &[&str] = &[#(#labels),*];
+                const __TELEMETRY_LABELS: &[&::core::primitive::str] = &[#(#labels),*];
                 #(#items)*
                 static __TELEMETRY_LABEL_SET: ::telemetry::__private::LabelSet =
                     ::telemetry::__private::LabelSet::__new(
@@ -158,9 +170,6 @@ pub(crate) fn counter(mut args: Args, site: Site) -> Result<TokenStream> {
         }
     }
 }
-
-/// The label unknown labels fall back to; keep in step with the runtime's.
-const FALLBACK: &str = "other";
 
 const HISTOGRAM_USAGE: &str = "`histogram!(\"owner/name\", [10, 50, 100])`, optionally followed by `unit = \"ms\"` and `description = \"…\"`";
 
@@ -217,7 +226,7 @@ pub(crate) fn histogram(mut args: Args, site: Site) -> Result<TokenStream> {
             )
         });
     Ok(quote!({
-        const __TELEMETRY_BOUNDS: &[u64] = &[#(#bounds),*];
+        const __TELEMETRY_BOUNDS: &[::core::primitive::u64] = &[#(#bounds),*];
         #(#items)*
         static __TELEMETRY_HISTOGRAM: ::telemetry::__private::Histogram =
             ::telemetry::__private::Histogram::__new(__TELEMETRY_BOUNDS, &[#(&#idents),*]);
@@ -229,9 +238,9 @@ fn parse_bounds(span: Span, list: &[syn::LitInt]) -> Result<Vec<u64>> {
     if list.is_empty() {
         return Err(Error::new(span, "a histogram needs at least one bound"));
     }
-    if list.len() > MAX_BOUNDS {
+    if let Some(extra) = list.get(MAX_BOUNDS) {
         return Err(Error::new(
-            span,
+            extra.span(),
             format!("a histogram has at most {MAX_BOUNDS} bounds"),
         ));
     }

@@ -31,10 +31,13 @@ struct Method {
     owner: String,
 }
 
+/// The methods of each file read, by path and length.
+type Files = HashMap<(PathBuf, u64), Rc<Vec<Method>>>;
+
 thread_local! {
     /// Methods of every file read so far, by path and length: a compilation reads
     /// each file once however many counted methods it holds.
-    static FILES: RefCell<HashMap<(PathBuf, u64), Rc<Vec<Method>>>> = RefCell::new(HashMap::new());
+    static FILES: RefCell<Files> = RefCell::new(HashMap::new());
 }
 
 /// The owner (`Type`, `Type/Trait` or `Trait`) of the method `name` declared at `site`.

@@ -10,6 +10,10 @@ use syn::{Error, LitStr, Result};
 /// `telemetry_runtime::names::MAX_NAME_LEN`.
 pub(crate) const MAX_NAME_LEN: usize = 200;
 
+/// The label unknown labels fall back to, added to every label set that lacks it; keep
+/// in step with `telemetry_runtime::FALLBACK_LABEL`.
+pub(crate) const FALLBACK: &str = "other";
+
 /// What a macro accepts in its name argument.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Accept {
@@ -59,7 +63,7 @@ pub(crate) fn parse(lit: &LitStr, accept: Accept) -> Result<Name> {
     check_chart(chart).map_err(err)?;
     match (bucket, accept) {
         (None, _) => {
-            check_len(&text, 0).map_err(err)?;
+            check_len(&text).map_err(err)?;
             Ok(Name::Plain(text))
         }
         (Some(_), Accept::Chart) => fail(
@@ -70,8 +74,20 @@ pub(crate) fn parse(lit: &LitStr, accept: Accept) -> Result<Name> {
                 return fail("a label set `{…}` is only allowed in `counter!`".into());
             }
             let labels = parse_labels(bucket).map_err(err)?;
-            let longest = labels.iter().map(String::len).max().unwrap_or(0);
-            check_len(chart, 1 + longest).map_err(err)?;
+            // `other` counts too: the macro adds it when the list lacks it.
+            let longest = labels
+                .iter()
+                .map(String::as_str)
+                .chain([FALLBACK])
+                .max_by_key(|l| l.len())
+                .unwrap_or(FALLBACK);
+            let len = chart.len() + 1 + longest.len();
+            if len > MAX_NAME_LEN {
+                return fail(format!(
+                    "with the label `{longest}`, the counter name is {len} bytes long; \
+                     the limit is {MAX_NAME_LEN}"
+                ));
+            }
             Ok(Name::Labels {
                 chart: chart.to_string(),
                 labels,
@@ -79,7 +95,7 @@ pub(crate) fn parse(lit: &LitStr, accept: Accept) -> Result<Name> {
         }
         (Some(bucket), _) => {
             check_bucket(bucket, "bucket").map_err(err)?;
-            check_len(&text, 0).map_err(err)?;
+            check_len(&text).map_err(err)?;
             Ok(Name::Plain(text))
         }
     }
@@ -105,7 +121,19 @@ pub(crate) fn check_unit(lit: &LitStr) -> Result<String> {
 
 /// Checks a whole bucket name built by a macro (chart plus suffix) for length.
 pub(crate) fn check_built(lit: &LitStr, full: &str) -> Result<()> {
-    check_len(full, 0).map_err(|msg| Error::new(lit.span(), msg))
+    if full.len() <= MAX_NAME_LEN {
+        return Ok(());
+    }
+    let chart = lit.value();
+    let bucket = full.strip_prefix(chart.as_str()).unwrap_or(full);
+    Err(Error::new(
+        lit.span(),
+        format!(
+            "with the bucket `{bucket}`, the counter name is {} bytes long; the limit is \
+             {MAX_NAME_LEN}",
+            full.len()
+        ),
+    ))
 }
 
 fn check_chart(chart: &str) -> std::result::Result<(), String> {
@@ -148,6 +176,11 @@ fn parse_labels(bucket: &str) -> std::result::Result<Vec<String>, String> {
         .ok_or_else(|| format!("malformed label set `{bucket}`: write `chart:{{a,b,c}}`"))?;
     let mut labels: Vec<String> = Vec::new();
     for label in inner.split(',') {
+        if label.is_empty() {
+            return Err(format!(
+                "malformed label set `{bucket}`: empty label; write `chart:{{a,b,c}}`"
+            ));
+        }
         check_bucket(label, "label").map_err(|e| format!("malformed label set `{bucket}`: {e}"))?;
         if labels.iter().any(|l| l == label) {
             return Err(format!("label `{label}` appears twice in `{bucket}`"));
@@ -157,11 +190,11 @@ fn parse_labels(bucket: &str) -> std::result::Result<Vec<String>, String> {
     Ok(labels)
 }
 
-fn check_len(name: &str, extra: usize) -> std::result::Result<(), String> {
-    if name.len() + extra > MAX_NAME_LEN {
+fn check_len(name: &str) -> std::result::Result<(), String> {
+    if name.len() > MAX_NAME_LEN {
         return Err(format!(
             "counter name is {} bytes long; the limit is {MAX_NAME_LEN}",
-            name.len() + extra
+            name.len()
         ));
     }
     Ok(())
@@ -209,6 +242,19 @@ mod tests {
             check("mytool/editor:{vscode,vim,other}", Accept::CounterOrLabels).unwrap(),
             "mytool/editor|vscode|vim|other"
         );
+    }
+
+    #[test]
+    fn the_added_other_label_counts_towards_the_length() {
+        let chart = "a/".repeat(97) + "bc";
+        assert_eq!(chart.len(), 196);
+        let err = check(&format!("{chart}:{{ab}}"), Accept::CounterOrLabels).unwrap_err();
+        assert!(
+            err.contains("label `other`") && err.contains("202 bytes"),
+            "{err}"
+        );
+        let chart = &chart[2..];
+        assert!(check(&format!("{chart}:{{ab}}"), Accept::CounterOrLabels).is_ok());
     }
 
     #[test]

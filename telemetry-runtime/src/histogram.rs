@@ -42,7 +42,11 @@ impl Histogram {
         // Counting the bounds at or below `value` without branching on each comparison
         // keeps the cost flat when successive values fall in different buckets (a binary
         // search mispredicts there). Bounds are few: at most 32.
-        let at: usize = self.bounds.iter().map(|&bound| usize::from(bound <= value)).sum();
+        let at: usize = self
+            .bounds
+            .iter()
+            .map(|&bound| usize::from(bound <= value))
+            .sum();
         // `at <= bounds.len() < buckets.len()`, checked by `__new`.
         self.buckets[at]
     }

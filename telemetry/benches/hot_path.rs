@@ -38,9 +38,27 @@ struct Recorder {
 }
 
 impl metrics::Recorder for Recorder {
-    fn describe_counter(&self, _: metrics::KeyName, _: Option<metrics::Unit>, _: metrics::SharedString) {}
-    fn describe_gauge(&self, _: metrics::KeyName, _: Option<metrics::Unit>, _: metrics::SharedString) {}
-    fn describe_histogram(&self, _: metrics::KeyName, _: Option<metrics::Unit>, _: metrics::SharedString) {}
+    fn describe_counter(
+        &self,
+        _: metrics::KeyName,
+        _: Option<metrics::Unit>,
+        _: metrics::SharedString,
+    ) {
+    }
+    fn describe_gauge(
+        &self,
+        _: metrics::KeyName,
+        _: Option<metrics::Unit>,
+        _: metrics::SharedString,
+    ) {
+    }
+    fn describe_histogram(
+        &self,
+        _: metrics::KeyName,
+        _: Option<metrics::Unit>,
+        _: metrics::SharedString,
+    ) {
+    }
 
     fn register_counter(&self, key: &metrics::Key, _: &metrics::Metadata<'_>) -> metrics::Counter {
         if let Some(found) = self.counters.read().unwrap().get(key) {
@@ -55,7 +73,11 @@ impl metrics::Recorder for Recorder {
         metrics::Gauge::noop()
     }
 
-    fn register_histogram(&self, _: &metrics::Key, _: &metrics::Metadata<'_>) -> metrics::Histogram {
+    fn register_histogram(
+        &self,
+        _: &metrics::Key,
+        _: &metrics::Metadata<'_>,
+    ) -> metrics::Histogram {
         metrics::Histogram::noop()
     }
 }
@@ -89,7 +111,9 @@ fn hot_path(c: &mut Criterion) {
         b.iter(|| telemetry::counter!("bench/counter").inc())
     });
     let handle = telemetry::counter!("bench/handle");
-    group.bench_function("telemetry saved &Counter inc()", |b| b.iter(|| black_box(handle).inc()));
+    group.bench_function("telemetry saved &Counter inc()", |b| {
+        b.iter(|| black_box(handle).inc())
+    });
     metrics::set_global_recorder(Recorder::default()).expect("first recorder");
     group.bench_function("metrics counter!().increment(1)", |b| {
         b.iter(|| metrics::counter!("bench/metrics").increment(1))
@@ -102,7 +126,9 @@ fn hot_path(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("function");
     group.bench_function("plain empty fn", |b| b.iter(empty));
-    group.bench_function("empty fn + counter!().inc()", |b| b.iter(empty_with_counter));
+    group.bench_function("empty fn + counter!().inc()", |b| {
+        b.iter(empty_with_counter)
+    });
     group.bench_function("#[counted] empty fn", |b| b.iter(counted_empty));
     group.finish();
 
@@ -130,13 +156,17 @@ fn hot_path(c: &mut Criterion) {
         })
     });
     let editors = telemetry::counter!("bench/editor:{vscode,vim,emacs,helix}");
-    group.bench_function("label set inc (4th of 5 labels)", |b| b.iter(|| editors.inc(black_box("helix"))));
+    group.bench_function("label set inc (4th of 5 labels)", |b| {
+        b.iter(|| editors.inc(black_box("helix")))
+    });
     group.finish();
 
     let mut group = c.benchmark_group("stack");
     let stack: &'static StackCounter = telemetry::stack_counter!("bench/bug", depth = 8);
     frame1(&mut || {
-        group.bench_function("stack_counter inc, depth 8 of 8 frames", |b| b.iter(|| stack.inc()));
+        group.bench_function("stack_counter inc, depth 8 of 8 frames", |b| {
+            b.iter(|| stack.inc())
+        });
     });
     group.finish();
 }

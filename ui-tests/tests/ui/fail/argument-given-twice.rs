@@ -1,0 +1,8 @@
+fn main() {
+    telemetry::counter!(
+        "ui/cache:hit",
+        description = "Hits",
+        description = "Cache hits"
+    )
+    .inc();
+}

@@ -1,0 +1,6 @@
+#[telemetry::counted("ui/cache flush")]
+fn flush() {}
+
+fn main() {
+    flush();
+}

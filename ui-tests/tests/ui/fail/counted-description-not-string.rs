@@ -1,0 +1,6 @@
+#[telemetry::counted(description = 5)]
+fn flush() {}
+
+fn main() {
+    flush();
+}

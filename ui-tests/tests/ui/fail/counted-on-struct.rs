@@ -1,0 +1,6 @@
+#[telemetry::counted]
+struct Store;
+
+fn main() {
+    let _ = Store;
+}

@@ -1,0 +1,6 @@
+trait Codec {
+    #[telemetry::counted]
+    fn encode(&self) -> u8;
+}
+
+fn main() {}

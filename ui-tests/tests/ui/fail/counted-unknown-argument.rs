@@ -1,0 +1,6 @@
+#[telemetry::counted(depth = 4)]
+fn flush() {}
+
+fn main() {
+    flush();
+}

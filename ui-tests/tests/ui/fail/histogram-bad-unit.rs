@@ -1,0 +1,3 @@
+fn main() {
+    telemetry::histogram!("ui/latency", [10, 100], unit = "m s").record(1);
+}

@@ -1,0 +1,3 @@
+fn main() {
+    telemetry::histogram!("ui/latency", unit = "ms").record(1);
+}

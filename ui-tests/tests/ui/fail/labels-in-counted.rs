@@ -1,0 +1,6 @@
+#[telemetry::counted("ui/parse:{ok,err}")]
+fn parse() {}
+
+fn main() {
+    parse();
+}

@@ -1,0 +1,3 @@
+fn main() {
+    telemetry::counter!("ui/editor:{vim,neo/vim}").inc("vim");
+}

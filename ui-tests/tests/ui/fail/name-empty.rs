@@ -1,0 +1,3 @@
+fn main() {
+    telemetry::counter!("").inc();
+}

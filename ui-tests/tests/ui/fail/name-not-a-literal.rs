@@ -1,0 +1,5 @@
+const NAME: &str = "ui/cache";
+
+fn main() {
+    telemetry::counter!(NAME).inc();
+}

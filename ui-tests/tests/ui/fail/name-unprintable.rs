@@ -1,0 +1,3 @@
+fn main() {
+    telemetry::counter!("ui/bell\u{7}").inc();
+}

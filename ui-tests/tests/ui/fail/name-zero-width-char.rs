@@ -1,0 +1,3 @@
+fn main() {
+    telemetry::counter!("ui/zero\u{200b}width").inc();
+}

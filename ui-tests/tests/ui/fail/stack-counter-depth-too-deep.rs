@@ -1,0 +1,3 @@
+fn main() {
+    telemetry::stack_counter!("ui/bug/eof", depth = 33).inc();
+}
