@@ -1,1 +1,96 @@
-fn main() {}
+//! `kv`: a tiny persistent key-value store on the command line, built on `kvlite` and
+//! instrumented with transparent telemetry.
+//!
+//! ```text
+//! kv [--dir DIR] set KEY VALUE | get KEY | del KEY | list | import FILE | compact
+//! kv demo        a scripted session, then everything it counted
+//! kv telemetry   every counter kv can report, with its value in this process
+//! ```
+//!
+//! Each command is counted in `kv/command:<name>`, timed in the histogram
+//! `kv/command-latency`, and its handler is `#[counted]` (`kv/commands/get`, …), so a
+//! corrupt record found by `kvlite` is counted under the command that read it.
+//!
+//! Exit status: 0 success, 1 key not found, 2 bad usage, 3 a file could not be used.
+
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+
+mod cli;
+mod commands;
+mod demo;
+mod import;
+mod metrics;
+mod report;
+
+use std::io::{self, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use kvlite::Store;
+
+use cli::{Command, StoreCommand};
+use commands::{CommandError, Reply};
+
+/// The exit status of a command line that cannot be run.
+const USAGE_ERROR: u8 = 2;
+/// The exit status when the output cannot be written.
+const OUTPUT_ERROR: u8 = 3;
+
+fn main() -> ExitCode {
+    let invocation = match cli::parse(std::env::args_os().skip(1)) {
+        Ok(invocation) => invocation,
+        Err(error) => {
+            say(format_args!("kv: {error}"));
+            return ExitCode::from(USAGE_ERROR);
+        }
+    };
+    let result = match &invocation.command {
+        Command::Help => Ok(Reply {
+            out: cli::USAGE.to_owned(),
+        }),
+        Command::Demo => metrics::measured("demo", commands::demo),
+        Command::Telemetry => metrics::measured("telemetry", || Ok(commands::telemetry())),
+        Command::Store(command) => {
+            metrics::measured(command.name(), || run_on_store(&invocation.dir, command))
+        }
+    };
+    match result {
+        Ok(reply) => print(&reply),
+        Err(error) => {
+            say(format_args!("kv: {error}"));
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+/// Opens the store in `dir` and runs `command` on it, warning about corrupt records.
+fn run_on_store(dir: &Path, command: &StoreCommand) -> Result<Reply, CommandError> {
+    let mut store = Store::open(dir)?;
+    let result = commands::dispatch(&mut store, command);
+    if let Some(warning) = commands::corrupt_warning(&store, 0) {
+        say(format_args!("kv: warning: {warning}"));
+    }
+    result
+}
+
+/// Writes the reply to standard output. A closed pipe (`kv list | head -1`) is not an
+/// error.
+fn print(reply: &Reply) -> ExitCode {
+    let mut stdout = io::stdout().lock();
+    match stdout
+        .write_all(reply.out.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(error) => {
+            say(format_args!("kv: cannot write the output: {error}"));
+            ExitCode::from(OUTPUT_ERROR)
+        }
+    }
+}
+
+/// Writes one line to standard error; there is nowhere to report a failure to.
+fn say(line: std::fmt::Arguments<'_>) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
+}
