@@ -162,6 +162,7 @@ impl Counter {
             // stores pointers to cells that live for the rest of the process (a `local`
             // field of a `'static` counter, or a mapping that is never unmapped).
             unsafe { (*slot).fetch_add(n, Ordering::Relaxed) };
+            crate::session::tick();
         }
     }
 
@@ -229,6 +230,32 @@ impl Counter {
     pub(crate) fn shared_chains(&'static self) -> Option<&'static ChainTable> {
         self.chains?;
         crate::registry::canonical(self).chains.or(self.chains)
+    }
+
+    /// Forgets the cached slot: the next use resolves it again.
+    pub(crate) fn clear_slot(&self) {
+        if !self.slot.load(Ordering::Relaxed).is_null() {
+            self.slot.store(core::ptr::null_mut(), Ordering::Release);
+        }
+    }
+
+    /// Moves what was counted in memory into the cell this counter now resolves to.
+    pub(crate) fn flush_local(&'static self) {
+        if self.local.load(Ordering::Relaxed) == 0 {
+            return;
+        }
+        let pending = self.local.swap(0, Ordering::AcqRel);
+        crate::slots::resolve(self).fetch_add(pending, Ordering::Relaxed);
+    }
+
+    /// Adds to the in-memory cell directly, without resolving: for the runtime's own
+    /// counters on paths where resolving could fail again.
+    pub(crate) fn add_in_memory(&self, n: u64) {
+        self.local.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub(crate) fn own_chains(&self) -> Option<&'static ChainTable> {
+        self.chains
     }
 
     pub(crate) fn decl(&self) -> &Decl {

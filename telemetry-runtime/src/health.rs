@@ -21,9 +21,36 @@ pub(crate) static CHAINS_OVER_LIMIT: Counter = Counter::__new(Decl {
     origin: Origin::Explicit,
 });
 
+/// Names the open counter file could not hold (full, or a disk error); they are
+/// counted in memory.
+#[linkme::distributed_slice(TELEMETRY_REGISTRY_V0_1)]
+pub(crate) static FILE_FULL: Counter = Counter::__new(Decl {
+    name: "telemetry/file/name-not-stored",
+    kind: Kind::Basic,
+    description: "Counters the week's file could not hold (file at its size limit, \
+                  disk full or an I/O error); they were counted in memory only.",
+    file: "src/health.rs",
+    line: line!(),
+    module_path: module_path!(),
+    origin: Origin::Explicit,
+});
+
+/// Lookups that found the open counter file inconsistent.
+#[linkme::distributed_slice(TELEMETRY_REGISTRY_V0_1)]
+pub(crate) static FILE_CORRUPT: Counter = Counter::__new(Decl {
+    name: "telemetry/file/corrupt-lookup",
+    kind: Kind::Basic,
+    description: "Lookups that found the week's counter file inconsistent; the \
+                  counter was counted in memory only.",
+    file: "src/health.rs",
+    line: line!(),
+    module_path: module_path!(),
+    origin: Origin::Explicit,
+});
+
 /// Makes sure this module's statics are linked into every binary that reads the
 /// registry.
 #[inline(never)]
 pub(crate) fn link() {
-    core::hint::black_box(&CHAINS_OVER_LIMIT);
+    core::hint::black_box((&CHAINS_OVER_LIMIT, &FILE_FULL, &FILE_CORRUPT));
 }

@@ -17,18 +17,28 @@
 #![warn(clippy::unwrap_used)]
 
 mod counter;
+pub mod date;
+pub mod dirs;
+pub mod file;
 mod health;
 mod histogram;
 mod labels;
+pub mod mode;
 pub mod names;
+mod program;
 mod registry;
+mod session;
 mod slots;
 mod stack;
+pub mod week;
 
 pub use counter::{Counter, Kind};
 pub use histogram::Histogram;
 pub use labels::{FALLBACK_LABEL, LabelSet};
+pub use mode::{DefaultMode, Mode, ModeSource};
+pub use program::{Program, ProgramInfo, Session};
 pub use registry::{Conflict, ConflictError, Registry, registry};
+pub use session::session;
 pub use stack::{MAX_CHAINS, MAX_DEPTH, OVERFLOW_FRAME, StackCounter};
 
 /// Not public API: what generated code names, through `::telemetry::__private`.
@@ -38,7 +48,9 @@ pub mod __private {
     pub use crate::histogram::Histogram;
     pub use crate::labels::LabelSet;
     pub use crate::names::{as_str, derived, derived_len};
+    pub use crate::program::Program;
     pub use crate::registry::TELEMETRY_REGISTRY_V0_1 as REGISTRY;
+    pub use crate::session::set_clock_offset;
     pub use crate::stack::{ChainTable, Frame, StackCounter, enter};
     pub use core::module_path;
     pub use linkme;

@@ -89,14 +89,67 @@ impl Index {
 /// one in registry order, or `counter` itself when its name is in conflict or it is
 /// not in the registry.
 pub(crate) fn canonical(counter: &'static Counter) -> &'static Counter {
+    match placement(counter) {
+        Placement::Shared(canonical) => canonical,
+        Placement::Alone => counter,
+    }
+}
+
+/// How a counter shares its cell.
+pub(crate) enum Placement {
+    /// With every site of its name, through this canonical entry; in the counter file
+    /// when one is open.
+    Shared(&'static Counter),
+    /// Alone and in memory only: its name is in conflict, and must never be reported.
+    Alone,
+}
+
+pub(crate) fn placement(counter: &'static Counter) -> Placement {
     let index = index();
     let name = counter.name();
-    if index.conflicted.binary_search(&name).is_ok() {
-        return counter;
+    // A chain belongs to its stack counter: it is in conflict when that name is.
+    let owner = match counter.decl().origin {
+        Origin::Chain => name.split('\n').next().unwrap_or(name),
+        Origin::Derived | Origin::Explicit => name,
+    };
+    if index.conflicted.binary_search(&owner).is_ok() {
+        return Placement::Alone;
     }
-    match index.first_named(name) {
-        Some(at) => index.entries[at],
-        None => counter,
+    match counter.decl().origin {
+        Origin::Chain => Placement::Shared(counter),
+        Origin::Derived | Origin::Explicit => match index.first_named(name) {
+            Some(at) => Placement::Shared(index.entries[at]),
+            None => Placement::Shared(counter),
+        },
+    }
+}
+
+/// Every name a new counter file is laid out with: each registry name once, except
+/// stack counters (their chains come later) and names in conflict.
+pub(crate) fn file_names() -> Vec<&'static str> {
+    let index = index();
+    let mut names: Vec<&'static str> = index
+        .entries
+        .iter()
+        .filter(|c| !matches!(c.kind(), crate::Kind::Stack { .. }))
+        .map(|c| c.name())
+        .filter(|name| index.conflicted.binary_search(name).is_err())
+        .collect();
+    names.dedup();
+    names
+}
+
+/// Calls `f` on every counter: each registry entry, and each chain of each stack
+/// counter. Reads the slice directly, without sorting it.
+pub(crate) fn for_each_counter(f: &mut dyn FnMut(&'static Counter)) {
+    crate::health::link();
+    for counter in TELEMETRY_REGISTRY_V0_1.iter() {
+        f(counter);
+        if let Some(table) = counter.own_chains() {
+            for chain in table.iter() {
+                f(chain);
+            }
+        }
     }
 }
 

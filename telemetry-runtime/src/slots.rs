@@ -1,8 +1,8 @@
 //! The cold path: choosing the cell a counter counts into.
 //!
 //! A counter's slot starts null. Its first use lands here and stores a pointer to the
-//! cell every site of that name shares: the in-memory cell of the name's canonical
-//! registry entry. Sites that share a name on purpose therefore share one cell, while a
+//! cell every site of that name shares: the name's record in this week's counter file
+//! when one is open, else the in-memory cell of the name's canonical registry entry. Sites that share a name on purpose therefore share one cell, while a
 //! counter caught in a [conflict](crate::Conflict) keeps a cell of its own so that two
 //! different things are never added together.
 //!
@@ -13,8 +13,9 @@
 use core::ptr;
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use crate::counter::{Counter, Origin};
-use crate::registry;
+use crate::counter::Counter;
+use crate::registry::{self, Placement};
+use crate::session;
 
 /// Returns the cell `counter` counts into, resolving and caching it on first use.
 pub(crate) fn resolve(counter: &'static Counter) -> &'static AtomicU64 {
@@ -38,10 +39,14 @@ pub(crate) fn resolve(counter: &'static Counter) -> &'static AtomicU64 {
     }
 }
 
-/// The in-memory cell for `counter`: its canonical entry's, or its own.
+/// Where `counter` counts: its name's cell in the open counter file, else the
+/// in-memory cell of its name's canonical entry. A counter in conflict always counts
+/// alone in memory.
 fn home_cell(counter: &'static Counter) -> &'static AtomicU64 {
-    match counter.decl().origin {
-        Origin::Chain => counter.local(),
-        Origin::Derived | Origin::Explicit => registry::canonical(counter).local(),
+    match registry::placement(counter) {
+        Placement::Alone => counter.local(),
+        Placement::Shared(canonical) => {
+            session::file_cell(counter.name()).unwrap_or(canonical.local())
+        }
     }
 }

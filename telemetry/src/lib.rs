@@ -164,9 +164,51 @@ pub use telemetry_macros::stack_counter;
 pub use telemetry_macros::counted;
 
 pub use telemetry_runtime::{
-    Conflict, ConflictError, Counter, FALLBACK_LABEL, Histogram, Kind, LabelSet, MAX_CHAINS,
-    MAX_DEPTH, OVERFLOW_FRAME, Registry, StackCounter, registry,
+    Conflict, ConflictError, Counter, DefaultMode, FALLBACK_LABEL, Histogram, Kind, LabelSet,
+    MAX_CHAINS, MAX_DEPTH, Mode, ModeSource, OVERFLOW_FRAME, Program, ProgramInfo, Registry,
+    Session, StackCounter, registry, session,
 };
+
+/// Describes the calling program, from its crate's Cargo metadata, and evaluates to a
+/// [`Program`] to configure and [`start`](Program::start).
+///
+/// ```no_run
+/// let session = telemetry::program!()
+///     .namespace("acme") // every acme tool shares one mode and directory
+///     .default_mode(telemetry::DefaultMode::Off) // nothing on disk until the user opts in
+///     .start();
+/// ```
+#[macro_export]
+macro_rules! program {
+    () => {
+        $crate::__private::Program::__new(
+            ::core::env!("CARGO_PKG_NAME"),
+            ::core::env!("CARGO_PKG_VERSION"),
+        )
+    };
+}
+
+/// Starts telemetry for the calling program: `program!().start()`.
+///
+/// Call it first thing in `main`. It reads the mode (see [`Mode`]) and, when the mode
+/// allows, opens this week's counter file, shared by every process of this build, and
+/// carries into it whatever was counted before. It never fails, blocks on the network,
+/// or panics: problems leave counting in memory and are listed by
+/// [`Session::problems`]. In `off` mode it creates and modifies nothing.
+///
+/// ```no_run
+/// fn main() {
+///     let session = telemetry::start!();
+///     // ... the program ...
+/// #   let _ = session;
+/// }
+/// ```
+#[macro_export]
+macro_rules! start {
+    () => {
+        $crate::program!().start()
+    };
+}
 
 /// Not public API: the paths generated code uses. May change in any release.
 #[doc(hidden)]

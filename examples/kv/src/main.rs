@@ -37,6 +37,7 @@ const USAGE_ERROR: u8 = 2;
 const OUTPUT_ERROR: u8 = 3;
 
 fn main() -> ExitCode {
+    telemetry::start!();
     let invocation = match cli::parse(std::env::args_os().skip(1)) {
         Ok(invocation) => invocation,
         Err(error) => {

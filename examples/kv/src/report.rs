@@ -14,7 +14,8 @@ pub(crate) fn render() -> String {
     out
 }
 
-/// "What this run counted": every counter above zero, by name, with each stack counter
+/// What was counted: this week's totals when a counter file is open, otherwise this
+/// process's counts. Every counter above zero, by name, with each stack counter
 /// chain on one line, its frames joined by ` <- `.
 fn counted(out: &mut String) {
     let mut rows: Vec<(String, u64)> = Vec::new();
@@ -32,7 +33,16 @@ fn counted(out: &mut String) {
     // A name declared at several sites is listed once per site by the registry.
     rows.dedup();
 
-    out.push_str("What this run counted:\n");
+    match telemetry::session().and_then(|s| s.file()) {
+        Some(file) => {
+            let _ = writeln!(
+                out,
+                "Counted this week by every kv process (in {}):",
+                file.display()
+            );
+        }
+        None => out.push_str("What this run counted (kept in memory only):\n"),
+    }
     if rows.is_empty() {
         out.push_str("  (nothing)\n");
     }

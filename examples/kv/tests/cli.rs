@@ -4,10 +4,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// Runs `kv` with `args` and returns what it did.
+/// Runs `kv` with `args` and returns what it did. Telemetry is off for the process
+/// (`TELEMETRY_MODE=off`), so every count it prints is this process's alone.
 fn kv(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kv"))
         .args(args)
+        .env("TELEMETRY_MODE", "off")
         .output()
         .expect("kv runs")
 }
@@ -56,7 +58,7 @@ fn section<'a>(text: &'a str, heading: &str) -> Vec<&'a str> {
 
 /// "What this run counted", each line trimmed: `<value>  <name>`.
 fn counted(text: &str) -> Vec<&str> {
-    section(text, "What this run counted:")
+    section(text, "What this run counted (kept in memory only):")
         .into_iter()
         .map(str::trim_start)
         .collect()
@@ -371,4 +373,36 @@ fn help_prints_the_usage_and_succeeds() {
     assert!(output.status.success());
     assert!(stdout(&output).starts_with("Usage: kv [--dir DIR] COMMAND [ARGS]\n"));
     assert!(stdout(&output).contains("Exit status: 0 success, 1 key not found, 2 bad usage"));
+}
+
+#[test]
+fn two_demo_runs_add_up_in_this_weeks_counter_file() {
+    let home = TempDir::new("weekly-file");
+    let run = || {
+        let output = Command::new(env!("CARGO_BIN_EXE_kv"))
+            .arg("demo")
+            .env_remove("TELEMETRY_MODE")
+            .env_remove("DO_NOT_TRACK")
+            .env("TELEMETRY_DIR", &home.0)
+            .output()
+            .expect("kv runs");
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output)
+    };
+    let first = run();
+    assert!(first.contains("\n    3  kvlite/cache:hit\n"), "{first}");
+    let second = run();
+    assert!(second.contains("\n    6  kvlite/cache:hit\n"), "{second}");
+    assert!(
+        second.contains("Counted this week by every kv process"),
+        "{second}"
+    );
+    let local = home.0.join("default").join("local");
+    let files: Vec<String> = fs::read_dir(&local)
+        .expect("the local directory exists")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".v1.count"))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(files[0].starts_with("kv@0.1.0-"), "{files:?}");
 }

@@ -1,0 +1,120 @@
+//! Calendar dates in UTC, as days since 1970-01-01, without a date library.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Seconds in a day.
+pub const DAY: u64 = 86_400;
+
+/// Days since 1970-01-01 (UTC) of a Unix time in seconds.
+pub fn day_of(unix_secs: u64) -> u64 {
+    unix_secs / DAY
+}
+
+/// The current Unix time in seconds (0 if the clock is before 1970).
+pub fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Nanoseconds since the Unix epoch, for unique temporary names.
+pub fn now_nanos() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+}
+
+/// The weekday of a day number: 0 is Sunday … 6 is Saturday (1970-01-01 was a
+/// Thursday).
+pub fn weekday(day: u64) -> u8 {
+    ((day + 4) % 7) as u8
+}
+
+/// `YYYY-MM-DD` of a day number.
+pub fn format(day: u64) -> String {
+    let (y, m, d) = civil(day as i64);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The day number of a `YYYY-MM-DD` date, if it is a valid date on or after 1970-01-01.
+pub fn parse(text: &str) -> Option<u64> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<i64> {
+        let part = text.get(range)?;
+        part.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    let (y, m, d) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    if !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
+        return None;
+    }
+    u64::try_from(days_from_civil(y, m, d)).ok()
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+// The two conversions below follow the well-known "days from civil" construction:
+// shift the year to start in March so the leap day is last, then count 400-year eras.
+
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let month_from_march = (m + 9) % 12;
+    let day_of_year = (153 * month_from_march + 2) / 5 + d - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+fn civil(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let d = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let m = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
+    let y = year_of_era + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_every_day_for_four_centuries() {
+        for day in 0..146_097 {
+            assert_eq!(parse(&format(day)), Some(day), "{}", format(day));
+        }
+    }
+
+    #[test]
+    fn knows_some_fixed_dates() {
+        assert_eq!(format(0), "1970-01-01");
+        assert_eq!(parse("2000-02-29"), Some(11_016));
+        assert_eq!(parse("2026-11-22").map(weekday), Some(0), "a Sunday");
+        assert_eq!(parse("1900-02-29"), None);
+        assert_eq!(parse("2023-02-29"), None);
+        assert_eq!(parse("2026-13-01"), None);
+        assert_eq!(parse("2026-1-01"), None);
+        assert_eq!(parse("+026-01-01"), None);
+    }
+}

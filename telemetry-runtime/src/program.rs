@@ -1,0 +1,157 @@
+//! Declaring the program: what it is, which namespace it belongs to, and starting it.
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+
+use crate::mode::{DefaultMode, Mode, ModeSource};
+
+/// What identifies one build of a program in file names and reports. Nothing else
+/// about the machine or the user is ever recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProgramInfo {
+    /// The package name of the program (`CARGO_PKG_NAME`).
+    pub name: String,
+    /// Its version (`CARGO_PKG_VERSION`), without build metadata.
+    pub version: String,
+    /// The Rust toolchain it was built with: `1.95.0`, or `devel` for a pre-release.
+    pub toolchain: String,
+    /// The target operating system (`linux`, `macos`, `windows`, …).
+    pub os: String,
+    /// The target architecture (`x86_64`, `aarch64`, …).
+    pub arch: String,
+}
+
+impl ProgramInfo {
+    /// The metadata lines of a counter file, in format order.
+    pub(crate) fn meta(&self) -> Vec<(String, String)> {
+        [
+            ("program", &self.name),
+            ("version", &self.version),
+            ("toolchain", &self.toolchain),
+            ("os", &self.os),
+            ("arch", &self.arch),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+    }
+}
+
+/// A program about to start telemetry: `telemetry::program!()` builds it from the
+/// calling crate's Cargo metadata; `telemetry::start!()` is `program!().start()`.
+///
+/// ```no_run
+/// # use telemetry_runtime::{DefaultMode, Program};
+/// # fn program() -> Program { Program::__new("acme-build", "1.2.0") }
+/// let session = program()
+///     .namespace("acme") // every acme tool shares one mode
+///     .default_mode(DefaultMode::Off) // count nothing until the user says so
+///     .start();
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "nothing happens until `start()`"]
+pub struct Program {
+    info: ProgramInfo,
+    namespace: Cow<'static, str>,
+    default_mode: DefaultMode,
+}
+
+impl Program {
+    /// Describes the calling program. Not public API: use `telemetry::program!()`.
+    #[doc(hidden)]
+    pub fn __new(name: &str, version: &str) -> Program {
+        let version = version.split('+').next().unwrap_or(version);
+        Program {
+            info: ProgramInfo {
+                name: name.to_string(),
+                version: version.to_string(),
+                toolchain: env!("TELEMETRY_TOOLCHAIN").to_string(),
+                os: std::env::consts::OS.to_string(),
+                arch: std::env::consts::ARCH.to_string(),
+            },
+            namespace: Cow::Borrowed(crate::dirs::DEFAULT_NAMESPACE),
+            default_mode: DefaultMode::Local,
+        }
+    }
+
+    /// Programs of one namespace share a telemetry directory and one mode, so a user
+    /// turns them all off at once. The default is `default`, shared by every program
+    /// that does not choose; a suite of tools may pick its own name (1 to 64 of
+    /// `[a-z0-9._-]`).
+    pub fn namespace(mut self, namespace: impl Into<Cow<'static, str>>) -> Program {
+        self.namespace = namespace.into();
+        self
+    }
+
+    /// The mode of a fresh install, before the user chooses: `Local` (the default) or
+    /// `Off`. Never `on`: only a person may turn uploading on.
+    pub fn default_mode(mut self, mode: DefaultMode) -> Program {
+        self.default_mode = mode;
+        self
+    }
+
+    /// What the program reports itself as.
+    pub fn info(&self) -> &ProgramInfo {
+        &self.info
+    }
+
+    /// Reads the mode and, when it allows, opens this week's counter file, carrying
+    /// into it whatever was counted before. Never fails and never panics: problems
+    /// leave counting in memory and are listed in the returned [`Session`]. Only the
+    /// first call in a process does anything; later ones return its session.
+    pub fn start(self) -> &'static Session {
+        crate::session::start(self)
+    }
+
+    pub(crate) fn namespace_name(&self) -> &str {
+        &self.namespace
+    }
+
+    pub(crate) fn default(&self) -> DefaultMode {
+        self.default_mode
+    }
+}
+
+/// What `start` found and did.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub(crate) program: ProgramInfo,
+    pub(crate) mode: Mode,
+    pub(crate) source: ModeSource,
+    pub(crate) dir: Option<PathBuf>,
+    pub(crate) file: Option<PathBuf>,
+    pub(crate) problems: Vec<String>,
+}
+
+impl Session {
+    /// The program.
+    pub fn program(&self) -> &ProgramInfo {
+        &self.program
+    }
+
+    /// The effective mode of this process.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// Why the mode is what it is.
+    pub fn mode_source(&self) -> &ModeSource {
+        &self.source
+    }
+
+    /// The namespace's telemetry directory, if there is one.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
+    /// The counter file opened at start, if any.
+    pub fn file(&self) -> Option<&Path> {
+        self.file.as_deref()
+    }
+
+    /// What went wrong, if anything: a directory that could not be created, a file
+    /// set aside as unreadable… Counting goes on in memory either way.
+    pub fn problems(&self) -> &[String] {
+        &self.problems
+    }
+}
