@@ -38,7 +38,7 @@ pub use labels::{FALLBACK_LABEL, LabelSet};
 pub use mode::{DefaultMode, Mode, ModeSource};
 pub use program::{Program, ProgramInfo, Session};
 pub use registry::{Conflict, ConflictError, Registry, registry};
-pub use session::session;
+pub use session::{counter_file, session};
 pub use stack::{MAX_CHAINS, MAX_DEPTH, OVERFLOW_FRAME, StackCounter};
 
 /// Not public API: what generated code names, through `::telemetry::__private`.

@@ -208,7 +208,11 @@ fn parse_mode_file(text: &str) -> Result<ModeFile, String> {
 pub fn write_mode_file(dir: &Path, mode: Mode, today: u64) -> io::Result<()> {
     crate::file::create_private_dir(dir)?;
     let temp = dir.join(format!(".mode.{}.tmp", std::process::id()));
-    fs::write(&temp, format!("{mode} {}\n", date::format(today)))?;
+    let _ = fs::remove_file(&temp);
+    crate::file::write_new(
+        &temp,
+        format!("{mode} {}\n", date::format(today)).as_bytes(),
+    )?;
     fs::rename(&temp, dir.join(MODE_FILE)).inspect_err(|_| {
         let _ = fs::remove_file(&temp);
     })

@@ -12,10 +12,14 @@
 //! opened). Past it, one thread opens the next file and re-points the counters; counts
 //! made meanwhile through a stale pointer land in the old week's file, which stays
 //! mapped. In `off` mode there is no deadline and the clock is never read.
+//!
+//! A file found inconsistent while in use (a chain leading outside it) is handled the
+//! same way: the name that hit it counts in memory, and the next look at the clock
+//! renames the file aside and opens a fresh one, into which memory counts are carried.
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI64, AtomicPtr, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicPtr, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use crate::counter::Counter;
@@ -48,6 +52,9 @@ static DEADLINE: AtomicU64 = AtomicU64::new(u64::MAX);
 /// Seconds added to the system clock; only tests move it.
 static CLOCK_OFFSET: AtomicI64 = AtomicI64::new(0);
 static SESSION: OnceLock<Session> = OnceLock::new();
+/// Set when a lookup found the active file inconsistent: the next look at the clock
+/// sets it aside and opens a fresh one.
+static ACTIVE_IS_BAD: AtomicBool = AtomicBool::new(false);
 /// What a re-open needs, and the retry delay. Locked by the one thread re-opening.
 static REOPEN: Mutex<Option<Reopen>> = Mutex::new(None);
 
@@ -71,6 +78,12 @@ pub(crate) fn active() -> Option<&'static Active> {
 /// The session of `start`, if it ran.
 pub fn session() -> Option<&'static Session> {
     SESSION.get()
+}
+
+/// The counter file increments go to now: the file `start` opened, or a later week's.
+/// `None` before `start`, in `off` mode, or while no file can be opened.
+pub fn counter_file() -> Option<&'static Path> {
+    active().map(|active| active.file.path())
 }
 
 /// The current time as the runtime sees it, in Unix seconds.
@@ -168,6 +181,12 @@ struct OpenedWeek {
 /// Opens the file of the week containing `now()` and makes it the active one. On
 /// failure, counting stays in memory and a retry is scheduled.
 fn open_week(state: &mut Reopen) -> Result<OpenedWeek, String> {
+    if ACTIVE_IS_BAD.swap(false, Ordering::AcqRel) {
+        if let Some(bad) = active() {
+            // Other processes may still use it; they find it inconsistent themselves.
+            let _ = file::rename_aside(bad.file.path());
+        }
+    }
     let now = now();
     let result = open_file(&state.program, &state.local, now);
     match result {
@@ -251,6 +270,9 @@ pub(crate) fn file_cell(name: &str) -> Option<&'static AtomicU64> {
         }
         Err(CellError::Corrupt) => {
             crate::health::FILE_CORRUPT.add_in_memory(1);
+            if !ACTIVE_IS_BAD.swap(true, Ordering::AcqRel) {
+                DEADLINE.store(0, Ordering::Relaxed);
+            }
             None
         }
     }

@@ -31,7 +31,8 @@ pub(crate) fn installation_weekday(local: &Path) -> io::Result<u8> {
     }
     let chosen = random_weekday();
     let temp = local.join(format!(".{WEEKDAY_FILE}.{}.tmp", std::process::id()));
-    fs::write(&temp, format!("{chosen}\n"))?;
+    let _ = fs::remove_file(&temp);
+    crate::file::write_new(&temp, format!("{chosen}\n").as_bytes())?;
     let linked = fs::hard_link(&temp, &path);
     let _ = fs::remove_file(&temp);
     match linked {

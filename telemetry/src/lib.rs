@@ -166,7 +166,7 @@ pub use telemetry_macros::counted;
 pub use telemetry_runtime::{
     Conflict, ConflictError, Counter, DefaultMode, FALLBACK_LABEL, Histogram, Kind, LabelSet,
     MAX_CHAINS, MAX_DEPTH, Mode, ModeSource, OVERFLOW_FRAME, Program, ProgramInfo, Registry,
-    Session, StackCounter, registry, session,
+    Session, StackCounter, counter_file, registry, session,
 };
 
 /// Describes the calling program, from its crate's Cargo metadata, and evaluates to a

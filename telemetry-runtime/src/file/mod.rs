@@ -119,7 +119,7 @@ pub(crate) fn open_or_create(
 }
 
 /// Renames a bad file aside; returns the new path.
-fn rename_aside(path: &Path) -> io::Result<PathBuf> {
+pub(crate) fn rename_aside(path: &Path) -> io::Result<PathBuf> {
     let mut aside = path.as_os_str().to_owned();
     aside.push(BAD_SUFFIX);
     let aside = PathBuf::from(aside);
@@ -154,7 +154,8 @@ fn create(path: &Path, header: &Header, names: &[&str]) -> io::Result<()> {
     result
 }
 
-fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
+/// Creates `path`, which must not exist, readable by the user alone, holding `bytes`.
+pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut options = fs::File::options();
     options.write(true).create_new(true);
     #[cfg(unix)]
