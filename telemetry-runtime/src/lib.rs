@@ -50,7 +50,8 @@ pub mod __private {
     pub use crate::names::{as_str, derived, derived_len};
     pub use crate::program::Program;
     pub use crate::registry::TELEMETRY_REGISTRY_V0_1 as REGISTRY;
-    pub use crate::session::set_clock_offset;
+    pub use crate::registry::build_index_uncached;
+    pub use crate::session::{set_clock_offset, start_uncached, start_unpublished};
     pub use crate::stack::{ChainTable, Frame, StackCounter, enter};
     pub use core::module_path;
     pub use linkme;

@@ -21,8 +21,10 @@
 //! - **Targets without linker sections** (wasm) are not supported by linkme; the crate
 //!   fails to build there with linkme's message.
 
-use std::collections::HashSet;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 use crate::counter::{Counter, Origin};
@@ -32,13 +34,24 @@ use crate::counter::{Counter, Origin};
 #[linkme::distributed_slice]
 pub static TELEMETRY_REGISTRY_V0_1: [Counter];
 
-/// The registry, sorted and checked once on first use.
+/// The registry, indexed by name and checked once on first use.
 struct Index {
-    /// Every entry, sorted by name, then file, then line.
-    entries: Vec<&'static Counter>,
-    /// Names declared by conflicting sites, sorted.
-    conflicted: Vec<&'static str>,
+    /// Every entry, in slice order.
+    all: Vec<&'static Counter>,
+    /// Each declared name: its canonical site, and whether its sites conflict.
+    names: HashMap<&'static str, Name, BuildHasherDefault<Fnv>>,
+    /// Every conflict, sorted by name.
     conflicts: Vec<Conflict>,
+    /// Every entry sorted by name, then file, then line; made on first iteration.
+    sorted: OnceLock<Vec<&'static Counter>>,
+}
+
+struct Name {
+    /// The site with the smallest (file, line): whose in-memory cell the others share.
+    canonical: &'static Counter,
+    /// Some site derived its name with `#[counted]`.
+    derived: bool,
+    conflicted: bool,
 }
 
 static INDEX: OnceLock<Index> = OnceLock::new();
@@ -64,24 +77,92 @@ fn index() -> &'static Index {
 }
 
 impl Index {
+    /// Groups the entries by name in one pass of hashing (no sort: start-up reads
+    /// this for thousands of counters), marking names whose sites cannot share.
     fn build(list: impl IntoIterator<Item = &'static Counter>) -> Index {
-        let mut entries: Vec<&'static Counter> = list.into_iter().collect();
-        entries.sort_by(|a, b| (a.name(), a.file(), a.line()).cmp(&(b.name(), b.file(), b.line())));
-        let conflicts: Vec<Conflict> = entries
-            .chunk_by(|a, b| a.name() == b.name())
-            .filter_map(Conflict::find)
+        let all: Vec<&'static Counter> = list.into_iter().collect();
+        let mut names: HashMap<&'static str, Name, BuildHasherDefault<Fnv>> =
+            HashMap::with_capacity_and_hasher(all.len(), BuildHasherDefault::default());
+        for &counter in &all {
+            let derived = counter.decl().origin == Origin::Derived;
+            match names.entry(counter.name()) {
+                Entry::Vacant(slot) => {
+                    slot.insert(Name {
+                        canonical: counter,
+                        derived,
+                        conflicted: false,
+                    });
+                }
+                Entry::Occupied(mut slot) => {
+                    let name = slot.get_mut();
+                    name.conflicted |=
+                        derived || name.derived || counter.kind() != name.canonical.kind();
+                    name.derived |= derived;
+                    if (counter.file(), counter.line())
+                        < (name.canonical.file(), name.canonical.line())
+                    {
+                        name.canonical = counter;
+                    }
+                }
+            }
+        }
+        let mut conflicts: Vec<Conflict> = Vec::new();
+        let mut in_conflict: Vec<&'static Counter> = all
+            .iter()
+            .copied()
+            .filter(|c| names[c.name()].conflicted)
             .collect();
-        let conflicted = conflicts.iter().map(|c| c.name).collect();
+        in_conflict
+            .sort_by(|a, b| (a.name(), a.file(), a.line()).cmp(&(b.name(), b.file(), b.line())));
+        for group in in_conflict.chunk_by(|a, b| a.name() == b.name()) {
+            conflicts.push(Conflict {
+                name: group[0].name(),
+                sites: group.to_vec(),
+            });
+        }
         Index {
-            entries,
-            conflicted,
+            all,
+            names,
             conflicts,
+            sorted: OnceLock::new(),
         }
     }
 
-    fn first_named(&self, name: &str) -> Option<usize> {
-        let at = self.entries.partition_point(|c| c.name() < name);
-        (self.entries.get(at)?.name() == name).then_some(at)
+    fn sorted(&self) -> &[&'static Counter] {
+        self.sorted.get_or_init(|| {
+            let mut sorted = self.all.clone();
+            sorted.sort_by(|a, b| {
+                (a.name(), a.file(), a.line()).cmp(&(b.name(), b.file(), b.line()))
+            });
+            sorted
+        })
+    }
+
+    fn conflicted(&self, name: &str) -> bool {
+        self.names.get(name).is_some_and(|n| n.conflicted)
+    }
+}
+
+/// FNV-1a over the name's bytes: names are few, short and chosen by the program's
+/// authors, so a fast hash with no protection against crafted keys fits.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            hash = (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = hash;
     }
 }
 
@@ -112,31 +193,24 @@ pub(crate) fn placement(counter: &'static Counter) -> Placement {
         Origin::Chain => name.split('\n').next().unwrap_or(name),
         Origin::Derived | Origin::Explicit => name,
     };
-    if index.conflicted.binary_search(&owner).is_ok() {
+    if index.conflicted(owner) {
         return Placement::Alone;
     }
-    match counter.decl().origin {
-        Origin::Chain => Placement::Shared(counter),
-        Origin::Derived | Origin::Explicit => match index.first_named(name) {
-            Some(at) => Placement::Shared(index.entries[at]),
-            None => Placement::Shared(counter),
-        },
+    match (counter.decl().origin, index.names.get(name)) {
+        (Origin::Derived | Origin::Explicit, Some(found)) => Placement::Shared(found.canonical),
+        _ => Placement::Shared(counter),
     }
 }
 
 /// Every name a new counter file is laid out with: each registry name once, except
 /// stack counters (their chains come later) and names in conflict.
 pub(crate) fn file_names() -> Vec<&'static str> {
-    let index = index();
-    let mut names: Vec<&'static str> = index
-        .entries
+    index()
+        .names
         .iter()
-        .filter(|c| !matches!(c.kind(), crate::Kind::Stack { .. }))
-        .map(|c| c.name())
-        .filter(|name| index.conflicted.binary_search(name).is_err())
-        .collect();
-    names.dedup();
-    names
+        .filter(|(_, n)| !n.conflicted && !matches!(n.canonical.kind(), crate::Kind::Stack { .. }))
+        .map(|(name, _)| *name)
+        .collect()
 }
 
 /// Calls `f` on every counter: each registry entry, and each chain of each stack
@@ -151,6 +225,13 @@ pub(crate) fn for_each_counter(f: &mut dyn FnMut(&'static Counter)) {
             }
         }
     }
+}
+
+/// Sorts and checks the registry again, without keeping the result: for benchmarks
+/// of start-up. Returns the number of entries. Not public API.
+#[doc(hidden)]
+pub fn build_index_uncached() -> usize {
+    Index::build(TELEMETRY_REGISTRY_V0_1.iter()).names.len()
 }
 
 /// Returns the registry of every counter declared in the final binary: in the binary
@@ -174,24 +255,23 @@ impl Registry {
     /// by name, then source file and line. A name declared at several sites appears
     /// once per site.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &'static Counter> + use<> {
-        self.index.entries.iter().copied()
+        self.index.sorted().iter().copied()
     }
 
     /// The number of declarations.
     pub fn len(&self) -> usize {
-        self.index.entries.len()
+        self.index.all.len()
     }
 
     /// True when nothing is declared (never the case: the runtime declares its own).
     pub fn is_empty(&self) -> bool {
-        self.index.entries.is_empty()
+        self.index.all.is_empty()
     }
 
-    /// The first declaration of `name`, if any site declares it.
+    /// The declaration of `name` whose cell every site shares (the first in file and
+    /// line order), if any site declares it.
     pub fn get(&self, name: &str) -> Option<&'static Counter> {
-        self.index
-            .first_named(name)
-            .map(|at| self.index.entries[at])
+        self.index.names.get(name).map(|n| n.canonical)
     }
 
     /// Names declared at several sites in ways that cannot share one counter: different
@@ -229,19 +309,6 @@ pub struct Conflict {
 }
 
 impl Conflict {
-    /// The conflict among `group`, which holds every site of one name, if any.
-    fn find(group: &[&'static Counter]) -> Option<Conflict> {
-        let [first, rest @ ..] = group else {
-            return None;
-        };
-        let derived = group.iter().any(|c| c.decl().origin == Origin::Derived);
-        let mismatched = rest.iter().any(|c| c.kind() != first.kind());
-        (!rest.is_empty() && (derived || mismatched)).then(|| Conflict {
-            name: first.name(),
-            sites: group.to_vec(),
-        })
-    }
-
     /// The counter name in conflict.
     pub fn name(&self) -> &'static str {
         self.name
@@ -370,7 +437,7 @@ mod tests {
     #[test]
     fn a_basic_counter_and_a_bucket_of_one_name_conflict() {
         let index = Index::build([&SHAPE_A, &SHAPE_B]);
-        assert_eq!(index.conflicted, vec!["t/x:<10"]);
+        assert!(index.conflicted("t/x:<10"));
         let text = index.conflicts[0].to_string();
         assert!(
             text.contains("src/lib.rs:5 (krate::m in crate `krate`) basic"),

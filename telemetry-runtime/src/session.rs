@@ -75,6 +75,12 @@ pub(crate) fn active() -> Option<&'static Active> {
     unsafe { ACTIVE.load(Ordering::Acquire).as_ref() }
 }
 
+/// Identifies the active file; changes whenever another file becomes active.
+#[inline]
+pub(crate) fn active_id() -> usize {
+    ACTIVE.load(Ordering::Acquire) as usize
+}
+
 /// The session of `start`, if it ran.
 pub fn session() -> Option<&'static Session> {
     SESSION.get()
@@ -134,6 +140,30 @@ pub(crate) fn start(program: Program) -> &'static Session {
     SESSION.get_or_init(|| start_once(&program, &Env::from_process()))
 }
 
+/// Does all `start` does, with `env` instead of the process environment and without
+/// remembering the session: for benchmarks of start-up. Not public API.
+#[doc(hidden)]
+pub fn start_uncached(program: &Program, env: &Env) -> Session {
+    start_once(program, env)
+}
+
+/// Does the work of `start` in a `local` namespace under `env.dir`, without publishing
+/// the file to counters (so it can be unmapped again): for benchmarks that start many
+/// times in one process. Not public API.
+#[doc(hidden)]
+pub fn start_unpublished(program: &Program, env: &Env) -> Result<PathBuf, String> {
+    let dir = dirs::root(env).ok_or("no directory")?;
+    let dir = dirs::namespace_dir(&dir, program.namespace_name());
+    let (mode, _) = mode::effective(env, Some(&dir), program.default());
+    if !mode.writes_files() {
+        return Err(format!("mode {mode}"));
+    }
+    let (file, _, _) = open_file(program.info(), &dir.join(dirs::LOCAL), now(), true)?;
+    // What `activate` does besides publishing: walk every counter for counts to carry.
+    repoint_all();
+    Ok(file.path().to_path_buf())
+}
+
 fn start_once(program: &Program, env: &Env) -> Session {
     let mut problems = Vec::new();
     let namespace = program.namespace_name();
@@ -188,7 +218,7 @@ fn open_week(state: &mut Reopen) -> Result<OpenedWeek, String> {
         }
     }
     let now = now();
-    let result = open_file(&state.program, &state.local, now);
+    let result = open_file(&state.program, &state.local, now, false);
     match result {
         Ok((file, end_secs, set_aside)) => {
             state.retry_secs = FIRST_RETRY_SECS;
@@ -206,7 +236,12 @@ fn open_week(state: &mut Reopen) -> Result<OpenedWeek, String> {
 
 type Opened = (MappedFile, u64, Option<String>);
 
-fn open_file(program: &ProgramInfo, local: &Path, now: u64) -> Result<Opened, String> {
+fn open_file(
+    program: &ProgramInfo,
+    local: &Path,
+    now: u64,
+    private: bool,
+) -> Result<Opened, String> {
     let shown = local.display();
     file::create_private_dir(local)
         .map_err(|e| format!("cannot create {shown}: {e}; counting in memory"))?;
@@ -219,8 +254,8 @@ fn open_file(program: &ProgramInfo, local: &Path, now: u64) -> Result<Opened, St
         end: end * DAY,
     };
     let name = file::file_name(program, begin);
-    let opened =
-        file::open_or_create(local, &name, &header, &registry::file_names).map_err(|e| {
+    let opened = file::open_or_create(local, &name, &header, &registry::file_names, private)
+        .map_err(|e| {
             format!(
                 "cannot open {}: {e}; counting in memory",
                 local.join(&name).display()
@@ -239,7 +274,11 @@ fn open_file(program: &ProgramInfo, local: &Path, now: u64) -> Result<Opened, St
 fn activate(active: Active) {
     let end = active.end_secs;
     let leaked: &'static Active = Box::leak(Box::new(active));
-    ACTIVE.store(std::ptr::from_ref(leaked).cast_mut(), Ordering::Release);
+    let previous = ACTIVE.swap(std::ptr::from_ref(leaked).cast_mut(), Ordering::AcqRel);
+    // SAFETY: as in `active()`: null or a leaked, never freed `Active`.
+    if let Some(previous) = unsafe { previous.as_ref() } {
+        previous.file.close();
+    }
     DEADLINE.store(end, Ordering::Relaxed);
     repoint_all();
 }
@@ -261,7 +300,19 @@ fn repoint_all() {
 /// The cell in the active file for `name`, or `None` (count in memory) when there is
 /// no file or the file cannot hold it.
 pub(crate) fn file_cell(name: &str) -> Option<&'static AtomicU64> {
-    let active = active()?;
+    // A file superseded during the lookup takes no new names: look in its successor.
+    let mut active = active()?;
+    for _ in 0..3 {
+        let found = file_cell_in(active, name);
+        match self::active() {
+            Some(now) if !std::ptr::eq(now, active) => active = now,
+            _ => return found,
+        }
+    }
+    file_cell_in(active, name)
+}
+
+fn file_cell_in(active: &'static Active, name: &str) -> Option<&'static AtomicU64> {
     match active.file.cell(name) {
         Ok(cell) => Some(cell),
         Err(CellError::Full | CellError::Unsupported | CellError::Io) => {

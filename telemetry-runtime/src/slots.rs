@@ -25,17 +25,33 @@ pub(crate) fn resolve(counter: &'static Counter) -> &'static AtomicU64 {
         // derived from `&'static AtomicU64`.
         return unsafe { &*current };
     }
-    let target = home_cell(counter);
-    let wanted = ptr::from_ref(target).cast_mut();
-    match counter.slot().compare_exchange(
-        ptr::null_mut(),
-        wanted,
-        Ordering::AcqRel,
-        Ordering::Acquire,
-    ) {
-        Ok(_) => target,
-        // SAFETY: as above, the winner stored a pointer from a `&'static AtomicU64`.
-        Err(winner) => unsafe { &*winner },
+    let mut tries = 0;
+    loop {
+        let file_before = session::active_id();
+        let target = home_cell(counter);
+        let wanted = ptr::from_ref(target).cast_mut();
+        let cell = match counter.slot().compare_exchange(
+            ptr::null_mut(),
+            wanted,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => target,
+            // SAFETY: as above, the winner stored a pointer from a `&'static AtomicU64`.
+            Err(winner) => return unsafe { &*winner },
+        };
+        // A new file opened meanwhile may already have cleared the slots: do not keep
+        // a cell of the week that just ended.
+        tries += 1;
+        if session::active_id() == file_before || tries == 3 {
+            return cell;
+        }
+        let _ = counter.slot().compare_exchange(
+            wanted,
+            ptr::null_mut(),
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        );
     }
 }
 

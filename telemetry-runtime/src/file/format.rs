@@ -158,7 +158,7 @@ pub(crate) fn place(limit: u64, name_len: usize) -> (u64, u64) {
 
 /// How many buckets a file made for `names` distinct names gets.
 pub(crate) fn buckets_for(names: usize) -> u32 {
-    let wanted = (names.saturating_mul(2)).clamp(1024, MAX_BUCKETS as usize);
+    let wanted = names.clamp(1024, MAX_BUCKETS as usize);
     wanted.next_power_of_two().min(MAX_BUCKETS as usize) as u32
 }
 
@@ -443,4 +443,153 @@ fn put_u32(bytes: &mut [u8], at: usize, value: u32) {
 
 fn put_u64(bytes: &mut [u8], at: usize, value: u64) {
     bytes[at..at + 8].copy_from_slice(&value.to_ne_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header() -> Header {
+        Header {
+            meta: META_KEYS
+                .iter()
+                .map(|k| (k.to_string(), format!("{k}-value")))
+                .collect(),
+            begin: 20_000 * 86_400,
+            end: 20_007 * 86_400,
+        }
+    }
+
+    fn sample() -> Vec<u8> {
+        let names: Vec<String> = (0..300).map(|i| format!("fuzz/counter-{i}")).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        encode_new(&header(), &refs).unwrap()
+    }
+
+    /// A small deterministic generator (xorshift64*), so failures reproduce.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    #[test]
+    fn a_new_file_reads_back_every_name_at_zero() {
+        let contents = parse(&sample()).unwrap();
+        assert_eq!(contents.header, header());
+        assert_eq!(contents.counters.len(), 300);
+        assert!(
+            contents
+                .counters
+                .iter()
+                .all(|(n, v)| n.starts_with("fuzz/counter-") && *v == 0)
+        );
+    }
+
+    #[test]
+    fn every_truncation_is_an_error_or_a_valid_prefix_never_a_panic() {
+        let bytes = sample();
+        let (_, layout, limit) = parse_header(&bytes).unwrap();
+        // Every length through the header and table, then every 13th through records.
+        let lens = (0..layout.records_start as usize + 64).chain((0..bytes.len()).step_by(13));
+        for len in lens {
+            match parse(&bytes[..len]) {
+                Ok(_) => assert!(
+                    len as u64 >= limit,
+                    "a file cut at {len} before its records end"
+                ),
+                Err(FormatError::Empty) => assert_eq!(len, 0),
+                Err(FormatError::Foreign) => assert!(len < 8),
+                Err(FormatError::Truncated { actual, .. }) => assert_eq!(actual, len as u64),
+                Err(other) => panic!("cut at {len}: {other}"),
+            }
+        }
+        assert!(layout.records_start < limit);
+    }
+
+    #[test]
+    fn random_mutations_of_a_valid_file_never_panic_or_hang() {
+        let original = sample();
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut outcomes = [0usize; 2];
+        for _ in 0..3000 {
+            let mut bytes = original.clone();
+            for _ in 0..1 + rng.below(8) {
+                let at = rng.below(bytes.len());
+                match rng.below(4) {
+                    0 => bytes[at] ^= 1 << rng.below(8),
+                    1 => bytes[at] = rng.next() as u8,
+                    // Aim at the header and the first chains, where damage matters most.
+                    2 => {
+                        let at = rng.below(4096.min(bytes.len()));
+                        bytes[at] = rng.next() as u8;
+                    }
+                    _ => bytes.truncate(at),
+                }
+            }
+            outcomes[usize::from(parse(&bytes).is_ok())] += 1;
+        }
+        assert!(
+            outcomes[0] > 0 && outcomes[1] > 0,
+            "both outcomes occur: {outcomes:?}"
+        );
+    }
+
+    #[test]
+    fn random_bytes_are_never_taken_for_a_counter_file() {
+        let mut rng = Rng(42);
+        for round in 0..2000 {
+            let len = rng.below(40_000);
+            let mut bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+            if round % 2 == 0 && len >= 8 {
+                bytes[..8].copy_from_slice(&MAGIC); // get past the first check
+            }
+            assert!(parse(&bytes).is_err());
+        }
+    }
+
+    #[test]
+    fn a_chain_that_loops_is_reported_not_followed_forever() {
+        let mut bytes = sample();
+        let (_, layout, _) = parse_header(&bytes).unwrap();
+        // Point some record's `next` back at itself.
+        let name = "fuzz/counter-7";
+        let mut at = get_u32(&bytes, layout.head(layout.bucket_of(name)) as usize) as usize;
+        while &bytes[at + 16..at + 16 + name.len()] != name.as_bytes() {
+            at = get_u32(&bytes, at + 8) as usize;
+        }
+        put_u32(&mut bytes, at + 8, at as u32);
+        let error = parse(&bytes).unwrap_err().to_string();
+        assert!(
+            error.contains("loops") || error.contains("appears twice"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn records_never_touch_the_reserved_tail_of_a_page() {
+        let mut limit = 0;
+        for len in (1..=MAX_NAME).step_by(7) {
+            let (start, end) = place(limit, len);
+            assert_eq!(start % 8, 0);
+            assert!(
+                (end - 1) % PAGE < PAGE - TAIL,
+                "record [{start}, {end}) reaches a tail"
+            );
+            assert_eq!(
+                start / PAGE,
+                (end - 1) / PAGE,
+                "record [{start}, {end}) straddles pages"
+            );
+            limit = end;
+        }
+    }
 }

@@ -96,18 +96,33 @@ enum Found {
 /// An open, mapped counter file.
 pub(crate) struct MappedFile {
     path: PathBuf,
-    file: File,
+    /// Open while this is the file new names go to; closed once superseded (its
+    /// mappings stay, for counters still holding cells in them).
+    file: Mutex<Option<File>>,
     header: Header,
     layout: Layout,
     /// The newest mapping.
     map: AtomicPtr<Mapping>,
     /// Serializes this process's inserts and growth; other processes race by CAS.
     insert: Mutex<()>,
+    /// Never published to counters, so its mapping may be unmapped on drop.
+    private: bool,
+}
+
+impl Drop for MappedFile {
+    fn drop(&mut self) {
+        if self.private {
+            // SAFETY: a private file hands out no cell (it is never published), so
+            // nothing points into its mapping, which came from `Box::leak` in `map()`.
+            drop(unsafe { Box::from_raw(self.map.load(Ordering::Acquire)) });
+        }
+    }
 }
 
 impl MappedFile {
-    /// Maps an existing file after checking its header.
-    pub(crate) fn open(path: &Path) -> Result<MappedFile, OpenError> {
+    /// Maps an existing file after checking its header. A `private` file must never
+    /// be published to counters: it is unmapped when dropped.
+    pub(crate) fn open(path: &Path, private: bool) -> Result<MappedFile, OpenError> {
         let file = File::options().read(true).write(true).open(path)?;
         let len = file.metadata()?.len();
         let prefix = read_prefix(&file, len)?;
@@ -115,11 +130,12 @@ impl MappedFile {
         let mapping = map(&file, len)?;
         Ok(MappedFile {
             path: path.to_path_buf(),
-            file,
+            file: Mutex::new(Some(file)),
             header,
             layout,
             map: AtomicPtr::new(ptr::from_ref(mapping).cast_mut()),
             insert: Mutex::new(()),
+            private,
         })
     }
 
@@ -262,18 +278,26 @@ impl MappedFile {
         Err(CellError::Corrupt)
     }
 
+    /// Closes the file descriptor: this file takes no new names any more.
+    pub(crate) fn close(&self) {
+        drop(self.file.lock().unwrap_or_else(|p| p.into_inner()).take());
+    }
+
     /// Makes the file at least `needed` bytes long, then maps it again.
     fn grow(&self, needed: u64) -> Result<(), CellError> {
-        let len = self.file.metadata().map_err(|_| CellError::Io)?.len();
+        let guard = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        let file = guard.as_ref().ok_or(CellError::Io)?;
+        let len = file.metadata().map_err(|_| CellError::Io)?.len();
         if len < needed {
             let step = len.clamp(PAGE, 4 << 20);
             let target = (needed.max(len + step)).div_ceil(PAGE) * PAGE;
             let target = target.min(MAX_FILE_LEN).max(needed.div_ceil(PAGE) * PAGE);
-            extend(&self.file, len, target).map_err(|e| match e.raw_os_error() {
+            extend(file, len, target).map_err(|e| match e.raw_os_error() {
                 Some(code) if code == libc_enospc() => CellError::Full,
                 _ => CellError::Io,
             })?;
         }
+        drop(guard);
         self.remap(self.current())
     }
 
@@ -283,11 +307,13 @@ impl MappedFile {
         if self.current().len() > seen.len() {
             return Ok(());
         }
-        let len = self.file.metadata().map_err(|_| CellError::Io)?.len();
+        let guard = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        let file = guard.as_ref().ok_or(CellError::Io)?;
+        let len = file.metadata().map_err(|_| CellError::Io)?.len();
         if len <= seen.len() {
             return Err(CellError::Corrupt);
         }
-        let mapping = map(&self.file, len).map_err(|e| match e {
+        let mapping = map(file, len).map_err(|e| match e {
             OpenError::Io(_) => CellError::Io,
             OpenError::Format(_) => CellError::Corrupt,
         })?;

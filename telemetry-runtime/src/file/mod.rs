@@ -83,18 +83,20 @@ pub(crate) struct Opened {
 
 /// Opens the file `name` in `local`, or creates it holding `names`. An existing file
 /// that is not a valid counter file of this build and week is renamed aside with
-/// [`BAD_SUFFIX`] and replaced.
+/// [`BAD_SUFFIX`] and replaced. A `private` file is unmapped when dropped, and must
+/// never hand out cells.
 pub(crate) fn open_or_create(
     local: &Path,
     name: &str,
     header: &Header,
     names: &dyn Fn() -> Vec<&'static str>,
+    private: bool,
 ) -> Result<Opened, io::Error> {
     create_private_dir(local)?;
     let path = local.join(name);
     let mut set_aside = None;
     for _ in 0..3 {
-        match MappedFile::open(&path) {
+        match MappedFile::open(&path, private) {
             Ok(file) if file.header() == header => return Ok(Opened { file, set_aside }),
             Ok(file) => {
                 let why = format!(
