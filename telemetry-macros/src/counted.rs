@@ -21,7 +21,7 @@ use syn::parse::{Parse, ParseStream};
 use syn::{Attribute, Block, Error, Expr, Lit, Meta, Result, Signature, Token, Visibility};
 
 use crate::args::Args;
-use crate::declare::{DeclParts, Origin, registered};
+use crate::declare::{DeclParts, Origin, counter_items};
 use crate::enclosing;
 use crate::name::{self, Accept, Name};
 use crate::site::Site;
@@ -119,10 +119,10 @@ pub(crate) fn expand(mut args: Args, item: MaybeFn) -> Result<TokenStream> {
         origin,
     };
     let counter = format_ident!("__TELEMETRY_COUNTED");
-    let decl = parts.tokens();
-    let item_static = registered(
+    let item_static = counter_items(
         &counter,
-        quote!(::telemetry::__private::Counter::__new(#decl)),
+        &parts,
+        |decl| quote!(::telemetry::__private::Counter::__new(#decl)),
     );
 
     let span = Span::mixed_site();

@@ -59,14 +59,30 @@ impl DeclParts {
                 line: #line,
                 module_path: ::telemetry::__private::module_path!(),
                 origin: ::telemetry::__private::Origin::#origin,
+                record: &[],
             }
         }
     }
 }
 
-/// `static #ident: Counter = #init;`, placed in the registry.
-pub(crate) fn registered(ident: &syn::Ident, init: TokenStream) -> TokenStream {
+/// The items declaring the counter `ident`: its `Decl` as a `const`, its manifest
+/// record in the manifest link section, and `static #ident: Counter` in the registry,
+/// built by `init` from the complete `Decl` (which points at the record).
+pub(crate) fn counter_items(
+    ident: &syn::Ident,
+    parts: &DeclParts,
+    init: impl FnOnce(TokenStream) -> TokenStream,
+) -> TokenStream {
+    let decl_ident = format_ident!("{ident}_DECL");
+    let record_ident = format_ident!("{ident}_RECORD");
+    let decl = parts.tokens();
+    let init = init(quote!(::telemetry::__private::Decl {
+        record: &#record_ident,
+        ..#decl_ident
+    }));
     quote! {
+        const #decl_ident: ::telemetry::__private::Decl = #decl;
+        ::telemetry::__private::manifest_record!(#record_ident = #decl_ident);
         #[::telemetry::__private::linkme::distributed_slice(::telemetry::__private::REGISTRY)]
         #[linkme(crate = ::telemetry::__private::linkme)]
         static #ident: ::telemetry::__private::Counter = #init;
@@ -74,8 +90,11 @@ pub(crate) fn registered(ident: &syn::Ident, init: TokenStream) -> TokenStream {
 }
 
 fn basic_counter(ident: &syn::Ident, parts: &DeclParts) -> TokenStream {
-    let decl = parts.tokens();
-    registered(ident, quote!(::telemetry::__private::Counter::__new(#decl)))
+    counter_items(
+        ident,
+        parts,
+        |decl| quote!(::telemetry::__private::Counter::__new(#decl)),
+    )
 }
 
 fn description(args: &mut Args) -> Result<String> {
@@ -291,17 +310,17 @@ pub(crate) fn stack_counter(mut args: Args, site: Site) -> Result<TokenStream> {
         ));
     }
     let depth = depth as usize;
-    let decl = DeclParts {
+    let parts = DeclParts {
         name: quote!(#name),
         kind: quote!(::telemetry::__private::Kind::Stack { depth: #depth }),
         description,
         site,
         origin: Origin::Explicit,
-    }
-    .tokens();
-    let entry = registered(
+    };
+    let entry = counter_items(
         &format_ident!("__TELEMETRY_STACK_ENTRY"),
-        quote!(::telemetry::__private::Counter::__stack(#decl, &__TELEMETRY_CHAINS)),
+        &parts,
+        |decl| quote!(::telemetry::__private::Counter::__stack(#decl, &__TELEMETRY_CHAINS)),
     );
     Ok(quote!({
         static __TELEMETRY_CHAINS: ::telemetry::__private::ChainTable =

@@ -106,6 +106,9 @@ pub struct Decl {
     pub module_path: &'static str,
     /// How the name was chosen.
     pub origin: Origin,
+    /// The declaration's manifest record (see `manifest::record`), in the manifest
+    /// link section; empty for chains.
+    pub record: &'static [u8],
 }
 
 /// A named event counter.

@@ -9,8 +9,7 @@ use crate::counter::{Counter, Decl, Kind, Origin};
 use crate::registry::TELEMETRY_REGISTRY_V0_1;
 
 /// Stack-counter chains beyond [`crate::stack::MAX_CHAINS`], counted in `(other)`.
-#[linkme::distributed_slice(TELEMETRY_REGISTRY_V0_1)]
-pub(crate) static CHAINS_OVER_LIMIT: Counter = Counter::__new(Decl {
+const CHAINS_OVER_LIMIT_DECL: Decl = Decl {
     name: "telemetry/stack/chains-over-limit",
     kind: Kind::Basic,
     description: "New call chains a stack counter could not keep because it already \
@@ -19,12 +18,18 @@ pub(crate) static CHAINS_OVER_LIMIT: Counter = Counter::__new(Decl {
     line: line!(),
     module_path: module_path!(),
     origin: Origin::Explicit,
+    record: &[],
+};
+crate::__telemetry_manifest_record!(CHAINS_OVER_LIMIT_RECORD = CHAINS_OVER_LIMIT_DECL);
+#[linkme::distributed_slice(TELEMETRY_REGISTRY_V0_1)]
+pub(crate) static CHAINS_OVER_LIMIT: Counter = Counter::__new(Decl {
+    record: &CHAINS_OVER_LIMIT_RECORD,
+    ..CHAINS_OVER_LIMIT_DECL
 });
 
 /// Names the open counter file could not hold (full, or a disk error); they are
 /// counted in memory.
-#[linkme::distributed_slice(TELEMETRY_REGISTRY_V0_1)]
-pub(crate) static FILE_FULL: Counter = Counter::__new(Decl {
+const FILE_FULL_DECL: Decl = Decl {
     name: "telemetry/file/name-not-stored",
     kind: Kind::Basic,
     description: "Counters the week's file could not hold (file at its size limit, \
@@ -33,11 +38,17 @@ pub(crate) static FILE_FULL: Counter = Counter::__new(Decl {
     line: line!(),
     module_path: module_path!(),
     origin: Origin::Explicit,
+    record: &[],
+};
+crate::__telemetry_manifest_record!(FILE_FULL_RECORD = FILE_FULL_DECL);
+#[linkme::distributed_slice(TELEMETRY_REGISTRY_V0_1)]
+pub(crate) static FILE_FULL: Counter = Counter::__new(Decl {
+    record: &FILE_FULL_RECORD,
+    ..FILE_FULL_DECL
 });
 
 /// Lookups that found the open counter file inconsistent.
-#[linkme::distributed_slice(TELEMETRY_REGISTRY_V0_1)]
-pub(crate) static FILE_CORRUPT: Counter = Counter::__new(Decl {
+const FILE_CORRUPT_DECL: Decl = Decl {
     name: "telemetry/file/corrupt-lookup",
     kind: Kind::Basic,
     description: "Lookups that found the week's counter file inconsistent; the \
@@ -46,6 +57,13 @@ pub(crate) static FILE_CORRUPT: Counter = Counter::__new(Decl {
     line: line!(),
     module_path: module_path!(),
     origin: Origin::Explicit,
+    record: &[],
+};
+crate::__telemetry_manifest_record!(FILE_CORRUPT_RECORD = FILE_CORRUPT_DECL);
+#[linkme::distributed_slice(TELEMETRY_REGISTRY_V0_1)]
+pub(crate) static FILE_CORRUPT: Counter = Counter::__new(Decl {
+    record: &FILE_CORRUPT_RECORD,
+    ..FILE_CORRUPT_DECL
 });
 
 /// Makes sure this module's statics are linked into every binary that reads the

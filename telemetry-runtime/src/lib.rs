@@ -23,6 +23,7 @@ pub mod file;
 mod health;
 mod histogram;
 mod labels;
+pub mod manifest;
 pub mod mode;
 pub mod names;
 mod program;
@@ -35,6 +36,7 @@ pub mod week;
 pub use counter::{Counter, Kind};
 pub use histogram::Histogram;
 pub use labels::{FALLBACK_LABEL, LabelSet};
+pub use manifest::{Manifest, manifest};
 pub use mode::{DefaultMode, Mode, ModeSource};
 pub use program::{Program, ProgramInfo, Session};
 pub use registry::{Conflict, ConflictError, Registry, registry};
@@ -47,12 +49,56 @@ pub mod __private {
     pub use crate::counter::{Counter, Decl, Kind, Origin};
     pub use crate::histogram::Histogram;
     pub use crate::labels::LabelSet;
+    pub use crate::manifest::record::{
+        encode_program_record, encode_record, program_record_len, record_len,
+    };
     pub use crate::names::{as_str, derived, derived_len};
     pub use crate::program::Program;
     pub use crate::registry::TELEMETRY_REGISTRY_V0_1 as REGISTRY;
     pub use crate::registry::build_index_uncached;
     pub use crate::session::{set_clock_offset, start_uncached, start_unpublished};
     pub use crate::stack::{ChainTable, Frame, StackCounter, enter};
+    pub use crate::{
+        __telemetry_manifest_record as manifest_record,
+        __telemetry_program_record as program_record,
+    };
     pub use core::module_path;
     pub use linkme;
+}
+
+/// Places the manifest record of the `Decl` constant `$decl` in the manifest link
+/// section, as `static $record`. Not public API: used by generated code.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __telemetry_manifest_record {
+    ($record:ident = $decl:expr) => {
+        #[cfg_attr(target_vendor = "apple", unsafe(link_section = "__DATA,__tmanifest"))]
+        #[cfg_attr(windows, unsafe(link_section = ".tmanif"))]
+        #[cfg_attr(
+            not(any(windows, target_vendor = "apple")),
+            unsafe(link_section = "telemetry_manifest")
+        )]
+        #[used]
+        static $record: [::core::primitive::u8; $crate::__private::record_len(&$decl)] =
+            $crate::__private::encode_record(&$decl);
+    };
+}
+
+/// Places the program's manifest record (name and version) in the manifest link
+/// section, as `static $record`. Not public API: used by `telemetry::program!()`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __telemetry_program_record {
+    ($record:ident = $name:expr, $version:expr) => {
+        #[cfg_attr(target_vendor = "apple", unsafe(link_section = "__DATA,__tmanifest"))]
+        #[cfg_attr(windows, unsafe(link_section = ".tmanif"))]
+        #[cfg_attr(
+            not(any(windows, target_vendor = "apple")),
+            unsafe(link_section = "telemetry_manifest")
+        )]
+        #[used]
+        static $record: [::core::primitive::u8;
+            $crate::__private::program_record_len($name, $version)] =
+            $crate::__private::encode_program_record($name, $version);
+    };
 }

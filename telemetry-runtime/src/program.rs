@@ -11,7 +11,7 @@ use crate::mode::{DefaultMode, Mode, ModeSource};
 pub struct ProgramInfo {
     /// The package name of the program (`CARGO_PKG_NAME`).
     pub name: String,
-    /// Its version (`CARGO_PKG_VERSION`), without build metadata.
+    /// Its version (`CARGO_PKG_VERSION`).
     pub version: String,
     /// The Rust toolchain it was built with: `1.95.0`, or `devel` for a pre-release.
     pub toolchain: String,
@@ -42,7 +42,7 @@ impl ProgramInfo {
 ///
 /// ```no_run
 /// # use telemetry_runtime::{DefaultMode, Program};
-/// # fn program() -> Program { Program::__new("acme-build", "1.2.0") }
+/// # fn program() -> Program { Program::__new("acme-build", "1.2.0", &[]) }
 /// let session = program()
 ///     .namespace("acme") // every acme tool shares one mode
 ///     .default_mode(DefaultMode::Off) // count nothing until the user says so
@@ -57,10 +57,11 @@ pub struct Program {
 }
 
 impl Program {
-    /// Describes the calling program. Not public API: use `telemetry::program!()`.
+    /// Describes the calling program. Not public API: use `telemetry::program!()`,
+    /// which also passes the program's manifest record, so that the linker keeps it.
     #[doc(hidden)]
-    pub fn __new(name: &str, version: &str) -> Program {
-        let version = version.split('+').next().unwrap_or(version);
+    pub fn __new(name: &str, version: &str, record: &'static [u8]) -> Program {
+        std::hint::black_box(record);
         Program {
             info: ProgramInfo {
                 name: name.to_string(),

@@ -399,6 +399,7 @@ mod tests {
             line,
             module_path: "krate::m",
             origin,
+            record: &[],
         }
     }
 

@@ -394,6 +394,7 @@ fn chain_decl(entry: &'static Counter, frames: &[&'static Counter]) -> Decl {
         line: decl.line,
         module_path: decl.module_path,
         origin: Origin::Chain,
+        record: &[],
     }
 }
 
@@ -436,6 +437,7 @@ mod tests {
             line: 1,
             module_path: "t",
             origin: Origin::Chain,
+            record: &[],
         })))
     }
 

@@ -165,8 +165,8 @@ pub use telemetry_macros::counted;
 
 pub use telemetry_runtime::{
     Conflict, ConflictError, Counter, DefaultMode, FALLBACK_LABEL, Histogram, Kind, LabelSet,
-    MAX_CHAINS, MAX_DEPTH, Mode, ModeSource, OVERFLOW_FRAME, Program, ProgramInfo, Registry,
-    Session, StackCounter, counter_file, registry, session,
+    MAX_CHAINS, MAX_DEPTH, Manifest, Mode, ModeSource, OVERFLOW_FRAME, Program, ProgramInfo,
+    Registry, Session, StackCounter, counter_file, manifest, registry, session,
 };
 
 /// Describes the calling program, from its crate's Cargo metadata, and evaluates to a
@@ -180,12 +180,17 @@ pub use telemetry_runtime::{
 /// ```
 #[macro_export]
 macro_rules! program {
-    () => {
+    () => {{
+        $crate::__private::program_record!(
+            __TELEMETRY_PROGRAM = ::core::env!("CARGO_PKG_NAME"),
+            ::core::env!("CARGO_PKG_VERSION")
+        );
         $crate::__private::Program::__new(
             ::core::env!("CARGO_PKG_NAME"),
             ::core::env!("CARGO_PKG_VERSION"),
+            &__TELEMETRY_PROGRAM,
         )
-    };
+    }};
 }
 
 /// Starts telemetry for the calling program: `program!().start()`.
