@@ -24,6 +24,7 @@ use crate::args::Args;
 use crate::declare::{DeclParts, Origin, counter_items};
 use crate::enclosing;
 use crate::name::{self, Accept, Name};
+use crate::record::RecordKind;
 use crate::site::Site;
 
 const USAGE: &str =
@@ -101,18 +102,19 @@ pub(crate) fn expand(mut args: Args, item: MaybeFn) -> Result<TokenStream> {
 
     let ident = &item.sig.ident;
     let site = Site::of(ident.span());
-    let (name, origin) = match &explicit {
+    let (name, literal_name, origin) = match &explicit {
         Some(lit) => match name::parse(lit, Accept::Plain)? {
-            Name::Plain(name) => (quote!(#name), Origin::Explicit),
+            Name::Plain(name) => (quote!(#name), Some(name), Origin::Explicit),
             Name::Labels { .. } => {
                 return Err(Error::new(lit.span(), "#[counted] takes a plain name"));
             }
         },
-        None => (derived_name(&site, ident), Origin::Derived),
+        None => (derived_name(&site, ident), None, Origin::Derived),
     };
     let description = description.unwrap_or_else(|| doc_summary(&item.attrs));
     let parts = DeclParts {
         name,
+        literal_name,
         kind: quote!(::telemetry::__private::Kind::Basic),
         description,
         site,
@@ -122,6 +124,7 @@ pub(crate) fn expand(mut args: Args, item: MaybeFn) -> Result<TokenStream> {
     let item_static = counter_items(
         &counter,
         &parts,
+        &RecordKind::Basic,
         |decl| quote!(::telemetry::__private::Counter::__new(#decl)),
     );
 

@@ -10,6 +10,7 @@ use syn::{Error, LitStr, Result};
 
 use crate::args::{Args, missing};
 use crate::name::{self, Accept, FALLBACK, Name};
+use crate::record::RecordKind;
 use crate::site::Site;
 
 /// The deepest stack counter; keep in step with `telemetry_runtime::MAX_DEPTH`.
@@ -28,6 +29,8 @@ pub(crate) enum Origin {
 pub(crate) struct DeclParts {
     /// An expression of type `&'static str`.
     pub name: TokenStream,
+    /// The name, when the macro knows it (it does unless `#[counted]` derives it).
+    pub literal_name: Option<String>,
     /// An expression of type `Kind`.
     pub kind: TokenStream,
     pub description: String,
@@ -39,6 +42,7 @@ impl DeclParts {
     pub(crate) fn tokens(&self) -> TokenStream {
         let DeclParts {
             name,
+            literal_name: _,
             kind,
             description,
             site,
@@ -71,28 +75,39 @@ impl DeclParts {
 pub(crate) fn counter_items(
     ident: &syn::Ident,
     parts: &DeclParts,
+    record: &RecordKind<'_>,
     init: impl FnOnce(TokenStream) -> TokenStream,
 ) -> TokenStream {
     let decl_ident = format_ident!("{ident}_DECL");
     let record_ident = format_ident!("{ident}_RECORD");
     let decl = parts.tokens();
+    let record = crate::record::record(
+        &record_ident,
+        record,
+        parts.literal_name.as_deref(),
+        &quote!(#decl_ident.name),
+        &parts.description,
+        &parts.site,
+        parts.origin,
+    );
     let init = init(quote!(::telemetry::__private::Decl {
         record: &#record_ident,
         ..#decl_ident
     }));
     quote! {
         const #decl_ident: ::telemetry::__private::Decl = #decl;
-        ::telemetry::__private::manifest_record!(#record_ident = #decl_ident);
+        #record
         #[::telemetry::__private::linkme::distributed_slice(::telemetry::__private::REGISTRY)]
         #[linkme(crate = ::telemetry::__private::linkme)]
         static #ident: ::telemetry::__private::Counter = #init;
     }
 }
 
-fn basic_counter(ident: &syn::Ident, parts: &DeclParts) -> TokenStream {
+fn basic_counter(ident: &syn::Ident, parts: &DeclParts, record: &RecordKind<'_>) -> TokenStream {
     counter_items(
         ident,
         parts,
+        record,
         |decl| quote!(::telemetry::__private::Counter::__new(#decl)),
     )
 }
@@ -138,11 +153,13 @@ pub(crate) fn counter(mut args: Args, site: Site) -> Result<TokenStream> {
                 &ident,
                 &DeclParts {
                     name: quote!(#name),
+                    literal_name: Some(name.clone()),
                     kind: quote!(::telemetry::__private::Kind::Basic),
                     description,
                     site,
                     origin: Origin::Explicit,
                 },
+                &RecordKind::Basic,
             );
             Ok(quote!({ #item &#ident }))
         }
@@ -165,6 +182,7 @@ pub(crate) fn counter(mut args: Args, site: Site) -> Result<TokenStream> {
                         ident,
                         &DeclParts {
                             name: quote!(#name),
+                            literal_name: Some(name.clone()),
                             kind: quote!(::telemetry::__private::Kind::Label {
                                 labels: __TELEMETRY_LABELS,
                                 index: #index,
@@ -172,6 +190,10 @@ pub(crate) fn counter(mut args: Args, site: Site) -> Result<TokenStream> {
                             description: description.clone(),
                             site: site.clone(),
                             origin: Origin::Explicit,
+                        },
+                        &RecordKind::Label {
+                            index: index as u32,
+                            labels: &labels,
                         },
                     )
                 });
@@ -233,6 +255,7 @@ pub(crate) fn histogram(mut args: Args, site: Site) -> Result<TokenStream> {
                 ident,
                 &DeclParts {
                     name: quote!(#name),
+                    literal_name: Some(name.clone()),
                     kind: quote!(::telemetry::__private::Kind::Bucket {
                         bounds: __TELEMETRY_BOUNDS,
                         unit: #unit,
@@ -241,6 +264,11 @@ pub(crate) fn histogram(mut args: Args, site: Site) -> Result<TokenStream> {
                     description: description.clone(),
                     site: site.clone(),
                     origin: Origin::Explicit,
+                },
+                &RecordKind::Bucket {
+                    index: index as u32,
+                    bounds: &bounds,
+                    unit: &unit,
                 },
             )
         });
@@ -312,14 +340,19 @@ pub(crate) fn stack_counter(mut args: Args, site: Site) -> Result<TokenStream> {
     let depth = depth as usize;
     let parts = DeclParts {
         name: quote!(#name),
+        literal_name: Some(name.clone()),
         kind: quote!(::telemetry::__private::Kind::Stack { depth: #depth }),
         description,
         site,
         origin: Origin::Explicit,
     };
+    let record = RecordKind::Stack {
+        depth: depth as u32,
+    };
     let entry = counter_items(
         &format_ident!("__TELEMETRY_STACK_ENTRY"),
         &parts,
+        &record,
         |decl| quote!(::telemetry::__private::Counter::__stack(#decl, &__TELEMETRY_CHAINS)),
     );
     Ok(quote!({

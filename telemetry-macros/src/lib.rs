@@ -10,6 +10,7 @@ mod counted;
 mod declare;
 mod enclosing;
 mod name;
+mod record;
 mod site;
 
 use proc_macro::TokenStream;

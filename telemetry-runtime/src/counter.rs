@@ -164,8 +164,8 @@ impl Counter {
             // SAFETY: a non-null slot was stored by `crate::slots::resolve`, which only
             // stores pointers to cells that live for the rest of the process (a `local`
             // field of a `'static` counter, or a mapping that is never unmapped).
-            unsafe { (*slot).fetch_add(n, Ordering::Relaxed) };
-            crate::session::tick();
+            let before = unsafe { (*slot).fetch_add(n, Ordering::Relaxed) };
+            crate::session::tick(before, n);
         }
     }
 
@@ -221,6 +221,13 @@ impl Counter {
             Some((krate, _)) => krate,
             None => self.decl.module_path,
         }
+    }
+
+    /// The declaration's manifest record, as placed in the binary. Not public API:
+    /// for tests that records and registry agree.
+    #[doc(hidden)]
+    pub fn __record(&self) -> &'static [u8] {
+        self.decl.record
     }
 
     /// The chains counted so far by a stack counter's entry, each a counter named

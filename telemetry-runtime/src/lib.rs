@@ -50,7 +50,8 @@ pub mod __private {
     pub use crate::histogram::Histogram;
     pub use crate::labels::LabelSet;
     pub use crate::manifest::record::{
-        encode_program_record, encode_record, program_record_len, record_len,
+        RecordParts, assemble_record, assembled_len, encode_program_record, encode_record,
+        program_record_len, record_len,
     };
     pub use crate::names::{as_str, derived, derived_len};
     pub use crate::program::Program;
@@ -66,11 +67,33 @@ pub mod __private {
     pub use linkme;
 }
 
-/// Places the manifest record of the `Decl` constant `$decl` in the manifest link
-/// section, as `static $record`. Not public API: used by generated code.
+/// Places a manifest record in the manifest link section, as `static $record`: bytes
+/// the macros encoded, the `RecordParts` of a derived name, or a whole `Decl` constant
+/// (the runtime's own counters). Not public API: used by generated code.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __telemetry_manifest_record {
+    ($record:ident = bytes $len:literal, $bytes:expr) => {
+        #[cfg_attr(target_vendor = "apple", unsafe(link_section = "__DATA,__tmanifest"))]
+        #[cfg_attr(windows, unsafe(link_section = ".tmanif"))]
+        #[cfg_attr(
+            not(any(windows, target_vendor = "apple")),
+            unsafe(link_section = "telemetry_manifest")
+        )]
+        #[used]
+        static $record: [::core::primitive::u8; $len] = $bytes;
+    };
+    ($record:ident = parts $parts:expr) => {
+        #[cfg_attr(target_vendor = "apple", unsafe(link_section = "__DATA,__tmanifest"))]
+        #[cfg_attr(windows, unsafe(link_section = ".tmanif"))]
+        #[cfg_attr(
+            not(any(windows, target_vendor = "apple")),
+            unsafe(link_section = "telemetry_manifest")
+        )]
+        #[used]
+        static $record: [::core::primitive::u8; $crate::__private::assembled_len(&$parts)] =
+            $crate::__private::assemble_record(&$parts);
+    };
     ($record:ident = $decl:expr) => {
         #[cfg_attr(target_vendor = "apple", unsafe(link_section = "__DATA,__tmanifest"))]
         #[cfg_attr(windows, unsafe(link_section = ".tmanif"))]

@@ -6,10 +6,10 @@
 //! Every counter already in use is re-pointed: its slot is cleared (its next increment
 //! resolves again, into the file) and what it counted in memory is added to the file.
 //!
-//! Weeks end without a timer thread: every increment ticks a thread-local countdown,
-//! and one increment in [`CHECK_EVERY`] per thread compares the clock with the
-//! deadline (the end of the week, or the time to retry a file that could not be
-//! opened). Past it, one thread opens the next file and re-points the counters; counts
+//! Weeks end without a timer thread, and without touching memory on the hot path: an
+//! increment that carries a counter's value across a multiple of [`CHECK_EVERY`] (which
+//! the atomic add's result tells for free) compares the clock with the deadline (the end
+//! of the week, or the time to retry a file that could not be opened). Past it, one thread opens the next file and re-points the counters; counts
 //! made meanwhile through a stale pointer land in the old week's file, which stays
 //! mapped. In `off` mode there is no deadline and the clock is never read.
 //!
@@ -17,7 +17,6 @@
 //! same way: the name that hit it counts in memory, and the next look at the clock
 //! renames the file aside and opens a fresh one, into which memory counts are carried.
 
-use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicPtr, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -31,8 +30,8 @@ use crate::program::{Program, ProgramInfo, Session};
 use crate::registry;
 use crate::week;
 
-/// Increments per thread between two looks at the clock.
-pub const CHECK_EVERY: u32 = 1024;
+/// A counter crossing a multiple of this value makes its incrementer look at the clock.
+pub const CHECK_EVERY: u64 = 1024;
 /// First delay before retrying a file that could not be opened; it doubles up to
 /// [`MAX_RETRY_SECS`].
 const FIRST_RETRY_SECS: u64 = 60;
@@ -62,10 +61,6 @@ struct Reopen {
     program: ProgramInfo,
     local: PathBuf,
     retry_secs: u64,
-}
-
-thread_local! {
-    static TICKS: Cell<u32> = const { Cell::new(CHECK_EVERY) };
 }
 
 /// The open file, if any.
@@ -103,18 +98,13 @@ pub fn set_clock_offset(secs: i64) {
     CLOCK_OFFSET.store(secs, Ordering::Relaxed);
 }
 
-/// Counts one increment on this thread; now and then, looks at the clock.
+/// Called with a counter's value before an add of `n`: looks at the clock when the
+/// add crossed a multiple of [`CHECK_EVERY`]. No memory access, one branch.
 #[inline]
-pub(crate) fn tick() {
-    let _ = TICKS.try_with(|ticks| {
-        let left = ticks.get();
-        if left == 0 {
-            ticks.set(CHECK_EVERY);
-            look_at_clock();
-        } else {
-            ticks.set(left - 1);
-        }
-    });
+pub(crate) fn tick(before: u64, n: u64) {
+    if before / CHECK_EVERY != before.wrapping_add(n) / CHECK_EVERY {
+        look_at_clock();
+    }
 }
 
 #[cold]
@@ -211,11 +201,11 @@ struct OpenedWeek {
 /// Opens the file of the week containing `now()` and makes it the active one. On
 /// failure, counting stays in memory and a retry is scheduled.
 fn open_week(state: &mut Reopen) -> Result<OpenedWeek, String> {
-    if ACTIVE_IS_BAD.swap(false, Ordering::AcqRel) {
-        if let Some(bad) = active() {
-            // Other processes may still use it; they find it inconsistent themselves.
-            let _ = file::rename_aside(bad.file.path());
-        }
+    if ACTIVE_IS_BAD.swap(false, Ordering::AcqRel)
+        && let Some(bad) = active()
+    {
+        // Other processes may still use it; they find it inconsistent themselves.
+        let _ = file::rename_aside(bad.file.path());
     }
     let now = now();
     let result = open_file(&state.program, &state.local, now, false);

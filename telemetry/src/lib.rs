@@ -202,10 +202,10 @@ macro_rules! program {
 /// [`Session::problems`]. In `off` mode it creates and modifies nothing.
 ///
 /// ```no_run
-/// fn main() {
-///     let session = telemetry::start!();
-///     // ... the program ...
-/// #   let _ = session;
+/// // First thing in `main`:
+/// let session = telemetry::start!();
+/// for problem in session.problems() {
+///     eprintln!("telemetry: {problem}"); // or ignore: counting goes on in memory
 /// }
 /// ```
 #[macro_export]

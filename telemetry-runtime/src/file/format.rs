@@ -331,7 +331,7 @@ pub(crate) fn parse_header_prefix(
         });
     }
     let limit = get_u64(bytes, OFF_LIMIT);
-    if limit < layout.records_start || limit % 8 != 0 {
+    if limit < layout.records_start || !limit.is_multiple_of(8) {
         return Err(FormatError::Corrupt(format!(
             "record limit {limit} is outside the record area"
         )));

@@ -59,7 +59,7 @@ impl Mapping {
 
     /// The `AtomicU32` at `offset`, which must be 4-aligned and inside the mapping.
     fn u32_at(&'static self, offset: u64) -> &'static AtomicU32 {
-        assert!(offset % 4 == 0 && offset + 4 <= self.len());
+        assert!(offset.is_multiple_of(4) && offset + 4 <= self.len());
         // SAFETY: the mapping is page-aligned and `offset` is a multiple of 4, so the
         // pointer is aligned; it is in bounds (checked above); the mapping is leaked, so
         // it is valid for `'static`; every process only ever accesses these bytes
@@ -69,7 +69,7 @@ impl Mapping {
 
     /// The `AtomicU64` at `offset`, which must be 8-aligned and inside the mapping.
     fn u64_at(&'static self, offset: u64) -> &'static AtomicU64 {
-        assert!(offset % 8 == 0 && offset + 8 <= self.len());
+        assert!(offset.is_multiple_of(8) && offset + 8 <= self.len());
         // SAFETY: as in `u32_at`, with 8-byte alignment.
         unsafe { AtomicU64::from_ptr(self.raw.as_mut_ptr().add(offset as usize).cast()) }
     }
@@ -217,7 +217,7 @@ impl MappedFile {
                 let map = self.current();
                 let limit_cell = map.u64_at(OFF_LIMIT as u64);
                 let limit = limit_cell.load(Ordering::Acquire);
-                if limit < self.layout.records_start || limit % 8 != 0 {
+                if limit < self.layout.records_start || !limit.is_multiple_of(8) {
                     return Err(CellError::Corrupt);
                 }
                 let (start, end) = format::place(limit, name.len());

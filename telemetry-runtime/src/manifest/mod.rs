@@ -44,7 +44,7 @@ impl std::fmt::Display for ManifestConflict {
             write!(
                 f,
                 "\n  {} {}:{} ({}{})",
-                crate_of(&site.module_path),
+                site.crate_name,
                 site.file,
                 site.line,
                 shape(site),
@@ -135,8 +135,7 @@ impl Manifest {
                 fields.push(("labels", format!("[{}]", labels.join(", "))));
             }
             fields.push(("description", json_string(&c.description)));
-            fields.push(("crate", json_string(crate_of(&c.module_path))));
-            fields.push(("module", json_string(&c.module_path)));
+            fields.push(("crate", json_string(&c.crate_name)));
             fields.push(("file", json_string(&c.file)));
             fields.push(("line", c.line.to_string()));
             fields.push(("name_derived", c.derived.to_string()));
@@ -183,7 +182,7 @@ impl Manifest {
                 out,
                 "| `{name}` | {} | {description} | `{}` {}:{} |",
                 shape(c).replace('|', "\\|"),
-                crate_of(&c.module_path),
+                c.crate_name,
                 c.file,
                 c.line
             );
@@ -193,12 +192,7 @@ impl Manifest {
 }
 
 fn sort_key(c: &CounterRecord) -> (&str, &str, &str, u32) {
-    (&c.name, crate_of(&c.module_path), &c.file, c.line)
-}
-
-/// The crate of a module path: its first segment.
-pub fn crate_of(module_path: &str) -> &str {
-    module_path.split("::").next().unwrap_or(module_path)
+    (&c.name, &c.crate_name, &c.file, c.line)
 }
 
 /// The kind with what makes two declarations of one name compatible.

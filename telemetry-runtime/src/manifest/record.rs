@@ -17,7 +17,7 @@
 //!     20     1  how the name was chosen: 0 derived by #[counted], 1 written, 2 program
 //!     21     3  reserved, 0
 //!     24        strings, each a u32 length and UTF-8 bytes:
-//!                 counter: name, description, module path, file, unit
+//!                 counter: name, description, crate, file, unit
 //!                 program: name, version
 //!               then a u32 count and the list:
 //!                 bucket: the bounds, u64 each; label: the labels, as strings;
@@ -70,7 +70,7 @@ pub const fn record_len(decl: &Decl) -> usize {
         + 5 * 4
         + decl.name.len()
         + decl.description.len()
-        + decl.module_path.len()
+        + first_segment(decl.module_path).len()
         + decl.file.len()
         + 4;
     match decl.kind {
@@ -96,7 +96,7 @@ pub const fn encode_record<const N: usize>(decl: &Decl) -> [u8; N] {
     w.header(kind, N, decl.line, arg, origin_code(decl.origin));
     w.string(decl.name);
     w.string(decl.description);
-    w.string(decl.module_path);
+    w.string(first_segment(decl.module_path));
     w.string(decl.file);
     match decl.kind {
         Kind::Bucket { bounds, unit, .. } => {
@@ -126,6 +126,44 @@ pub const fn encode_record<const N: usize>(decl: &Decl) -> [u8; N] {
     out
 }
 
+/// A record in two parts around a name that only the compiler knows (derived by
+/// `#[counted]` from the module path). Not public API: used by generated code.
+#[doc(hidden)]
+pub struct RecordParts {
+    /// The 24-byte header, its length field still 0.
+    pub head: &'static [u8],
+    /// The counter name.
+    pub name: &'static str,
+    /// Everything after the name, encoded.
+    pub rest: &'static [u8],
+}
+
+/// The length of the record assembled from `parts`. Not public API.
+#[doc(hidden)]
+pub const fn assembled_len(parts: &RecordParts) -> usize {
+    parts.head.len() + 4 + parts.name.len() + parts.rest.len()
+}
+
+/// The record assembled from `parts`; `N` is [`assembled_len`] of them: three copies,
+/// cheap for the compiler. Not public API.
+#[doc(hidden)]
+pub const fn assemble_record<const N: usize>(parts: &RecordParts) -> [u8; N] {
+    let mut out = [0u8; N];
+    let mut w = Writer::new(&mut out);
+    w.bytes(parts.head);
+    w.string(parts.name);
+    w.bytes(parts.rest);
+    assert!(
+        w.at == N && parts.head.len() == HEADER,
+        "manifest record length mismatch"
+    );
+    let len = (N as u32).to_le_bytes();
+    let (_, length_field) = out.split_at_mut(8);
+    let (length_field, _) = length_field.split_at_mut(4);
+    length_field.copy_from_slice(&len);
+    out
+}
+
 /// The length of a program's record. Not public API.
 #[doc(hidden)]
 pub const fn program_record_len(name: &str, version: &str) -> usize {
@@ -145,6 +183,22 @@ pub const fn encode_program_record<const N: usize>(name: &str, version: &str) ->
     out
 }
 
+/// The crate of a module path: everything before the first `::`.
+const fn first_segment(module_path: &str) -> &str {
+    let bytes = module_path.as_bytes();
+    let mut i = 0;
+    while i + 1 < bytes.len() && !(bytes[i] == b':' && bytes[i + 1] == b':') {
+        i += 1;
+    }
+    if i + 1 >= bytes.len() {
+        return module_path;
+    }
+    match core::str::from_utf8(bytes.split_at(i).0) {
+        Ok(text) => text,
+        Err(_) => module_path,
+    }
+}
+
 struct Writer<'a> {
     buf: &'a mut [u8],
     at: usize,
@@ -156,12 +210,10 @@ impl<'a> Writer<'a> {
     }
 
     const fn bytes(&mut self, bytes: &[u8]) {
-        let mut i = 0;
-        while i < bytes.len() {
-            self.buf[self.at] = bytes[i];
-            self.at += 1;
-            i += 1;
-        }
+        let (_, rest) = self.buf.split_at_mut(self.at);
+        let (target, _) = rest.split_at_mut(bytes.len());
+        target.copy_from_slice(bytes);
+        self.at += bytes.len();
     }
 
     const fn u32(&mut self, value: u32) {
@@ -217,8 +269,8 @@ pub struct CounterRecord {
     pub labels: Vec<String>,
     /// The description, or "".
     pub description: String,
-    /// `module_path!()` of the declaration.
-    pub module_path: String,
+    /// The crate that declares the counter.
+    pub crate_name: String,
     /// Source file relative to the crate root.
     pub file: String,
     /// Line in `file`.
@@ -324,7 +376,7 @@ pub fn decode_one(bytes: &[u8]) -> Result<(Record, usize), RecordError> {
         };
         let name = r.string()?;
         let description = r.string()?;
-        let module_path = r.string()?;
+        let crate_name = r.string()?;
         let file = r.string()?;
         let unit = r.string()?;
         let count = r.u32()? as usize;
@@ -355,7 +407,7 @@ pub fn decode_one(bytes: &[u8]) -> Result<(Record, usize), RecordError> {
             unit,
             labels,
             description,
-            module_path,
+            crate_name,
             file,
             line,
             derived: origin == 0,
