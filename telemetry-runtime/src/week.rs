@@ -26,7 +26,7 @@ pub fn window(day: u64, weekday: u8) -> (u64, u64) {
 /// written there the first time. Two processes racing to choose keep the first.
 pub(crate) fn installation_weekday(local: &Path) -> io::Result<u8> {
     let path = local.join(WEEKDAY_FILE);
-    if let Some(day) = read(&path)? {
+    if let Some(day) = read_weekday(local)? {
         return Ok(day);
     }
     let chosen = random_weekday();
@@ -37,7 +37,7 @@ pub(crate) fn installation_weekday(local: &Path) -> io::Result<u8> {
     let _ = fs::remove_file(&temp);
     match linked {
         Ok(()) => Ok(chosen),
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => read(&path)?
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => read_weekday(local)?
             .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "the weekday file vanished")),
         Err(_) => {
             fs::write(&path, format!("{chosen}\n"))?;
@@ -46,8 +46,11 @@ pub(crate) fn installation_weekday(local: &Path) -> io::Result<u8> {
     }
 }
 
-fn read(path: &Path) -> io::Result<Option<u8>> {
-    match fs::read_to_string(path) {
+/// The weekday stored in `local/weekday`: `Ok(None)` when none is chosen yet, an
+/// `InvalidData` error when the file holds anything but a digit from 0 to 6.
+pub fn read_weekday(local: &Path) -> io::Result<Option<u8>> {
+    let path = local.join(WEEKDAY_FILE);
+    match fs::read_to_string(&path) {
         Ok(text) => match text.trim().parse::<u8>() {
             Ok(day) if day < 7 => Ok(Some(day)),
             _ => Err(io::Error::new(

@@ -1,0 +1,276 @@
+//! The command line: one command and its flags, parsed with std alone.
+//!
+//! Flags may come before or after the command, as `--flag VALUE` or `--flag=VALUE`.
+//! Every mistake is a [`CliError::Usage`] naming the offending argument.
+
+use std::ffi::{OsStr, OsString};
+use std::path::PathBuf;
+
+use telemetry_runtime::Mode;
+use telemetry_runtime::dirs;
+
+use crate::error::CliError;
+
+/// What to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Command {
+    /// `on`, `off` or `local`: set the mode.
+    SetMode(Mode),
+    /// Show the mode, the directory and its files.
+    Status,
+    /// Print every counter of every counter file.
+    Show,
+    /// Print every counter as CSV.
+    Csv,
+    /// Delete counter files and set-aside files.
+    Clean,
+    /// Print usage, of every command or of one.
+    Help(Option<&'static str>),
+    /// Print the version.
+    Version,
+}
+
+impl Command {
+    /// The command of a name, if it is one.
+    fn named(name: &str) -> Option<Command> {
+        Some(match name {
+            "on" => Command::SetMode(Mode::On),
+            "off" => Command::SetMode(Mode::Off),
+            "local" => Command::SetMode(Mode::Local),
+            "status" => Command::Status,
+            "show" => Command::Show,
+            "csv" => Command::Csv,
+            "clean" => Command::Clean,
+            "help" => Command::Help(None),
+            _ => return None,
+        })
+    }
+
+    /// The name of the command, as typed.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Command::SetMode(mode) => mode.as_str(),
+            Command::Status => "status",
+            Command::Show => "show",
+            Command::Csv => "csv",
+            Command::Clean => "clean",
+            Command::Help(_) => "help",
+            Command::Version => "--version",
+        }
+    }
+}
+
+/// A parsed command line.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Args {
+    /// The command; `help` when none was given.
+    pub command: Command,
+    /// `--dir`: the telemetry root, instead of `TELEMETRY_DIR` or the default.
+    pub dir: Option<PathBuf>,
+    /// `--namespace`, `default` unless given.
+    pub namespace: String,
+    /// `--json` (only for `show`).
+    pub json: bool,
+}
+
+/// Parses the arguments after the program name.
+pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, CliError> {
+    let mut args = args.into_iter();
+    let mut command: Option<Command> = None;
+    let mut topic: Option<&'static str> = None;
+    let mut help_flag = false;
+    let mut dir: Option<PathBuf> = None;
+    let mut namespace: Option<String> = None;
+    let mut json = false;
+    while let Some(arg) = args.next() {
+        let Some(text) = arg.to_str() else {
+            return Err(CliError::usage(format!(
+                "argument {:?} is not valid UTF-8",
+                arg.to_string_lossy()
+            )));
+        };
+        if let Some(flag) = text.strip_prefix("--") {
+            let (name, inline) = match flag.split_once('=') {
+                Some((name, value)) => (name, Some(OsStr::new(value).to_owned())),
+                None => (flag, None),
+            };
+            match name {
+                "dir" => {
+                    let value = value_of("--dir", inline, &mut args)?;
+                    set_once(&mut dir, PathBuf::from(value), "--dir")?;
+                }
+                "namespace" => {
+                    let value = value_of("--namespace", inline, &mut args)?;
+                    let value = value.into_string().map_err(|_| {
+                        CliError::usage("the value of --namespace is not valid UTF-8")
+                    })?;
+                    set_once(&mut namespace, value, "--namespace")?;
+                }
+                "json" | "help" | "version" if inline.is_some() => {
+                    return Err(CliError::usage(format!("--{name} takes no value")));
+                }
+                "json" => json = true,
+                "help" => help_flag = true,
+                "version" => set_command(&mut command, Command::Version)?,
+                _ => return Err(CliError::usage(format!("unknown flag {text:?}"))),
+            }
+        } else if text == "-h" {
+            help_flag = true;
+        } else if text == "-V" {
+            set_command(&mut command, Command::Version)?;
+        } else if text.starts_with('-') && text != "-" {
+            return Err(CliError::usage(format!("unknown flag {text:?}")));
+        } else if command == Some(Command::Help(None)) && topic.is_none() {
+            topic = Some(
+                COMMAND_NAMES
+                    .iter()
+                    .find(|&&name| name == text)
+                    .copied()
+                    .ok_or_else(|| {
+                        CliError::usage(format!("no help for {text:?}: it is not a command"))
+                    })?,
+            );
+        } else if command.is_some() {
+            return Err(CliError::usage(format!("unexpected argument {text:?}")));
+        } else {
+            let found = Command::named(text)
+                .ok_or_else(|| CliError::usage(format!("unknown command {text:?}")))?;
+            command = Some(found);
+        }
+    }
+    let command = match (command, help_flag) {
+        (Some(Command::Help(None)), _) => Command::Help(topic),
+        (Some(Command::Version), _) => Command::Version,
+        (Some(command), true) => Command::Help(Some(command.name())),
+        (Some(command), false) => command,
+        (None, _) => Command::Help(None),
+    };
+    if json && !matches!(command, Command::Show | Command::Help(_) | Command::Version) {
+        return Err(CliError::usage(format!(
+            "--json is only for `show`, not `{}`",
+            command.name()
+        )));
+    }
+    let namespace = namespace.unwrap_or_else(|| dirs::DEFAULT_NAMESPACE.to_string());
+    if !dirs::valid_namespace(&namespace) {
+        return Err(CliError::usage(format!(
+            "namespace {namespace:?} is not 1 to 64 of a-z, 0-9, '.', '_', '-' (not starting with '.')"
+        )));
+    }
+    Ok(Args {
+        command,
+        dir,
+        namespace,
+        json,
+    })
+}
+
+/// Every command name, as `help <command>` accepts it.
+pub(crate) const COMMAND_NAMES: [&str; 8] = [
+    "on", "off", "local", "status", "show", "csv", "clean", "help",
+];
+
+/// The value of a flag: after `=`, or the next argument (which must not be a flag).
+fn value_of(
+    flag: &str,
+    inline: Option<OsString>,
+    rest: &mut impl Iterator<Item = OsString>,
+) -> Result<OsString, CliError> {
+    let value = match inline {
+        Some(value) => value,
+        None => match rest.next() {
+            Some(next) if !next.to_string_lossy().starts_with("--") => next,
+            _ => return Err(CliError::usage(format!("{flag} needs a value"))),
+        },
+    };
+    if value.is_empty() {
+        return Err(CliError::usage(format!("{flag} needs a value")));
+    }
+    Ok(value)
+}
+
+fn set_once<T>(slot: &mut Option<T>, value: T, flag: &str) -> Result<(), CliError> {
+    if slot.is_some() {
+        return Err(CliError::usage(format!("{flag} given twice")));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+fn set_command(slot: &mut Option<Command>, command: Command) -> Result<(), CliError> {
+    match slot {
+        Some(existing) => Err(CliError::usage(format!(
+            "unexpected argument {:?} after `{}`",
+            command.name(),
+            existing.name()
+        ))),
+        None => {
+            *slot = Some(command);
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(args: &[&str]) -> Result<Args, CliError> {
+        parse(args.iter().map(OsString::from))
+    }
+
+    fn usage_message(args: &[&str]) -> String {
+        match parse_str(args) {
+            Err(CliError::Usage(message)) => message,
+            other => panic!("{args:?} gave {other:?}"),
+        }
+    }
+
+    #[test]
+    fn no_arguments_means_help() {
+        assert_eq!(parse_str(&[]).unwrap().command, Command::Help(None));
+    }
+
+    #[test]
+    fn flags_go_before_or_after_the_command_in_both_spellings() {
+        for args in [
+            &["--dir", "/x", "show", "--namespace=acme", "--json"][..],
+            &["show", "--dir=/x", "--json", "--namespace", "acme"][..],
+        ] {
+            let parsed = parse_str(args).unwrap();
+            assert_eq!(parsed.command, Command::Show);
+            assert_eq!(parsed.dir, Some(PathBuf::from("/x")));
+            assert_eq!(parsed.namespace, "acme");
+            assert!(parsed.json);
+        }
+    }
+
+    #[test]
+    fn help_takes_a_command_and_help_flags_ask_for_the_commands_help() {
+        assert_eq!(
+            parse_str(&["help", "show"]).unwrap().command,
+            Command::Help(Some("show"))
+        );
+        assert_eq!(
+            parse_str(&["clean", "--help"]).unwrap().command,
+            Command::Help(Some("clean"))
+        );
+        assert_eq!(parse_str(&["-h"]).unwrap().command, Command::Help(None));
+    }
+
+    #[test]
+    fn mistakes_are_usage_errors_naming_the_argument() {
+        assert!(usage_message(&["frobnicate"]).contains("\"frobnicate\""));
+        assert!(usage_message(&["show", "--jsn"]).contains("\"--jsn\""));
+        assert!(usage_message(&["show", "--dir"]).contains("--dir needs a value"));
+        assert!(usage_message(&["show", "--dir", "--json"]).contains("--dir needs a value"));
+        assert!(usage_message(&["show", "--dir="]).contains("--dir needs a value"));
+        assert!(usage_message(&["show", "extra"]).contains("\"extra\""));
+        assert!(usage_message(&["on", "off"]).contains("\"off\""));
+        assert!(usage_message(&["--dir=a", "--dir=b", "status"]).contains("twice"));
+        assert!(usage_message(&["status", "--json"]).contains("only for `show`"));
+        assert!(usage_message(&["status", "--namespace", "Bad"]).contains("\"Bad\""));
+        assert!(usage_message(&["help", "nope"]).contains("\"nope\""));
+        assert!(usage_message(&["show", "--json=yes"]).contains("takes no value"));
+    }
+}

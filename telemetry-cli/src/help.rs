@@ -1,0 +1,146 @@
+//! Usage text: of every command, or of one.
+
+/// One command's usage line and description.
+struct Entry {
+    name: &'static str,
+    usage: &'static str,
+    about: &'static str,
+}
+
+const COMMANDS: [Entry; 8] = [
+    Entry {
+        name: "on",
+        usage: "telemetry on",
+        about: "Counts go to weekly files on this machine, and weekly reports may be
+uploaded once uploading exists. This version does not upload: nothing is sent.
+The date of the choice is recorded; choosing the same mode again keeps it.",
+    },
+    Entry {
+        name: "local",
+        usage: "telemetry local",
+        about: "Counts go to weekly files on this machine only; nothing is ever uploaded.
+This is the default of a fresh install unless a program's author chose off.",
+    },
+    Entry {
+        name: "off",
+        usage: "telemetry off",
+        about: "Nothing is counted to files: programs count in memory only and create no
+file or directory. This command writes the mode file and nothing else; existing
+counter files are kept (see `telemetry clean`).",
+    },
+    Entry {
+        name: "status",
+        usage: "telemetry status",
+        about: "The mode a program of this namespace runs in and why, the mode file, the
+directory, the weekday weeks end on, every counter file and set-aside file with
+its size, the total disk use, and the environment variables in effect.",
+    },
+    Entry {
+        name: "show",
+        usage: "telemetry show [--json]",
+        about: "Every counter of every counter file, grouped by file (sorted by file name,
+then counter name), with the file's program, version, toolchain, os, arch and
+week (begin..end, the end day not included). Stack-counter chains are shown
+innermost frame first, frames joined by \" <- \". Files that cannot be read are
+listed with what was found instead.
+--json prints an array with one object per file: path, set_aside, and either
+program, version, toolchain, os, arch, begin, end (YYYY-MM-DD, end excluded),
+counters [{name, value}], or error (a message).",
+    },
+    Entry {
+        name: "csv",
+        usage: "telemetry csv",
+        about: "Every counter of every readable counter file as CSV, one row per counter:
+file,program,version,toolchain,os,arch,week_begin,week_end,counter,value
+Fields are quoted as RFC 4180 says (a stack chain's frames are separated by a
+newline inside its quoted name); rows end with \\n. Files that cannot be read
+and set-aside files are skipped with a note on stderr.",
+    },
+    Entry {
+        name: "clean",
+        usage: "telemetry clean",
+        about: "Deletes every counter file, set-aside (.bad) file and leftover temporary
+file (.tmp, older than a minute) in the namespace's local directory, and prints
+what it deleted. Keeps the mode file and the weekday file.",
+    },
+    Entry {
+        name: "help",
+        usage: "telemetry help [COMMAND]",
+        about: "This text, or the text of one command (also `telemetry COMMAND --help`).",
+    },
+];
+
+const HEADER: &str = "\
+telemetry: choose what the programs of a namespace may count, and look at or
+delete what they counted.
+
+Usage: telemetry [--dir DIR] [--namespace NAME] COMMAND
+
+Commands:
+";
+
+const FOOTER: &str = "
+Flags (before or after the command, as `--flag VALUE` or `--flag=VALUE`):
+  --dir DIR         the telemetry root directory; without it, $TELEMETRY_DIR,
+                    else the user's state directory + rust-telemetry
+  --namespace NAME  the namespace of programs sharing one mode (default: default)
+  -h, --help        usage; -V, --version: the version
+
+Environment (read by every instrumented program, never written):
+  DO_NOT_TRACK=1    telemetry off in processes that see it
+  TELEMETRY_MODE    off, local or on, for processes that see it
+  TELEMETRY_DIR     the telemetry root directory
+
+Exit status: 0 success, 1 the command failed (a directory or file could not be
+read or written), 2 usage error (unknown command or flag, missing value, extra
+argument).
+";
+
+/// Usage of every command, or of the command `topic`.
+pub(crate) fn text(topic: Option<&str>) -> String {
+    match topic.and_then(|name| COMMANDS.iter().find(|c| c.name == name)) {
+        Some(entry) => format!(
+            "Usage: {} [--dir DIR] [--namespace NAME]\n\n{}\n{FOOTER}",
+            entry.usage, entry.about
+        ),
+        None => {
+            let mut out = String::from(HEADER);
+            for entry in &COMMANDS {
+                out.push_str(&format!("  {}\n", entry.usage));
+                for line in entry.about.lines() {
+                    out.push_str(&format!("      {line}\n"));
+                }
+            }
+            out.push_str(FOOTER);
+            out
+        }
+    }
+}
+
+/// `telemetry <version>`.
+pub(crate) fn version() -> String {
+    format!("telemetry {}\n", env!("CARGO_PKG_VERSION"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::args::COMMAND_NAMES;
+
+    #[test]
+    fn every_command_has_help() {
+        for name in COMMAND_NAMES {
+            assert!(
+                COMMANDS.iter().any(|c| c.name == name),
+                "{name} has no help"
+            );
+        }
+    }
+
+    #[test]
+    fn help_documents_the_exit_statuses() {
+        let text = text(None);
+        assert!(text.contains("Exit status: 0 success, 1"));
+        assert!(text.contains("2 usage error"));
+    }
+}

@@ -1,0 +1,75 @@
+//! `telemetry`: choose what the programs of a namespace may count, and look at or
+//! delete what they counted.
+//!
+//! ```text
+//! telemetry [--dir DIR] [--namespace NAME] on | off | local | status | show [--json] | csv | clean | help
+//! ```
+//!
+//! Exit status: 0 success, 1 the command failed, 2 usage error. Every error is one
+//! line on stderr, `telemetry: <message>`.
+
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+
+mod args;
+mod commands;
+mod context;
+mod display;
+mod error;
+mod help;
+mod json;
+mod listing;
+mod table;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| info.payload().downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("unknown cause");
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        error_line(&format!("internal error (a bug): {message}{at}"));
+    }));
+    let result = args::parse(std::env::args_os().skip(1)).and_then(|args| commands::run(&args));
+    let report = match result {
+        Ok(report) => report,
+        Err(error) => {
+            error_line(&error.to_string());
+            return ExitCode::from(error.exit_status());
+        }
+    };
+    let mut stdout = io::stdout().lock();
+    match stdout
+        .write_all(report.out.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => {}
+        // The reader went away (`telemetry show | head`): not our failure.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        Err(e) => {
+            error_line(&format!("cannot write the output: {e}"));
+            return ExitCode::from(error::FAILED);
+        }
+    }
+    for warning in &report.warnings {
+        error_line(warning);
+    }
+    if report.failed {
+        ExitCode::from(error::FAILED)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Prints `telemetry: <message>` on stderr as one line, whatever the message holds.
+fn error_line(message: &str) {
+    let message = display::escaped(message);
+    let _ = writeln!(io::stderr(), "telemetry: {message}");
+}
