@@ -134,6 +134,41 @@ fn child_process_entry() {
     let Ok(role) = std::env::var("TELEMETRY_TEST_ROLE") else {
         return;
     };
+    match role.as_str() {
+        "count-before-start" => {
+            plain().add(3);
+            let session = telemetry::start!();
+            plain().add(4);
+            println!("ROLE-OUT: plain={}", plain().get());
+            println!(
+                "ROLE-OUT: file={}",
+                session.file().expect("a file").display()
+            );
+            return;
+        }
+        "retry-after-failure" => {
+            // `local` is a file: no counter file can be opened at start.
+            let dir = PathBuf::from(std::env::var_os("TELEMETRY_DIR").unwrap());
+            let local = dir.join("default").join("local");
+            fs::create_dir_all(local.parent().unwrap()).unwrap();
+            fs::write(&local, b"in the way").unwrap();
+            let session = telemetry::start!();
+            assert!(session.file().is_none() && !session.problems().is_empty());
+            plain().add(1000);
+            assert!(telemetry::counter_file().is_none());
+            // The obstacle goes away; a minute later the runtime tries again.
+            fs::remove_file(&local).unwrap();
+            telemetry::__private::set_clock_offset(61);
+            for _ in 0..100 {
+                plain().inc();
+            }
+            let file = telemetry::counter_file().expect("opened on retry");
+            println!("ROLE-OUT: plain={}", plain().get());
+            println!("ROLE-OUT: file={}", file.display());
+            return;
+        }
+        _ => {}
+    }
     let session = telemetry::start!();
     match role.as_str() {
         "thousand" => {
@@ -625,4 +660,28 @@ fn a_long_running_process_moves_to_the_next_weeks_file_at_the_boundary() {
     // The clock is looked at when a counter's value crosses a multiple of 1,024: here
     // at the increment from 1,023 to 1,024, which still lands in the first file.
     assert_eq!((in_a, in_b), (1024, 981));
+}
+
+#[test]
+fn counts_made_before_start_are_carried_into_the_file() {
+    let dir = temp_dir("before-start");
+    let out = role_out(&finish(child("count-before-start", &dir).spawn().unwrap()));
+    assert_eq!(out[0], "plain=7");
+    let path = PathBuf::from(out[1].strip_prefix("file=").unwrap());
+    assert_eq!(
+        value(&file::read(&path).unwrap(), "files-test/plain"),
+        Some(7)
+    );
+}
+
+#[test]
+fn counts_made_while_no_file_could_be_opened_are_carried_into_it_later() {
+    let dir = temp_dir("retry");
+    let out = role_out(&finish(child("retry-after-failure", &dir).spawn().unwrap()));
+    assert_eq!(out[0], "plain=1100");
+    let path = PathBuf::from(out[1].strip_prefix("file=").unwrap());
+    assert_eq!(
+        value(&file::read(&path).unwrap(), "files-test/plain"),
+        Some(1100)
+    );
 }
