@@ -16,7 +16,6 @@ mod context;
 mod display;
 mod error;
 mod help;
-mod json;
 mod listing;
 mod table;
 

@@ -74,36 +74,21 @@ pub mod __private {
 #[macro_export]
 macro_rules! __telemetry_manifest_record {
     ($record:ident = bytes $len:literal, $bytes:expr) => {
-        #[cfg_attr(target_vendor = "apple", unsafe(link_section = "__DATA,__tmanifest"))]
-        #[cfg_attr(windows, unsafe(link_section = ".tmanif"))]
-        #[cfg_attr(
-            not(any(windows, target_vendor = "apple")),
-            unsafe(link_section = "telemetry_manifest")
-        )]
-        #[used]
-        static $record: [::core::primitive::u8; $len] = $bytes;
+        $crate::__telemetry_manifest_static! {
+            static $record: [::core::primitive::u8; $len] = $bytes;
+        }
     };
     ($record:ident = parts $parts:expr) => {
-        #[cfg_attr(target_vendor = "apple", unsafe(link_section = "__DATA,__tmanifest"))]
-        #[cfg_attr(windows, unsafe(link_section = ".tmanif"))]
-        #[cfg_attr(
-            not(any(windows, target_vendor = "apple")),
-            unsafe(link_section = "telemetry_manifest")
-        )]
-        #[used]
-        static $record: [::core::primitive::u8; $crate::__private::assembled_len(&$parts)] =
-            $crate::__private::assemble_record(&$parts);
+        $crate::__telemetry_manifest_static! {
+            static $record: [::core::primitive::u8; $crate::__private::assembled_len(&$parts)] =
+                $crate::__private::assemble_record(&$parts);
+        }
     };
     ($record:ident = $decl:expr) => {
-        #[cfg_attr(target_vendor = "apple", unsafe(link_section = "__DATA,__tmanifest"))]
-        #[cfg_attr(windows, unsafe(link_section = ".tmanif"))]
-        #[cfg_attr(
-            not(any(windows, target_vendor = "apple")),
-            unsafe(link_section = "telemetry_manifest")
-        )]
-        #[used]
-        static $record: [::core::primitive::u8; $crate::__private::record_len(&$decl)] =
-            $crate::__private::encode_record(&$decl);
+        $crate::__telemetry_manifest_static! {
+            static $record: [::core::primitive::u8; $crate::__private::record_len(&$decl)] =
+                $crate::__private::encode_record(&$decl);
+        }
     };
 }
 
@@ -113,6 +98,21 @@ macro_rules! __telemetry_manifest_record {
 #[macro_export]
 macro_rules! __telemetry_program_record {
     ($record:ident = $name:expr, $version:expr) => {
+        $crate::__telemetry_manifest_static! {
+            static $record: [
+                ::core::primitive::u8;
+                $crate::__private::program_record_len($name, $version)
+            ] = $crate::__private::encode_program_record($name, $version);
+        }
+    };
+}
+
+/// A `static` kept by the compiler in the manifest link section of the target's object
+/// format (see `manifest::record`). Not public API.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __telemetry_manifest_static {
+    (static $name:ident: $ty:ty = $value:expr;) => {
         #[cfg_attr(target_vendor = "apple", unsafe(link_section = "__DATA,__tmanifest"))]
         #[cfg_attr(windows, unsafe(link_section = ".tmanif"))]
         #[cfg_attr(
@@ -120,8 +120,6 @@ macro_rules! __telemetry_program_record {
             unsafe(link_section = "telemetry_manifest")
         )]
         #[used]
-        static $record: [::core::primitive::u8;
-            $crate::__private::program_record_len($name, $version)] =
-            $crate::__private::encode_program_record($name, $version);
+        static $name: $ty = $value;
     };
 }

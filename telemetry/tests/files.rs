@@ -67,46 +67,8 @@ fn thousand() -> Vec<&'static Counter> {
         .collect()
 }
 
-/// Call chains for stack counters: chain `i` is the base-4 digits of `i`.
-mod digits {
-    use telemetry::{StackCounter, counted};
-
-    #[counted("files-test/d0")]
-    pub fn d0(rest: &[u8], stack: &'static StackCounter) {
-        next(rest, stack)
-    }
-    #[counted("files-test/d1")]
-    pub fn d1(rest: &[u8], stack: &'static StackCounter) {
-        next(rest, stack)
-    }
-    #[counted("files-test/d2")]
-    pub fn d2(rest: &[u8], stack: &'static StackCounter) {
-        next(rest, stack)
-    }
-    #[counted("files-test/d3")]
-    pub fn d3(rest: &[u8], stack: &'static StackCounter) {
-        next(rest, stack)
-    }
-
-    pub fn next(digits: &[u8], stack: &'static StackCounter) {
-        match digits.split_first() {
-            None => stack.inc(),
-            Some((0, rest)) => d0(rest, stack),
-            Some((1, rest)) => d1(rest, stack),
-            Some((2, rest)) => d2(rest, stack),
-            Some((_, rest)) => d3(rest, stack),
-        }
-    }
-
-    pub fn of(mut i: usize) -> [u8; 6] {
-        let mut out = [0; 6];
-        for d in out.iter_mut() {
-            *d = (i % 4) as u8;
-            i /= 4;
-        }
-        out
-    }
-}
+#[path = "support/digits.rs"]
+mod digits;
 
 fn chains_stack() -> &'static StackCounter {
     telemetry::stack_counter!("files-test/chains", depth = 6)
@@ -364,7 +326,8 @@ fn two_processes_growing_one_file_with_thousands_of_chains_keep_each_once() {
         chains.iter().all(|(_, v)| *v == 2),
         "each counted by both processes"
     );
-    let expected = "files-test/chains\nfiles-test/d1\nfiles-test/d2\nfiles-test/d3\nfiles-test/d0\nfiles-test/d0\nfiles-test/d0";
+    let expected =
+        "files-test/chains\ndigits/d1\ndigits/d2\ndigits/d3\ndigits/d0\ndigits/d0\ndigits/d0";
     // Chain 1728 = 0 + 0·4 + 0·16 + 3·64 + 2·256 + 1·1024, entered d0 d0 d0 d3 d2 d1.
     assert!(
         chains.iter().any(|(n, _)| n == expected),

@@ -110,46 +110,8 @@ fn frames_of_other_threads_never_mix_in() {
     assert_eq!(stack.get(), 4000);
 }
 
-/// Frames for building many distinct chains: chain `i` is the base-4 digits of `i`.
-mod digits {
-    use telemetry::{StackCounter, counted};
-
-    #[counted("stack-test/d0")]
-    pub fn d0(rest: &[u8], stack: &'static StackCounter) {
-        super::digits::next(rest, stack)
-    }
-    #[counted("stack-test/d1")]
-    pub fn d1(rest: &[u8], stack: &'static StackCounter) {
-        super::digits::next(rest, stack)
-    }
-    #[counted("stack-test/d2")]
-    pub fn d2(rest: &[u8], stack: &'static StackCounter) {
-        super::digits::next(rest, stack)
-    }
-    #[counted("stack-test/d3")]
-    pub fn d3(rest: &[u8], stack: &'static StackCounter) {
-        super::digits::next(rest, stack)
-    }
-
-    pub fn next(digits: &[u8], stack: &'static StackCounter) {
-        match digits.split_first() {
-            None => stack.inc(),
-            Some((0, rest)) => d0(rest, stack),
-            Some((1, rest)) => d1(rest, stack),
-            Some((2, rest)) => d2(rest, stack),
-            Some((_, rest)) => d3(rest, stack),
-        }
-    }
-
-    pub fn of(mut i: usize) -> [u8; 6] {
-        let mut out = [0; 6];
-        for d in out.iter_mut() {
-            *d = (i % 4) as u8;
-            i /= 4;
-        }
-        out
-    }
-}
+#[path = "support/digits.rs"]
+mod digits;
 
 #[test]
 fn thousands_of_chains_created_by_racing_threads_are_each_kept_once() {

@@ -10,9 +10,9 @@ use super::Report;
 use crate::context::Context;
 use crate::display;
 use crate::error::CliError;
-use crate::json;
 use crate::listing::{self, Found, Kind, Listing};
 use crate::table::{Align, Table};
+use telemetry_runtime::manifest::json_string;
 
 /// The files `show` reads, or `None` when there is no directory of them.
 fn data_files(context: &Context) -> Result<Option<Listing>, CliError> {
@@ -90,24 +90,24 @@ pub(crate) fn run_json(context: &Context) -> Result<Report, CliError> {
 /// One file as a JSON object, indented as an element of the top-level array.
 fn file_json(file: &Found) -> String {
     let mut fields = vec![
-        ("path", json::string(&file.path.to_string_lossy())),
+        ("path", json_string(&file.path.to_string_lossy())),
         ("set_aside", (file.kind == Kind::SetAside).to_string()),
     ];
     match file.read() {
         Ok(contents) => {
             let header = &contents.header;
             for key in ["program", "version", "toolchain", "os", "arch"] {
-                fields.push((key, json::string(header.get(key))));
+                fields.push((key, json_string(header.get(key))));
             }
-            fields.push(("begin", json::string(&display::day(header.begin))));
-            fields.push(("end", json::string(&display::day(header.end))));
+            fields.push(("begin", json_string(&display::day(header.begin))));
+            fields.push(("end", json_string(&display::day(header.end))));
             let counters: Vec<String> = contents
                 .counters
                 .iter()
                 .map(|(name, value)| {
                     format!(
                         "      {{\"name\": {}, \"value\": {value}}}",
-                        json::string(name)
+                        json_string(name)
                     )
                 })
                 .collect();
@@ -118,7 +118,7 @@ fn file_json(file: &Found) -> String {
             };
             fields.push(("counters", counters));
         }
-        Err(why) => fields.push(("error", json::string(&why))),
+        Err(why) => fields.push(("error", json_string(&why))),
     }
     let fields: Vec<String> = fields
         .into_iter()

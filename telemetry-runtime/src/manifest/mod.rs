@@ -208,7 +208,10 @@ pub fn shape(c: &CounterRecord) -> String {
     }
 }
 
-/// `text` as a JSON string literal.
+/// `text` as a JSON string literal, quotes included, with every character JSON
+/// requires escaped (RFC 8259, section 7) and every other control character too, so
+/// the output is also safe on a terminal. U+2028 and U+2029 are escaped for JavaScript
+/// parsers older than ES2019.
 pub fn json_string(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
@@ -219,14 +222,31 @@ pub fn json_string(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
             }
             c => out.push(c),
         }
     }
     out.push('"');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_string;
+
+    #[test]
+    fn quotes_backslashes_and_controls_are_escaped() {
+        assert_eq!(json_string("plain"), r#""plain""#);
+        assert_eq!(json_string("a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(json_string("x\ny\tz\r"), r#""x\ny\tz\r""#);
+        assert_eq!(json_string("\u{0}\u{1f}\u{7f}"), r#""\u0000\u001f\u007f""#);
+        assert_eq!(json_string("\u{8}\u{c}"), r#""\b\f""#);
+        assert_eq!(json_string("\u{2028}é"), r#""\u2028é""#);
+    }
 }
 
 /// The manifest of the running program, from the records of every counter in its
