@@ -3,7 +3,7 @@
 //! Each macro expansion places one `static Counter` in a `linkme` distributed slice.
 //! The linker gathers them into one section, so the whole list exists before `main`
 //! without any code running, allocating or locking. This module reads that slice once,
-//! sorts it into an index, and checks it for conflicting declarations.
+//! groups it by name into an index, and checks it for conflicting declarations.
 //!
 //! # Pitfalls of link-time registration, and how they are handled
 //!
@@ -167,7 +167,7 @@ impl Hasher for Fnv {
 }
 
 /// The entry whose in-memory cell every site named like `counter` shares: the first
-/// one in registry order, or `counter` itself when its name is in conflict or it is
+/// in file and line order, or `counter` itself when its name is in conflict or it is
 /// not in the registry.
 pub(crate) fn canonical(counter: &'static Counter) -> &'static Counter {
     match placement(counter) {
@@ -418,6 +418,25 @@ mod tests {
         Origin::Explicit,
         6,
     ));
+
+    #[test]
+    fn the_slice_is_named_after_this_crates_compatibility_version() {
+        let version = env!("CARGO_PKG_VERSION");
+        let mut parts = version.split('.');
+        let (major, minor) = (parts.next().unwrap(), parts.next().unwrap());
+        let compatible = if major == "0" {
+            format!("V0_{minor}")
+        } else {
+            format!("V{major}")
+        };
+        let source = include_str!("registry.rs");
+        assert!(
+            source.contains(&format!(
+                "pub static TELEMETRY_REGISTRY_{compatible}: [Counter];"
+            )),
+            "rename the slice to TELEMETRY_REGISTRY_{compatible} for version {version}"
+        );
+    }
 
     #[test]
     fn explicit_names_with_one_shape_share_without_conflict() {
