@@ -24,6 +24,8 @@ pub(crate) enum Command {
     Csv,
     /// Delete counter files and set-aside files.
     Clean,
+    /// Print the counter manifest of a built program, or check a committed one.
+    Manifest,
     /// Print usage, of every command or of one.
     Help(Option<&'static str>),
     /// Print the version.
@@ -41,6 +43,7 @@ impl Command {
             "show" => Command::Show,
             "csv" => Command::Csv,
             "clean" => Command::Clean,
+            "manifest" => Command::Manifest,
             "help" => Command::Help(None),
             _ => return None,
         })
@@ -54,10 +57,21 @@ impl Command {
             Command::Show => "show",
             Command::Csv => "csv",
             Command::Clean => "clean",
+            Command::Manifest => "manifest",
             Command::Help(_) => "help",
             Command::Version => "--version",
         }
     }
+}
+
+/// How `manifest` prints the manifest.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// `--format json`, the default.
+    #[default]
+    Json,
+    /// `--format md`: a Markdown page for reviewers.
+    Markdown,
 }
 
 /// A parsed command line.
@@ -71,6 +85,12 @@ pub(crate) struct Args {
     pub namespace: String,
     /// `--json` (only for `show`).
     pub json: bool,
+    /// The built program whose manifest `manifest` reads.
+    pub binary: Option<PathBuf>,
+    /// `--format` (only for `manifest`).
+    pub format: Format,
+    /// `--check FILE` (only for `manifest`): the committed manifest to compare with.
+    pub check: Option<PathBuf>,
 }
 
 /// Parses the arguments after the program name.
@@ -82,8 +102,16 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, Cl
     let mut dir: Option<PathBuf> = None;
     let mut namespace: Option<String> = None;
     let mut json = false;
+    let mut binary: Option<PathBuf> = None;
+    let mut format: Option<Format> = None;
+    let mut check: Option<PathBuf> = None;
     while let Some(arg) = args.next() {
         let Some(text) = arg.to_str() else {
+            // A path need not be UTF-8.
+            if command == Some(Command::Manifest) && binary.is_none() {
+                binary = Some(PathBuf::from(arg));
+                continue;
+            }
             return Err(CliError::usage(format!(
                 "argument {:?} is not valid UTF-8",
                 arg.to_string_lossy()
@@ -105,6 +133,24 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, Cl
                         CliError::usage("the value of --namespace is not valid UTF-8")
                     })?;
                     set_once(&mut namespace, value, "--namespace")?;
+                }
+                "format" => {
+                    let value = value_of("--format", inline, &mut args)?;
+                    let parsed = match value.to_str() {
+                        Some("json") => Format::Json,
+                        Some("md") => Format::Markdown,
+                        _ => {
+                            return Err(CliError::usage(format!(
+                                "--format is json or md, not {:?}",
+                                value.to_string_lossy()
+                            )));
+                        }
+                    };
+                    set_once(&mut format, parsed, "--format")?;
+                }
+                "check" => {
+                    let value = value_of("--check", inline, &mut args)?;
+                    set_once(&mut check, PathBuf::from(value), "--check")?;
                 }
                 "json" | "help" | "version" if inline.is_some() => {
                     return Err(CliError::usage(format!("--{name} takes no value")));
@@ -130,6 +176,8 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, Cl
                         CliError::usage(format!("no help for {text:?}: it is not a command"))
                     })?,
             );
+        } else if command == Some(Command::Manifest) && binary.is_none() {
+            binary = Some(PathBuf::from(text));
         } else if command.is_some() {
             return Err(CliError::usage(format!("unexpected argument {text:?}")));
         } else {
@@ -151,6 +199,32 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, Cl
             command.name()
         )));
     }
+    let manifest_flag = match (format, &check) {
+        (Some(_), _) => Some("--format"),
+        (None, Some(_)) => Some("--check"),
+        (None, None) => None,
+    };
+    if let Some(flag) = manifest_flag
+        && !matches!(
+            command,
+            Command::Manifest | Command::Help(_) | Command::Version
+        )
+    {
+        return Err(CliError::usage(format!(
+            "{flag} is only for `manifest`, not `{}`",
+            command.name()
+        )));
+    }
+    if command == Command::Manifest && binary.is_none() {
+        return Err(CliError::usage(
+            "`manifest` needs the path of a built program: telemetry manifest BINARY",
+        ));
+    }
+    if check.is_some() && format == Some(Format::Markdown) {
+        return Err(CliError::usage(
+            "--check compares with a JSON manifest; it takes no --format md",
+        ));
+    }
     let namespace = namespace.unwrap_or_else(|| dirs::DEFAULT_NAMESPACE.to_string());
     if !dirs::valid_namespace(&namespace) {
         return Err(CliError::usage(format!(
@@ -162,12 +236,15 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, Cl
         dir,
         namespace,
         json,
+        binary,
+        format: format.unwrap_or_default(),
+        check,
     })
 }
 
 /// Every command name, as `help <command>` accepts it.
-pub(crate) const COMMAND_NAMES: [&str; 8] = [
-    "on", "off", "local", "status", "show", "csv", "clean", "help",
+pub(crate) const COMMAND_NAMES: [&str; 9] = [
+    "on", "off", "local", "status", "show", "csv", "clean", "manifest", "help",
 ];
 
 /// The value of a flag: after `=`, or the next argument (which must not be a flag).
@@ -272,5 +349,40 @@ mod tests {
         assert!(usage_message(&["status", "--namespace", "Bad"]).contains("\"Bad\""));
         assert!(usage_message(&["help", "nope"]).contains("\"nope\""));
         assert!(usage_message(&["show", "--json=yes"]).contains("takes no value"));
+        assert!(usage_message(&["manifest"]).contains("needs the path of a built program"));
+        assert!(usage_message(&["manifest", "a", "b"]).contains("\"b\""));
+        assert!(usage_message(&["manifest", "a", "--format=xml"]).contains("\"xml\""));
+        assert!(usage_message(&["manifest", "a", "--check"]).contains("--check needs a value"));
+        assert!(usage_message(&["show", "--format", "md"]).contains("only for `manifest`"));
+        assert!(usage_message(&["status", "--check", "f"]).contains("only for `manifest`"));
+        assert!(
+            usage_message(&["manifest", "a", "--format", "md", "--check", "f"])
+                .contains("no --format md")
+        );
+    }
+
+    #[test]
+    fn manifest_takes_a_binary_and_its_flags_anywhere() {
+        let parsed = parse_str(&["--format=md", "manifest", "target/kv"]).unwrap();
+        assert_eq!(parsed.command, Command::Manifest);
+        assert_eq!(parsed.binary, Some(PathBuf::from("target/kv")));
+        assert_eq!(parsed.format, Format::Markdown);
+        let parsed = parse_str(&["manifest", "--check", "m.json", "kv"]).unwrap();
+        assert_eq!(parsed.binary, Some(PathBuf::from("kv")));
+        assert_eq!(parsed.check, Some(PathBuf::from("m.json")));
+        assert_eq!(parsed.format, Format::Json);
+        assert_eq!(
+            parse_str(&["manifest", "--help"]).unwrap().command,
+            Command::Help(Some("manifest"))
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_binary_path_need_not_be_utf8() {
+        use std::os::unix::ffi::OsStringExt;
+        let path = OsString::from_vec(b"bin\xff".to_vec());
+        let parsed = parse([OsString::from("manifest"), path.clone()]).unwrap();
+        assert_eq!(parsed.binary, Some(PathBuf::from(path)));
     }
 }

@@ -1,8 +1,10 @@
-//! The two ways a command line fails, and their exit statuses.
+//! The ways a command line fails, and their exit statuses.
 
 use std::fmt;
 use std::io;
 use std::path::Path;
+
+use telemetry_cli::manifest::ManifestError;
 
 /// Exit status of a command line that cannot be run as written.
 pub(crate) const USAGE: u8 = 2;
@@ -17,6 +19,15 @@ pub(crate) enum CliError {
     Usage(String),
     /// The command could not do its work: a directory or file could not be used.
     Failed(String),
+    /// `manifest` found no manifest to print or compare; it has exit statuses of its
+    /// own, and its message may span several lines (conflicts list every site).
+    Manifest(ManifestError),
+}
+
+impl From<ManifestError> for CliError {
+    fn from(error: ManifestError) -> CliError {
+        CliError::Manifest(error)
+    }
 }
 
 impl CliError {
@@ -35,6 +46,7 @@ impl CliError {
         match self {
             CliError::Usage(_) => USAGE,
             CliError::Failed(_) => FAILED,
+            CliError::Manifest(error) => error.exit_status(),
         }
     }
 }
@@ -46,6 +58,7 @@ impl fmt::Display for CliError {
                 write!(f, "{message} (run `telemetry help` for usage)")
             }
             CliError::Failed(message) => f.write_str(message),
+            CliError::Manifest(error) => error.fmt(f),
         }
     }
 }

@@ -5,21 +5,26 @@ struct Entry {
     name: &'static str,
     usage: &'static str,
     about: &'static str,
+    /// True when the command works in a namespace directory, so `--dir` and
+    /// `--namespace` apply to it.
+    namespaced: bool,
 }
 
-const COMMANDS: [Entry; 8] = [
+const COMMANDS: [Entry; 9] = [
     Entry {
         name: "on",
         usage: "telemetry on",
         about: "Counts go to weekly files on this machine, and weekly reports may be
 uploaded once uploading exists. This version does not upload: nothing is sent.
 The date of the choice is recorded; choosing the same mode again keeps it.",
+        namespaced: true,
     },
     Entry {
         name: "local",
         usage: "telemetry local",
         about: "Counts go to weekly files on this machine only; nothing is ever uploaded.
 This is the default of a fresh install unless a program's author chose off.",
+        namespaced: true,
     },
     Entry {
         name: "off",
@@ -27,6 +32,7 @@ This is the default of a fresh install unless a program's author chose off.",
         about: "Nothing is counted to files: programs count in memory only and create no
 file or directory. This command writes the mode file and nothing else; existing
 counter files are kept (see `telemetry clean`).",
+        namespaced: true,
     },
     Entry {
         name: "status",
@@ -34,6 +40,7 @@ counter files are kept (see `telemetry clean`).",
         about: "The mode a program of this namespace runs in and why, the mode file, the
 directory, the weekday weeks end on, every counter file and set-aside file with
 its size, the total disk use, and the environment variables in effect.",
+        namespaced: true,
     },
     Entry {
         name: "show",
@@ -46,6 +53,7 @@ listed with what was found instead.
 --json prints an array with one object per file: path, set_aside, and either
 program, version, toolchain, os, arch, begin, end (YYYY-MM-DD, end excluded),
 counters [{name, value}], or error (a message).",
+        namespaced: true,
     },
     Entry {
         name: "csv",
@@ -55,6 +63,7 @@ file,program,version,toolchain,os,arch,week_begin,week_end,counter,value
 Fields are quoted as RFC 4180 says (a stack chain's frames are separated by a
 newline inside its quoted name); rows end with \\n. Files that cannot be read
 and set-aside files are skipped with a note on stderr.",
+        namespaced: true,
     },
     Entry {
         name: "clean",
@@ -62,11 +71,30 @@ and set-aside files are skipped with a note on stderr.",
         about: "Deletes every counter file, set-aside (.bad) file and leftover temporary
 file (.tmp, older than a minute) in the namespace's local directory, and prints
 what it deleted. Keeps the mode file and the weekday file.",
+        namespaced: true,
+    },
+    Entry {
+        name: "manifest",
+        usage: "telemetry manifest BINARY [--format json|md] [--check FILE]",
+        about: "Every counter the built program BINARY can report, read from its file without
+running it: JSON (sorted, the same for the same program), or with --format md a
+Markdown table for reviewers. Stripped and non-executable files work, and ELF,
+Mach-O and PE files (and COFF objects) are all read, whatever this system is.
+--check FILE compares with the JSON manifest FILE committed earlier: prints that
+it is up to date, or the counters added, removed and changed (with the fields)
+and the command that regenerates FILE.
+Exit status: 0 printed, or up to date; 1 FILE is stale; 2 usage error; 3 BINARY
+or FILE cannot be read, BINARY is not an executable or is truncated or damaged,
+or FILE is not a manifest; 4 BINARY has no counter registry; 5 its registry is
+in a newer record format; 6 it declares one name in conflicting ways (every
+declaring site is listed).",
+        namespaced: false,
     },
     Entry {
         name: "help",
         usage: "telemetry help [COMMAND]",
         about: "This text, or the text of one command (also `telemetry COMMAND --help`).",
+        namespaced: true,
     },
 ];
 
@@ -93,14 +121,22 @@ Environment (read by every instrumented program, never written):
 
 Exit status: 0 success, 1 the command failed (a directory or file could not be
 read or written), 2 usage error (unknown command or flag, missing value, extra
-argument).
+argument). `manifest` has statuses of its own: see `telemetry help manifest`.
+";
+
+const MANIFEST_FOOTER: &str = "
+The manifest format, and how a reviewer uses it: docs/MANIFEST.md.
 ";
 
 /// Usage of every command, or of the command `topic`.
 pub(crate) fn text(topic: Option<&str>) -> String {
     match topic.and_then(|name| COMMANDS.iter().find(|c| c.name == name)) {
-        Some(entry) => format!(
+        Some(entry) if entry.namespaced => format!(
             "Usage: {} [--dir DIR] [--namespace NAME]\n\n{}\n{FOOTER}",
+            entry.usage, entry.about
+        ),
+        Some(entry) => format!(
+            "Usage: {}\n\n{}\n{MANIFEST_FOOTER}",
             entry.usage, entry.about
         ),
         None => {

@@ -3,10 +3,13 @@
 //!
 //! ```text
 //! telemetry [--dir DIR] [--namespace NAME] on | off | local | status | show [--json] | csv | clean | help
+//! telemetry manifest BINARY [--format json|md] [--check FILE]
 //! ```
 //!
-//! Exit status: 0 success, 1 the command failed, 2 usage error. Every error is one
-//! line on stderr, `telemetry: <message>`.
+//! Exit status: 0 success, 1 the command failed, 2 usage error; `manifest` has its
+//! own, 0 to 6 (`docs/MANIFEST.md`). Every error is one line on stderr,
+//! `telemetry: <message>`, except the conflicts `manifest` finds, which list every
+//! declaring site on a line of its own.
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
@@ -21,6 +24,8 @@ mod table;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
+
+use error::CliError;
 
 fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
@@ -39,6 +44,10 @@ fn main() -> ExitCode {
     let result = args::parse(std::env::args_os().skip(1)).and_then(|args| commands::run(&args));
     let report = match result {
         Ok(report) => report,
+        Err(error @ CliError::Manifest(_)) => {
+            error_lines(&error.to_string());
+            return ExitCode::from(error.exit_status());
+        }
         Err(error) => {
             error_line(&error.to_string());
             return ExitCode::from(error.exit_status());
@@ -71,4 +80,14 @@ fn main() -> ExitCode {
 fn error_line(message: &str) {
     let message = display::escaped(message);
     let _ = writeln!(io::stderr(), "telemetry: {message}");
+}
+
+/// Prints a message of several lines on stderr: the first as `telemetry: <line>`, the
+/// others as they are, each with its control characters escaped.
+fn error_lines(message: &str) {
+    let mut stderr = io::stderr().lock();
+    for (i, line) in message.split('\n').enumerate() {
+        let prefix = if i == 0 { "telemetry: " } else { "" };
+        let _ = writeln!(stderr, "{prefix}{}", display::escaped(line));
+    }
 }

@@ -53,6 +53,10 @@ pub(crate) enum Command {
     Demo,
     /// `telemetry`: the report of this process, without opening any store.
     Telemetry,
+    /// `manifest`, not in the help: the JSON manifest of this process, as
+    /// `telemetry::manifest()` builds it, for the test that compares it with the one
+    /// `telemetry manifest` reads from the binary. Not counted.
+    Manifest,
     /// `help`, `--help` or `-h`.
     Help,
 }
@@ -149,6 +153,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Invocati
         "compact" => no_operands(&word, rest, Command::Store(StoreCommand::Compact))?,
         "demo" => no_operands(&word, rest, Command::Demo)?,
         "telemetry" => no_operands(&word, rest, Command::Telemetry)?,
+        "manifest" => no_operands(&word, rest, Command::Manifest)?,
         "help" | "--help" | "-h" => Command::Help,
         other if other.starts_with('-') => {
             return Err(UsageError(format!("unknown option `{other}`")));

@@ -7,6 +7,10 @@
 //! kv telemetry   every counter kv can report, with its value in this process
 //! ```
 //!
+//! `kv manifest`, left out of the help, prints the manifest of the running process
+//! (`telemetry::manifest()`) as JSON: a test checks that it is byte for byte what
+//! `telemetry manifest` reads from the binary.
+//!
 //! Each command is counted in `kv/command:<name>`, timed in the histogram
 //! `kv/command-latency`, and its handler is `#[counted]` (`kv/commands/get`, …), so a
 //! corrupt record found by `kvlite` is counted under the command that read it.
@@ -51,6 +55,9 @@ fn main() -> ExitCode {
         }),
         Command::Demo => metrics::measured("demo", commands::demo),
         Command::Telemetry => metrics::measured("telemetry", || Ok(commands::telemetry())),
+        Command::Manifest => Ok(Reply {
+            out: telemetry::manifest().to_json(),
+        }),
         Command::Store(command) => {
             metrics::measured(command.name(), || run_on_store(&invocation.dir, command))
         }

@@ -2,6 +2,7 @@
 
 mod clean;
 mod csv;
+mod manifest;
 mod mode;
 mod show;
 mod status;
@@ -46,5 +47,6 @@ pub(crate) fn run(args: &Args) -> Result<Report, CliError> {
         Command::Show => show::run(&context()),
         Command::Csv => csv::run(&context()),
         Command::Clean => clean::run(&context()),
+        Command::Manifest => manifest::run(args),
     }
 }

@@ -234,21 +234,6 @@ pub fn json_string(text: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::json_string;
-
-    #[test]
-    fn quotes_backslashes_and_controls_are_escaped() {
-        assert_eq!(json_string("plain"), r#""plain""#);
-        assert_eq!(json_string("a\"b\\c"), r#""a\"b\\c""#);
-        assert_eq!(json_string("x\ny\tz\r"), r#""x\ny\tz\r""#);
-        assert_eq!(json_string("\u{0}\u{1f}\u{7f}"), r#""\u0000\u001f\u007f""#);
-        assert_eq!(json_string("\u{8}\u{c}"), r#""\b\f""#);
-        assert_eq!(json_string("\u{2028}é"), r#""\u2028é""#);
-    }
-}
-
 /// The manifest of the running program, from the records of every counter in its
 /// registry: the same data `telemetry manifest` reads from the built executable.
 pub fn manifest() -> Manifest {
@@ -266,4 +251,19 @@ pub fn manifest() -> Manifest {
         });
     }
     Manifest::from_records(records)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_string;
+
+    #[test]
+    fn quotes_backslashes_and_controls_are_escaped() {
+        assert_eq!(json_string("plain"), r#""plain""#);
+        assert_eq!(json_string("a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(json_string("x\ny\tz\r"), r#""x\ny\tz\r""#);
+        assert_eq!(json_string("\u{0}\u{1f}\u{7f}"), r#""\u0000\u001f\u007f""#);
+        assert_eq!(json_string("\u{8}\u{c}"), r#""\b\f""#);
+        assert_eq!(json_string("\u{2028}é"), r#""\u2028é""#);
+    }
 }
