@@ -7,9 +7,13 @@
 //! resolves again, into the file) and what it counted in memory is added to the file.
 //!
 //! Weeks end without a timer thread, and without touching memory on the hot path: an
-//! increment that carries a counter's value across a multiple of [`CHECK_EVERY`] (which
-//! the atomic add's result tells for free) compares the clock with the deadline (the end
-//! of the week, or the time to retry a file that could not be opened). Past it, one thread opens the next file and re-points the counters; counts
+//! increment that carries a counter's value across a multiple of [`CHECK_EVERY`], or
+//! that finds it below [`CHECK_BELOW`] (the atomic add's result tells both for free),
+//! compares the clock with the deadline (the end of the week, or the time to retry a
+//! file that could not be opened). So a busy counter looks once in 1,024 increments and
+//! a rarely used one at every increment: a process moves to the new week's file at the
+//! first increment after the boundary of any counter used fewer than 64 times that
+//! week, or within 1,024 increments of any counter. Past it, one thread opens the next file and re-points the counters; counts
 //! made meanwhile through a stale pointer land in the old week's file, which stays
 //! mapped. In `off` mode there is no deadline and the clock is never read.
 //!
@@ -32,6 +36,8 @@ use crate::week;
 
 /// A counter crossing a multiple of this value makes its incrementer look at the clock.
 pub const CHECK_EVERY: u64 = 1024;
+/// A counter below this value makes its incrementer look at the clock every time.
+pub const CHECK_BELOW: u64 = 64;
 /// First delay before retrying a file that could not be opened; it doubles up to
 /// [`MAX_RETRY_SECS`].
 const FIRST_RETRY_SECS: u64 = 60;
@@ -99,10 +105,10 @@ pub fn set_clock_offset(secs: i64) {
 }
 
 /// Called with a counter's value before an add of `n`: looks at the clock when the
-/// add crossed a multiple of [`CHECK_EVERY`]. No memory access, one branch.
+/// value is small or the add crossed a multiple of [`CHECK_EVERY`]. No memory access.
 #[inline]
 pub(crate) fn tick(before: u64, n: u64) {
-    if before / CHECK_EVERY != before.wrapping_add(n) / CHECK_EVERY {
+    if before < CHECK_BELOW || before / CHECK_EVERY != before.wrapping_add(n) / CHECK_EVERY {
         look_at_clock();
     }
 }
