@@ -10,18 +10,7 @@ use telemetry_runtime::file::Header;
 /// What separates the frames of a stack-counter chain when shown.
 pub(crate) const CHAIN_SEPARATOR: &str = " <- ";
 
-/// `text` with every control character escaped (`\t`, `\u{1b}`, …).
-pub(crate) fn escaped(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() {
-            out.extend(c.escape_debug());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
+pub(crate) use telemetry_cli::escaped;
 
 /// A counter name for a terminal: chain frames joined by [`CHAIN_SEPARATOR`],
 /// anything else unprintable escaped.

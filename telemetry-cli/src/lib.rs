@@ -8,3 +8,17 @@
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod manifest;
+
+/// `text` with every control character escaped (`\t`, `\u{1b}`, …), so that nothing read
+/// from a file reaches a terminal raw and each item stays on one line.
+pub fn escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

@@ -100,7 +100,7 @@ pub fn check(committed: &str, current: &Manifest) -> Result<Check, String> {
     let new: Vec<Fields> = current.counters.iter().map(counter_fields).collect();
     let mut staleness = Staleness::default();
     if old_program != new_program {
-        staleness.program = Some(printable(&format!(
+        staleness.program = Some(crate::escaped(&format!(
             "{} -> {}",
             describe_program(&old_program),
             describe_program(&new_program)
@@ -114,7 +114,7 @@ pub fn check(committed: &str, current: &Manifest) -> Result<Check, String> {
         new_paired[n] = true;
         let differences = differences(&old[o], &new[n]);
         if !differences.is_empty() {
-            staleness.changed.push(printable(&format!(
+            staleness.changed.push(crate::escaped(&format!(
                 "{}: {}",
                 name_of(&new[n]),
                 differences.join("; ")
@@ -124,14 +124,16 @@ pub fn check(committed: &str, current: &Manifest) -> Result<Check, String> {
     staleness.changed.sort();
     for (i, counter) in new.iter().enumerate() {
         if !new_paired[i] {
-            staleness.added.push(printable(&describe_counter(counter)));
+            staleness
+                .added
+                .push(crate::escaped(&describe_counter(counter)));
         }
     }
     for (i, counter) in old.iter().enumerate() {
         if !old_paired[i] {
             staleness
                 .removed
-                .push(printable(&describe_counter(counter)));
+                .push(crate::escaped(&describe_counter(counter)));
         }
     }
     Ok(Check::Stale(staleness))
@@ -140,14 +142,14 @@ pub fn check(committed: &str, current: &Manifest) -> Result<Check, String> {
 /// The program and the counters of a committed manifest.
 fn parse(text: &str) -> Result<(Value, Vec<Fields>), String> {
     let value: Value =
-        serde_json::from_str(text).map_err(|e| printable(&format!("it is not JSON ({e})")))?;
+        serde_json::from_str(text).map_err(|e| crate::escaped(&format!("it is not JSON ({e})")))?;
     let Value::Object(mut top) = value else {
         return Err("it is not a JSON object".to_string());
     };
     match top.get("manifest_format") {
         Some(Value::Number(n)) if n.as_u64() == Some(u64::from(FORMAT)) => {}
         Some(other) => {
-            return Err(printable(&format!(
+            return Err(crate::escaped(&format!(
                 "its manifest_format is {other}; this `telemetry` reads format {FORMAT}"
             )));
         }
@@ -310,20 +312,6 @@ fn describe_program(program: &Value) -> String {
 /// A field's value as JSON, or `(none)` when absent.
 fn show(value: Option<&Value>) -> String {
     value.map_or_else(|| "(none)".to_string(), Value::to_string)
-}
-
-/// `text` with control characters escaped, so that each difference stays on one line
-/// and nothing read from a file reaches a terminal raw.
-fn printable(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() {
-            out.extend(c.escape_debug());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 #[cfg(test)]
