@@ -64,13 +64,18 @@ impl Context {
             notes.push(format!(
                 "DO_NOT_TRACK={} is set: telemetry is off in every process that sees it, \
                  whatever the mode file says.",
-                self.env.do_not_track.as_deref().unwrap_or_default()
+                self.env
+                    .do_not_track
+                    .as_deref()
+                    .unwrap_or_default()
+                    .to_string_lossy()
             ));
         }
-        if let Some(mode) = self.env.mode.as_deref().filter(|m| !m.trim().is_empty()) {
-            let meaning = match mode.trim().parse::<telemetry_runtime::Mode>() {
-                Ok(parsed) => format!("mode {parsed}"),
-                Err(_) => "off (not a mode)".to_string(),
+        if let Some(raw) = self.env.mode.as_deref().filter(|m| !m.is_empty()) {
+            let mode = raw.to_string_lossy();
+            let meaning = match raw.to_str().map(str::parse::<telemetry_runtime::Mode>) {
+                Some(Ok(parsed)) => format!("mode {parsed}"),
+                _ => "off (not exactly off, local or on)".to_string(),
             };
             let shadowed = if self.env.do_not_track() {
                 " (DO_NOT_TRACK wins over it)"

@@ -16,6 +16,7 @@
 
 #![warn(clippy::unwrap_used)]
 
+mod cleanup;
 mod counter;
 pub mod date;
 pub mod dirs;
@@ -28,6 +29,7 @@ pub mod mode;
 pub mod names;
 mod program;
 mod registry;
+pub mod safe_fs;
 mod session;
 mod slots;
 mod stack;

@@ -4,20 +4,23 @@
 //! date it was chosen (`on 2026-11-22`). The effective mode of a process is decided
 //! in this order:
 //!
-//! 1. `DO_NOT_TRACK` set to anything but empty, `0` or `false`: `off`;
-//! 2. `TELEMETRY_MODE=off|local|on`: that mode, for this process only (an unknown
-//!    value counts as `off`); nothing is written;
+//! 1. `DO_NOT_TRACK` set to anything but empty, `0` or `false` (exactly; a value with
+//!    spaces, or one that is not UTF-8, counts as set): `off`;
+//! 2. `TELEMETRY_MODE=off|local|on`: that mode, for this process only (any other
+//!    value, one that is not UTF-8 included, counts as `off`); nothing is written;
 //! 3. no telemetry directory (no home directory, and no `TELEMETRY_DIR`): `off`;
-//! 4. the mode file (one that cannot be read or understood counts as `off`);
-//! 5. the program's default for a fresh install, `local` unless the author chose `off`.
+//! 4. a telemetry directory that is not this user's alone: `off`;
+//! 5. the mode file (one that cannot be read or understood counts as `off`);
+//! 6. the program's default for a fresh install, `local` unless the author chose `off`.
 
+use std::ffi::OsString;
 use std::fmt;
-use std::fs;
 use std::io;
 use std::path::Path;
 use std::str::FromStr;
 
 use crate::date;
+use crate::safe_fs;
 
 /// What telemetry may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -101,6 +104,9 @@ pub enum ModeSource {
     },
     /// The mode file exists but cannot be used; counted as `off`.
     BadFile(String),
+    /// The telemetry directory is not this user's alone (another user owns it, or
+    /// may write it); counted as `off`, and nothing in it is read or written.
+    Untrusted(String),
     /// No mode file: the program's default for a fresh install.
     Default,
 }
@@ -118,52 +124,73 @@ impl fmt::Display for ModeSource {
             }
             ModeSource::File { since: None } => f.write_str("mode file"),
             ModeSource::BadFile(why) => write!(f, "mode file unusable ({why}), so off"),
+            ModeSource::Untrusted(why) => write!(f, "{why}, so off"),
             ModeSource::Default => f.write_str("default of a fresh install"),
         }
     }
 }
 
 /// What the environment says, read once.
+///
+/// Values are kept as the operating system gave them: a value that is not valid UTF-8
+/// is still a value, and for the two privacy variables it means `off`.
 #[derive(Clone, Debug, Default)]
 pub struct Env {
     /// `DO_NOT_TRACK`.
-    pub do_not_track: Option<String>,
+    pub do_not_track: Option<OsString>,
     /// `TELEMETRY_MODE`.
-    pub mode: Option<String>,
-    /// `TELEMETRY_DIR`.
+    pub mode: Option<OsString>,
+    /// `TELEMETRY_DIR`, made absolute against the working directory when it was read.
     pub dir: Option<std::path::PathBuf>,
 }
 
+/// The values of `DO_NOT_TRACK` that allow tracking, besides being unset. Any other
+/// value, one with spaces or one that is not UTF-8 included, means `off`.
+pub const DO_NOT_TRACK_ALLOWS: [&str; 3] = ["", "0", "false"];
+
 impl Env {
-    /// Reads the three variables of this process.
+    /// Reads the three variables of this process. A relative `TELEMETRY_DIR` is
+    /// resolved now, so that a later change of directory moves nothing.
     pub fn from_process() -> Env {
         Env {
-            do_not_track: std::env::var("DO_NOT_TRACK").ok(),
-            mode: std::env::var("TELEMETRY_MODE").ok(),
+            do_not_track: std::env::var_os("DO_NOT_TRACK"),
+            mode: std::env::var_os("TELEMETRY_MODE"),
             dir: std::env::var_os("TELEMETRY_DIR")
                 .filter(|d| !d.is_empty())
-                .map(Into::into),
+                .map(|d| {
+                    let dir = std::path::PathBuf::from(d);
+                    std::path::absolute(&dir).unwrap_or(dir)
+                }),
         }
     }
 
-    /// True when `DO_NOT_TRACK` asks for no tracking.
+    /// True when `DO_NOT_TRACK` asks for no tracking: it is set to anything but one of
+    /// [`DO_NOT_TRACK_ALLOWS`].
     pub fn do_not_track(&self) -> bool {
         self.do_not_track
             .as_deref()
-            .is_some_and(|v| !matches!(v.trim(), "" | "0" | "false" | "FALSE" | "False"))
+            .is_some_and(|v| !DO_NOT_TRACK_ALLOWS.iter().any(|allowed| v == *allowed))
     }
 
-    /// The override from `DO_NOT_TRACK` or `TELEMETRY_MODE`, if any.
+    /// The override from `DO_NOT_TRACK` or `TELEMETRY_MODE`, if any. `TELEMETRY_MODE`
+    /// set to anything but `off`, `local` or `on` exactly (or empty, which is unset)
+    /// means `off`.
     pub fn override_mode(&self) -> Option<(Mode, ModeSource)> {
         if self.do_not_track() {
             return Some((Mode::Off, ModeSource::DoNotTrack));
         }
-        let value = self.mode.as_deref()?.trim();
+        let value = self.mode.as_deref()?;
         if value.is_empty() {
             return None;
         }
-        let mode = value.parse().unwrap_or(Mode::Off);
-        Some((mode, ModeSource::Environment(value.to_string())))
+        let mode = value
+            .to_str()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(Mode::Off);
+        Some((
+            mode,
+            ModeSource::Environment(value.to_string_lossy().into_owned()),
+        ))
     }
 }
 
@@ -179,11 +206,12 @@ pub struct ModeFile {
 /// The mode file's name inside the telemetry directory.
 pub const MODE_FILE: &str = "mode";
 
-/// Reads `<dir>/mode`: `Ok(None)` when there is none.
+/// Reads `<dir>/mode`: `Ok(None)` when there is none. The file must be a regular
+/// file of this user's, at most a few kilobytes (see [`crate::safe_fs`]).
 pub fn read_mode_file(dir: &Path) -> Result<Option<ModeFile>, String> {
-    let text = match fs::read_to_string(dir.join(MODE_FILE)) {
-        Ok(text) => text,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+    let text = match safe_fs::read_small(&dir.join(MODE_FILE)) {
+        Ok(Some(text)) => text,
+        Ok(None) => return Ok(None),
         Err(e) => return Err(format!("cannot read it: {e}")),
     };
     parse_mode_file(&text).map(Some)
@@ -206,16 +234,30 @@ fn parse_mode_file(text: &str) -> Result<ModeFile, String> {
 /// Writes `<dir>/mode` (creating `dir` when needed) with today's date, through a
 /// temporary file and a rename, so a reader never sees half a line.
 pub fn write_mode_file(dir: &Path, mode: Mode, today: u64) -> io::Result<()> {
-    crate::file::create_private_dir(dir)?;
-    let temp = dir.join(format!(".mode.{}.tmp", std::process::id()));
-    let _ = fs::remove_file(&temp);
-    crate::file::write_new(
+    if let Some(root) = dir.parent() {
+        safe_fs::ensure_dir(root, true)?;
+    }
+    safe_fs::ensure_dir(dir, false)?;
+    let temp = dir.join(safe_fs::unique_name(MODE_FILE, ".tmp"));
+    safe_fs::write_new(
         &temp,
         format!("{mode} {}\n", date::format(today)).as_bytes(),
     )?;
-    fs::rename(&temp, dir.join(MODE_FILE)).inspect_err(|_| {
-        let _ = fs::remove_file(&temp);
+    std::fs::rename(&temp, dir.join(MODE_FILE)).inspect_err(|_| {
+        let _ = std::fs::remove_file(&temp);
     })
+}
+
+/// Checks the root and namespace directories, where they exist: a tree another user
+/// created first could hold a mode file saying `on`.
+pub fn trusted_tree(namespace_dir: &Path) -> Result<(), String> {
+    let root = namespace_dir.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(root) = root {
+        safe_fs::check_dir(root, true).map_err(|e| e.to_string())?;
+    }
+    safe_fs::check_dir(namespace_dir, false)
+        .map(drop)
+        .map_err(|e| e.to_string())
 }
 
 /// Decides the effective mode (see the module docs for the order).
@@ -226,6 +268,9 @@ pub fn effective(env: &Env, dir: Option<&Path>, default: DefaultMode) -> (Mode, 
     let Some(dir) = dir else {
         return (Mode::Off, ModeSource::NoDirectory);
     };
+    if let Err(why) = trusted_tree(dir) {
+        return (Mode::Off, ModeSource::Untrusted(why));
+    }
     match read_mode_file(dir) {
         Ok(Some(file)) => (file.mode, ModeSource::File { since: file.since }),
         Ok(None) => (default.into(), ModeSource::Default),
@@ -239,10 +284,15 @@ mod tests {
 
     fn env(dnt: Option<&str>, mode: Option<&str>) -> Env {
         Env {
-            do_not_track: dnt.map(String::from),
-            mode: mode.map(String::from),
+            do_not_track: dnt.map(OsString::from),
+            mode: mode.map(OsString::from),
             dir: None,
         }
+    }
+
+    #[cfg(unix)]
+    fn not_utf8() -> OsString {
+        std::os::unix::ffi::OsStringExt::from_vec(vec![0xff, b'1'])
     }
 
     #[test]
@@ -252,10 +302,36 @@ mod tests {
     }
 
     #[test]
-    fn do_not_track_zero_or_empty_is_not_set() {
+    fn do_not_track_zero_false_or_empty_is_not_set() {
         for value in ["", "0", "false"] {
             assert_eq!(env(Some(value), None).override_mode(), None, "{value:?}");
         }
+    }
+
+    #[test]
+    fn every_other_do_not_track_value_means_off() {
+        for value in ["1", "true", "yes", " ", "0 ", " 0", "FALSE", "False", "no", "\t"] {
+            assert_eq!(
+                env(Some(value), Some("on")).override_mode(),
+                Some((Mode::Off, ModeSource::DoNotTrack)),
+                "{value:?}"
+            );
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn values_that_are_not_utf8_mean_off() {
+        let dnt = Env {
+            do_not_track: Some(not_utf8()),
+            ..Env::default()
+        };
+        assert_eq!(dnt.override_mode().map(|m| m.0), Some(Mode::Off));
+        let mode = Env {
+            mode: Some(not_utf8()),
+            ..Env::default()
+        };
+        assert_eq!(mode.override_mode().map(|m| m.0), Some(Mode::Off));
     }
 
     #[test]
@@ -264,10 +340,14 @@ mod tests {
             env(None, Some("local")).override_mode().map(|m| m.0),
             Some(Mode::Local)
         );
-        assert_eq!(
-            env(None, Some("of")).override_mode().map(|m| m.0),
-            Some(Mode::Off)
-        );
+        for value in ["of", " local", "local ", "Local", "ON"] {
+            assert_eq!(
+                env(None, Some(value)).override_mode().map(|m| m.0),
+                Some(Mode::Off),
+                "{value:?}"
+            );
+        }
+        assert_eq!(env(None, Some("")).override_mode(), None, "empty is unset");
     }
 
     #[test]

@@ -65,8 +65,11 @@ fn index() -> &'static Index {
     });
     if built && cfg!(debug_assertions) && !index.conflicts.is_empty() {
         // A programming error in the binary; reported once, in debug builds only, so
-        // release programs never print anything of telemetry's own.
-        eprintln!(
+        // release programs never print anything of telemetry's own. A closed or full
+        // stderr is no reason to fail: the write's error is ignored.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
             "{}",
             ConflictError {
                 conflicts: &index.conflicts

@@ -1,37 +1,47 @@
-//! The process's telemetry state: the mode, the open counter file, and moving to the
-//! next week's file.
+//! The process's telemetry state: the mode, the open counter file, and the worker
+//! thread that moves to the next week's file.
 //!
 //! `start` decides the mode once. When files are allowed it opens this week's file and
 //! publishes it in [`ACTIVE`]; counters resolve their slots against it from then on.
 //! Every counter already in use is re-pointed: its slot is cleared (its next increment
 //! resolves again, into the file) and what it counted in memory is added to the file.
 //!
-//! Weeks end without a timer thread, and without touching memory on the hot path: an
-//! increment that carries a counter's value across a multiple of [`CHECK_EVERY`], or
-//! that finds it below [`CHECK_BELOW`] (the atomic add's result tells both for free),
-//! compares the clock with the deadline (the end of the week, or the time to retry a
-//! file that could not be opened). So a busy counter looks once in 1,024 increments and
-//! a rarely used one at every increment: a process moves to the new week's file at the
-//! first increment after the boundary of any counter used fewer than 64 times that
-//! week, or within 1,024 increments of any counter. Past it, one thread opens the next file and re-points the counters; counts
-//! made meanwhile through a stale pointer land in the old week's file, which stays
-//! mapped. In `off` mode there is no deadline and the clock is never read.
+//! **Increments never do file I/O.** Everything that touches the disk after `start` is
+//! done by one background thread, the *worker*, which sleeps until the week ends (or
+//! until a file that could not be opened is due for a retry), at most an hour at a
+//! time. An increment does one relaxed add, and only checks the clock when the add
+//! carried the counter's value across a multiple of [`CHECK_EVERY`] or found it below
+//! [`CHECK_BELOW`] (the add's result tells both for free); past the deadline it wakes
+//! the worker, which covers clocks that jump and machines that slept. A name that
+//! needs the file grown, or mapped again after another process grew it, counts in
+//! memory meanwhile; the worker does the growth and re-points the counters, carrying
+//! the counts over. At exit, counts still waiting for such growth are written out by
+//! an exit handler (bounded; nothing when nothing waits).
+//!
+//! The worker re-reads the mode before it creates or opens anything, and once an hour
+//! in any case: after `telemetry off`, a running program stops writing to files within
+//! the hour and never creates one again. It also notices when its file was moved or
+//! deleted (`telemetry clean`) and opens a fresh one, if the mode still allows.
 //!
 //! A file found inconsistent while in use (a chain leading outside it) is handled the
-//! same way: the name that hit it counts in memory, and the next look at the clock
-//! renames the file aside and opens a fresh one, into which memory counts are carried.
+//! same way: the name that hit it counts in memory, and the worker renames the file
+//! aside (only if it is still the file found bad) and opens a fresh one, into which
+//! memory counts are carried.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicPtr, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicPtr, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
+use std::thread::Thread;
+use std::time::Duration;
 
 use crate::counter::Counter;
 use crate::date::{self, DAY};
 use crate::dirs;
 use crate::file::{self, CellError, Header, MappedFile};
-use crate::mode::{self, Env};
+use crate::mode::{self, DefaultMode, Env};
 use crate::program::{Program, ProgramInfo, Session};
 use crate::registry;
+use crate::safe_fs::{self, Filesystem};
 use crate::week;
 
 /// A counter crossing a multiple of this value makes its incrementer look at the clock.
@@ -42,6 +52,8 @@ pub const CHECK_BELOW: u64 = 64;
 /// [`MAX_RETRY_SECS`].
 const FIRST_RETRY_SECS: u64 = 60;
 const MAX_RETRY_SECS: u64 = 3600;
+/// The worker looks at the mode and at its file at least this often.
+const CHECK_INTERVAL_SECS: u64 = 3600;
 
 /// The counter file in use, with the end of its week.
 pub(crate) struct Active {
@@ -52,21 +64,39 @@ pub(crate) struct Active {
 /// The file counters resolve against; null when none is open. Each `Active` is leaked:
 /// counters may hold cells inside its mapping for the rest of the process.
 static ACTIVE: AtomicPtr<Active> = AtomicPtr::new(std::ptr::null_mut());
-/// When the tick must look again, in Unix seconds; `u64::MAX` when never.
+/// When the worker must act, in Unix seconds; `u64::MAX` when never.
 static DEADLINE: AtomicU64 = AtomicU64::new(u64::MAX);
 /// Seconds added to the system clock; only tests move it.
 static CLOCK_OFFSET: AtomicI64 = AtomicI64::new(0);
 static SESSION: OnceLock<Session> = OnceLock::new();
-/// Set when a lookup found the active file inconsistent: the next look at the clock
-/// sets it aside and opens a fresh one.
-static ACTIVE_IS_BAD: AtomicBool = AtomicBool::new(false);
-/// What a re-open needs, and the retry delay. Locked by the one thread re-opening.
-static REOPEN: Mutex<Option<Reopen>> = Mutex::new(None);
+/// What increments asked the worker to do ([`WANT_SET_ASIDE`], …).
+static WANTED: AtomicU8 = AtomicU8::new(0);
+/// Set once some count waits in memory for the worker: the exit handler then has
+/// work to do.
+static WAITING: AtomicBool = AtomicBool::new(false);
+/// The worker thread, to wake it.
+static WORKER: OnceLock<Thread> = OnceLock::new();
+/// What opening a week needs, and the retry delay. Locked by whoever opens.
+static STATE: Mutex<Option<Reopen>> = Mutex::new(None);
+
+/// The active file is inconsistent: set it aside and open a fresh one.
+const WANT_SET_ASIDE: u8 = 1;
+/// Another process grew the active file: map it again.
+const WANT_REMAP: u8 = 2;
+/// A new name needs the active file grown.
+const WANT_GROWTH: u8 = 4;
 
 struct Reopen {
     program: ProgramInfo,
-    local: PathBuf,
+    env: Env,
+    default: DefaultMode,
+    /// `<root>/<namespace>`.
+    dir: PathBuf,
     retry_secs: u64,
+    /// When the worker last looked at the mode and its file.
+    checked_secs: u64,
+    /// The week whose old files were last cleaned up.
+    cleaned_week: u64,
 }
 
 /// The open file, if any.
@@ -117,27 +147,39 @@ pub(crate) fn tick(before: u64, n: u64) {
 #[inline(never)]
 fn look_at_clock() {
     let deadline = DEADLINE.load(Ordering::Relaxed);
-    if deadline == u64::MAX || now() < deadline {
-        return;
+    if deadline != u64::MAX && now() >= deadline {
+        wake_worker();
     }
-    // One thread re-opens; the others carry on counting.
-    let Ok(mut reopen) = REOPEN.try_lock() else {
-        return;
-    };
-    if DEADLINE.load(Ordering::Relaxed) != deadline {
-        return;
+}
+
+/// Wakes the worker: no I/O, at most one system call.
+fn wake_worker() {
+    if let Some(worker) = WORKER.get() {
+        worker.unpark();
     }
-    if let Some(state) = reopen.as_mut() {
-        let _ = open_week(state);
+}
+
+/// Asks the worker for `what`, counting in memory meanwhile.
+fn want(what: u8) {
+    WAITING.store(true, Ordering::Relaxed);
+    if WANTED.fetch_or(what, Ordering::AcqRel) & what == 0 {
+        wake_worker();
     }
 }
 
 pub(crate) fn start(program: Program) -> &'static Session {
-    SESSION.get_or_init(|| start_once(&program, &Env::from_process()))
+    SESSION.get_or_init(|| {
+        let session = start_once(&program, &Env::from_process());
+        if session.mode.writes_files() && session.dir.is_some() {
+            spawn_worker();
+        }
+        session
+    })
 }
 
 /// Does all `start` does, with `env` instead of the process environment and without
-/// remembering the session: for benchmarks of start-up. Not public API.
+/// remembering the session or starting the worker: for benchmarks of start-up. Not
+/// public API.
 #[doc(hidden)]
 pub fn start_uncached(program: &Program, env: &Env) -> Session {
     start_once(program, env)
@@ -154,7 +196,7 @@ pub fn start_unpublished(program: &Program, env: &Env) -> Result<PathBuf, String
     if !mode.writes_files() {
         return Err(format!("mode {mode}"));
     }
-    let (file, _, _) = open_file(program.info(), &dir.join(dirs::LOCAL), now(), true)?;
+    let (file, _, _) = open_file(program.info(), &dir, now(), true)?;
     // What `activate` does besides publishing: walk every counter for counts to carry.
     repoint_all();
     Ok(file.path().to_path_buf())
@@ -185,44 +227,185 @@ fn start_once(program: &Program, env: &Env) -> Session {
     };
     let mut state = Reopen {
         program: program.info().clone(),
-        local: dir.join(dirs::LOCAL),
+        env: env.clone(),
+        default: program.default(),
+        dir,
         retry_secs: FIRST_RETRY_SECS,
+        checked_secs: now(),
+        cleaned_week: 0,
     };
-    match open_week(&mut state) {
+    // The mode was just read: open without reading it again.
+    match open_week(&mut state, false) {
         Ok(opened) => {
-            session.file = Some(opened.path);
+            session.file = opened.path;
             session.problems.extend(opened.set_aside);
         }
         Err(problem) => session.problems.push(problem),
     }
-    *REOPEN.lock().unwrap_or_else(|p| p.into_inner()) = Some(state);
+    *STATE.lock().unwrap_or_else(|p| p.into_inner()) = Some(state);
     session
 }
 
+fn spawn_worker() {
+    let spawned = std::thread::Builder::new()
+        .name("telemetry".into())
+        .stack_size(256 << 10)
+        .spawn(|| {
+            // Nothing the worker does may take the program down with it.
+            let _ = std::panic::catch_unwind(worker_main);
+        });
+    if let Ok(handle) = spawned {
+        let _ = WORKER.set(handle.thread().clone());
+        register_exit_handler();
+    }
+}
+
+fn worker_main() {
+    loop {
+        work(false);
+        let deadline = DEADLINE.load(Ordering::Relaxed);
+        let sleep = deadline
+            .saturating_sub(now())
+            .clamp(1, CHECK_INTERVAL_SECS);
+        std::thread::park_timeout(Duration::from_secs(sleep));
+    }
+}
+
+/// Does what is due: what increments asked for, the week's end or a retry, the hourly
+/// look at the mode and the file, old files' cleanup. `at_exit` does only what
+/// increments asked for, and never waits for the lock.
+fn work(at_exit: bool) {
+    let mut guard = match STATE.try_lock() {
+        Ok(guard) => guard,
+        Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+        Err(std::sync::TryLockError::WouldBlock) if at_exit => return,
+        Err(std::sync::TryLockError::WouldBlock) => STATE.lock().unwrap_or_else(|p| p.into_inner()),
+    };
+    let Some(state) = guard.as_mut() else {
+        return;
+    };
+    let wanted = WANTED.swap(0, Ordering::AcqRel);
+    let mut reopen = false;
+    let mut repoint = false;
+    if let Some(active) = active() {
+        if wanted & WANT_SET_ASIDE != 0 {
+            reopen = true;
+            let _ = safe_fs::set_aside(active.file.path(), active.file.id());
+        } else {
+            if wanted & WANT_REMAP != 0 {
+                match active.file.catch_up() {
+                    Ok(()) => repoint = true,
+                    Err(CellError::Corrupt) => {
+                        reopen = true;
+                        let _ = safe_fs::set_aside(active.file.path(), active.file.id());
+                    }
+                    Err(_) => {}
+                }
+            }
+            if wanted & WANT_GROWTH != 0 {
+                // On failure the file is marked full: the names count in memory.
+                let _ = active.file.grow_as_asked();
+                repoint = true;
+            }
+        }
+    }
+    if !at_exit {
+        let now = now();
+        let due = now >= DEADLINE.load(Ordering::Relaxed);
+        let hourly = now >= state.checked_secs.saturating_add(CHECK_INTERVAL_SECS);
+        let moved = active().is_some_and(|a| !a.file.still_in_place());
+        if reopen || due || hourly || moved {
+            state.checked_secs = now;
+            if open_week(state, true).is_ok() {
+                repoint = false;
+            }
+        }
+        let week = date::day_of(now) / 7;
+        if state.cleaned_week != week && active().is_some() {
+            state.cleaned_week = week;
+            crate::cleanup::local_dir(&state.dir.join(dirs::LOCAL), now);
+        }
+    }
+    if repoint {
+        repoint_all();
+    }
+}
+
+/// Writes out counts that wait in memory for the worker, at exit.
+fn register_exit_handler() {
+    #[cfg(unix)]
+    {
+        extern "C" fn at_exit() {
+            if WAITING.load(Ordering::Relaxed) {
+                let _ = std::panic::catch_unwind(settle);
+            }
+        }
+        // SAFETY: registers a plain function with no arguments; it catches any panic
+        // and touches only statics, which live until the process ends.
+        unsafe {
+            libc::atexit(at_exit);
+        }
+    }
+}
+
+/// Does at once, on this thread, what increments asked the worker to do, then moves
+/// counts waiting in memory into the file: at exit, and from the panic hook.
+pub(crate) fn settle() {
+    if WANTED.load(Ordering::Acquire) != 0 {
+        work(true);
+        repoint_all();
+    } else if WAITING.load(Ordering::Relaxed) {
+        repoint_all();
+    }
+}
+
 struct OpenedWeek {
-    path: PathBuf,
+    /// The file now active, or `None` when the mode no longer allows files.
+    path: Option<PathBuf>,
     set_aside: Option<String>,
 }
 
-/// Opens the file of the week containing `now()` and makes it the active one. On
-/// failure, counting stays in memory and a retry is scheduled.
-fn open_week(state: &mut Reopen) -> Result<OpenedWeek, String> {
-    if ACTIVE_IS_BAD.swap(false, Ordering::AcqRel)
-        && let Some(bad) = active()
-    {
-        // Other processes may still use it; they find it inconsistent themselves.
-        let _ = file::rename_aside(bad.file.path());
-    }
+/// Makes the file of the week containing `now()` the active one, unless it already is.
+/// With `reread`, reads the mode again first: when it no longer allows files, nothing
+/// is created and counting moves to memory. On failure, counting stays in memory and a
+/// retry is scheduled.
+fn open_week(state: &mut Reopen, reread: bool) -> Result<OpenedWeek, String> {
     let now = now();
-    let result = open_file(&state.program, &state.local, now, false);
-    match result {
+    if reread {
+        let (mode, source) = mode::effective(&state.env, Some(&state.dir), state.default);
+        if !mode.writes_files() {
+            deactivate();
+            DEADLINE.store(now + CHECK_INTERVAL_SECS, Ordering::Relaxed);
+            return Err(format!(
+                "telemetry is now {mode} ({source}); counting in memory"
+            ));
+        }
+    }
+    if let Some(current) = active()
+        && now < current.end_secs
+        && current.file.still_in_place()
+    {
+        DEADLINE.store(current.end_secs, Ordering::Relaxed);
+        return Ok(OpenedWeek {
+            path: Some(current.file.path().to_path_buf()),
+            set_aside: None,
+        });
+    }
+    match open_file(&state.program, &state.dir, now, false) {
         Ok((file, end_secs, set_aside)) => {
             state.retry_secs = FIRST_RETRY_SECS;
             let path = file.path().to_path_buf();
             activate(Active { file, end_secs });
-            Ok(OpenedWeek { path, set_aside })
+            Ok(OpenedWeek {
+                path: Some(path),
+                set_aside,
+            })
         }
         Err(problem) => {
+            // Counting goes on in memory, not into a file that is gone or finished.
+            if active().is_some_and(|a| now >= a.end_secs || !a.file.still_in_place()) {
+                deactivate();
+            }
             DEADLINE.store(now + state.retry_secs, Ordering::Relaxed);
             state.retry_secs = (state.retry_secs * 2).min(MAX_RETRY_SECS);
             Err(problem)
@@ -232,16 +415,26 @@ fn open_week(state: &mut Reopen) -> Result<OpenedWeek, String> {
 
 type Opened = (MappedFile, u64, Option<String>);
 
-fn open_file(
-    program: &ProgramInfo,
-    local: &Path,
-    now: u64,
-    private: bool,
-) -> Result<Opened, String> {
+/// Opens or creates the week's file under the namespace directory `dir`, after making
+/// sure every directory on the way is this user's alone and not on a network
+/// filesystem.
+fn open_file(program: &ProgramInfo, dir: &Path, now: u64, private: bool) -> Result<Opened, String> {
+    let local = dir.join(dirs::LOCAL);
     let shown = local.display();
-    file::create_private_dir(local)
-        .map_err(|e| format!("cannot create {shown}: {e}; counting in memory"))?;
-    let weekday = week::installation_weekday(local)
+    if let Filesystem::Remote(kind) = safe_fs::filesystem(&local) {
+        return Err(format!(
+            "{shown} is on a {kind} filesystem, which several machines may share and \
+             where shared memory maps are not coherent; counting in memory"
+        ));
+    }
+    let ensured = match dir.parent() {
+        Some(root) => safe_fs::ensure_dir(root, true),
+        None => Ok(()),
+    }
+    .and_then(|()| safe_fs::ensure_dir(dir, false))
+    .and_then(|()| safe_fs::ensure_dir(&local, false));
+    ensured.map_err(|e| format!("cannot use {shown}: {e}; counting in memory"))?;
+    let weekday = week::installation_weekday(&local)
         .map_err(|e| format!("cannot use the weekday file in {shown}: {e}; counting in memory"))?;
     let (begin, end) = week::window(date::day_of(now), weekday);
     let header = Header {
@@ -249,8 +442,8 @@ fn open_file(
         begin: begin * DAY,
         end: end * DAY,
     };
-    let name = file::file_name(program, begin);
-    let opened = file::open_or_create(local, &name, &header, &registry::file_names, private)
+    let name = file::file_name(&header);
+    let opened = file::open_or_create(&local, &name, &header, &registry::file_names, private)
         .map_err(|e| {
             format!(
                 "cannot open {}: {e}; counting in memory",
@@ -279,6 +472,16 @@ fn activate(active: Active) {
     repoint_all();
 }
 
+/// Stops counting into files: counters move to their in-memory cells.
+fn deactivate() {
+    let previous = ACTIVE.swap(std::ptr::null_mut(), Ordering::AcqRel);
+    // SAFETY: as in `active()`: null or a leaked, never freed `Active`.
+    if let Some(previous) = unsafe { previous.as_ref() } {
+        previous.file.close();
+        repoint_all();
+    }
+}
+
 /// Clears the slot of every counter in use, then moves what each counted in memory
 /// into the cell its next use resolves to. Slots are all cleared before any count is
 /// moved, so an increment racing with this lands in memory only if it read its slot
@@ -294,8 +497,9 @@ fn repoint_all() {
 }
 
 /// The cell in the active file for `name`, or `None` (count in memory) when there is
-/// no file or the file cannot hold it.
-pub(crate) fn file_cell(name: &str) -> Option<&'static AtomicU64> {
+/// no file or the file cannot hold it now. Never does I/O: what needs it is asked of
+/// the worker.
+pub(crate) fn file_cell(name: &str) -> Option<&'static std::sync::atomic::AtomicU64> {
     // A file superseded during the lookup takes no new names: look in its successor.
     let mut active = active()?;
     for _ in 0..3 {
@@ -308,18 +512,24 @@ pub(crate) fn file_cell(name: &str) -> Option<&'static AtomicU64> {
     file_cell_in(active, name)
 }
 
-fn file_cell_in(active: &'static Active, name: &str) -> Option<&'static AtomicU64> {
+fn file_cell_in(active: &'static Active, name: &str) -> Option<&'static std::sync::atomic::AtomicU64> {
     match active.file.cell(name) {
         Ok(cell) => Some(cell),
+        Err(CellError::NeedsGrowth) => {
+            want(WANT_GROWTH);
+            None
+        }
+        Err(CellError::NeedsRemap) => {
+            want(WANT_REMAP);
+            None
+        }
         Err(CellError::Full | CellError::Unsupported | CellError::Io) => {
             crate::health::FILE_FULL.add_in_memory(1);
             None
         }
         Err(CellError::Corrupt) => {
             crate::health::FILE_CORRUPT.add_in_memory(1);
-            if !ACTIVE_IS_BAD.swap(true, Ordering::AcqRel) {
-                DEADLINE.store(0, Ordering::Relaxed);
-            }
+            want(WANT_SET_ASIDE);
             None
         }
     }

@@ -5,10 +5,11 @@
 //! Every process of a build that runs during the week shares the file; no file covers
 //! more than 7 days.
 
-use std::fs;
 use std::hash::{BuildHasher, Hasher};
 use std::io;
 use std::path::Path;
+
+use crate::safe_fs;
 
 /// The weekday file's name inside the `local` directory.
 pub const WEEKDAY_FILE: &str = "weekday";
@@ -23,47 +24,39 @@ pub fn window(day: u64, weekday: u8) -> (u64, u64) {
 }
 
 /// The installation's weekday, read from `local/weekday`, or chosen at random and
-/// written there the first time. Two processes racing to choose keep the first.
+/// written there the first time. Processes racing to choose (several containers may
+/// share the directory, each its own PID 1) all end up using the value on disk: each
+/// writes its choice to a temporary file of a unique name and links it into place
+/// without replacing anything, then every one of them reads the file back.
 pub(crate) fn installation_weekday(local: &Path) -> io::Result<u8> {
-    let path = local.join(WEEKDAY_FILE);
     if let Some(day) = read_weekday(local)? {
         return Ok(day);
     }
-    let chosen = random_weekday();
-    let temp = local.join(format!(".{WEEKDAY_FILE}.{}.tmp", std::process::id()));
-    let _ = fs::remove_file(&temp);
-    crate::file::write_new(&temp, format!("{chosen}\n").as_bytes())?;
-    let linked = fs::hard_link(&temp, &path);
-    let _ = fs::remove_file(&temp);
-    match linked {
-        Ok(()) => Ok(chosen),
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => read_weekday(local)?
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "the weekday file vanished")),
-        Err(_) => {
-            fs::write(&path, format!("{chosen}\n"))?;
-            Ok(chosen)
-        }
-    }
+    let temp = local.join(safe_fs::unique_name(WEEKDAY_FILE, ".tmp"));
+    safe_fs::write_new(&temp, format!("{}\n", random_weekday()).as_bytes())?;
+    safe_fs::place_new(&temp, &local.join(WEEKDAY_FILE))?;
+    read_weekday(local)?
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "the weekday file vanished"))
 }
 
 /// The weekday stored in `local/weekday`: `Ok(None)` when none is chosen yet, an
-/// `InvalidData` error when the file holds anything but a digit from 0 to 6.
+/// `InvalidData` error when the file holds anything but a digit from 0 to 6, another
+/// error when it is not a small regular file of this user's.
 pub fn read_weekday(local: &Path) -> io::Result<Option<u8>> {
     let path = local.join(WEEKDAY_FILE);
-    match fs::read_to_string(&path) {
-        Ok(text) => match text.trim().parse::<u8>() {
-            Ok(day) if day < 7 => Ok(Some(day)),
-            _ => Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!(
-                    "{} holds {:?}, not a weekday from 0 to 6",
-                    path.display(),
-                    text.trim()
-                ),
-            )),
-        },
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e),
+    let Some(text) = safe_fs::read_small(&path)? else {
+        return Ok(None);
+    };
+    match text.trim().parse::<u8>() {
+        Ok(day) if day < 7 => Ok(Some(day)),
+        _ => Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "{} holds {:?}, not a weekday from 0 to 6",
+                path.display(),
+                text.trim()
+            ),
+        )),
     }
 }
 

@@ -146,14 +146,19 @@ pub(crate) fn record_len(name_len: usize) -> u64 {
 
 /// Where a record of `name_len` bytes goes when the free space starts at `limit`:
 /// `limit`, or the start of the next page if it would reach a page's reserved tail.
-/// Returns the record's start and end.
-pub(crate) fn place(limit: u64, name_len: usize) -> (u64, u64) {
+/// Returns the record's start and end, or `None` when they would lie past
+/// [`MAX_FILE_LEN`] (a corrupt `limit` may hold any value; nothing here overflows).
+pub(crate) fn place(limit: u64, name_len: usize) -> Option<(u64, u64)> {
+    if limit > MAX_FILE_LEN || name_len > MAX_NAME {
+        return None;
+    }
     let len = record_len(name_len);
     let mut start = round8(limit);
     if start % PAGE + len > PAGE - TAIL {
         start = start.div_ceil(PAGE) * PAGE;
     }
-    (start, start + len)
+    let end = start + len;
+    (end <= MAX_FILE_LEN).then_some((start, end))
 }
 
 /// How many buckets a file made for `names` distinct names gets.
@@ -175,7 +180,12 @@ pub(crate) fn encode_new(header: &Header, names: &[&str]) -> Result<Vec<u8>, Str
     let mut limit = layout.records_start;
     let mut placed = Vec::with_capacity(names.len());
     for name in names {
-        let (start, end) = place(limit, name.len());
+        let (start, end) = place(limit, name.len()).ok_or_else(|| {
+            format!(
+                "{} names do not fit in {MAX_FILE_LEN} bytes",
+                names.len()
+            )
+        })?;
         placed.push(start);
         limit = end;
     }
@@ -228,6 +238,8 @@ pub enum FormatError {
         /// Bytes it has.
         actual: u64,
     },
+    /// Longer than any counter file may be ([`MAX_FILE_LEN`]).
+    TooLarge(u64),
     /// Internally inconsistent: what is wrong, and where.
     Corrupt(String),
 }
@@ -250,6 +262,10 @@ impl fmt::Display for FormatError {
                 f,
                 "truncated counter file: its header needs {needed} bytes, the file has {actual}"
             ),
+            FormatError::TooLarge(len) => write!(
+                f,
+                "{len} bytes, larger than any counter file may be ({MAX_FILE_LEN} bytes)"
+            ),
             FormatError::Corrupt(what) => write!(f, "corrupt counter file: {what}"),
         }
     }
@@ -271,6 +287,9 @@ pub(crate) fn parse_header_prefix(
 ) -> Result<(Header, Layout, u64), FormatError> {
     if actual == 0 {
         return Err(FormatError::Empty);
+    }
+    if actual > MAX_FILE_LEN {
+        return Err(FormatError::TooLarge(actual));
     }
     if bytes.len() < 8 || bytes[..8] != MAGIC {
         return Err(FormatError::Foreign);
@@ -575,10 +594,28 @@ mod tests {
     }
 
     #[test]
+    fn a_limit_anywhere_near_two_to_the_64_places_nothing_and_never_overflows() {
+        for limit in [u64::MAX, u64::MAX - 7, u64::MAX - PAGE, 1 << 63, MAX_FILE_LEN + 1] {
+            assert_eq!(place(limit, 10), None, "{limit}");
+        }
+        assert_eq!(place(MAX_FILE_LEN - 8, 10), None, "a record past the cap");
+        assert!(place(MAX_FILE_LEN - 2 * PAGE, 10).is_some());
+    }
+
+    #[test]
+    fn a_file_larger_than_the_cap_is_rejected_before_anything_is_read() {
+        let bytes = sample();
+        assert_eq!(
+            parse_header_prefix(&bytes, MAX_FILE_LEN + 1).map(|_| ()),
+            Err(FormatError::TooLarge(MAX_FILE_LEN + 1))
+        );
+    }
+
+    #[test]
     fn records_never_touch_the_reserved_tail_of_a_page() {
         let mut limit = 0;
         for len in (1..=MAX_NAME).step_by(7) {
-            let (start, end) = place(limit, len);
+            let (start, end) = place(limit, len).unwrap();
             assert_eq!(start % 8, 0);
             assert!(
                 (end - 1) % PAGE < PAGE - TAIL,

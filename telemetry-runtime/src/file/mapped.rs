@@ -7,19 +7,29 @@
 //! it (a process that loses a race for the same name finds the winner's record and
 //! leaves its own unreachable).
 //!
-//! Growing the file never rewrites a byte that may hold data: new space is allocated
-//! with `fallocate` where the filesystem supports it, otherwise by writing zeros into a
-//! page's reserved tail past the end. Every mapping made is kept for the life of the
-//! process (cells handed out point into it); a newer, longer mapping of the same file
-//! serves new names. Nothing here shrinks or truncates a file, and every loop is
-//! bounded: a file that keeps pointing past its end is reported corrupt.
+//! Every byte another process may write is read and written with atomic operations,
+//! names included, so a hostile or racing writer can produce wrong values but never a
+//! data race in this process.
+//!
+//! Growing the file only ever adds space that is really allocated: `fallocate` where
+//! the filesystem supports it, otherwise zeros written past the end while holding an
+//! exclusive lock on the file, after checking that the disk has room. A hole, whose
+//! first store would raise `SIGBUS` on a full disk, is never handed out. Every mapping
+//! made is kept for the life of the process (cells handed out point into it); a newer,
+//! longer mapping of the same file serves new names, and a shorter one is never
+//! installed. Nothing here shrinks or truncates a file, and every loop is bounded: a
+//! file that keeps pointing past its end is reported corrupt.
+//!
+//! A lookup never makes a system call: a name that needs the file grown, or mapped
+//! again after another process grew it, is an error saying so, and the runtime's
+//! worker thread does it ([`MappedFile::grow_as_asked`], [`MappedFile::catch_up`]).
 
 use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::ptr;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU32, AtomicU64, Ordering};
 
 use memmap2::{MmapOptions, MmapRaw};
 
@@ -27,15 +37,17 @@ use super::format::{
     self, FormatError, Header, Layout, MAX_FILE_LEN, MAX_NAME, OFF_LIMIT, PAGE, RECORD_HEAD,
     record_len,
 };
+use crate::safe_fs::{self, FileId};
 
-/// How often a lookup may find the file longer than its mapping and map it again
-/// before calling the file corrupt.
-const MAX_REMAPS: usize = 10;
 /// How often an insert may lose a race before giving up (for this name, this time).
 const MAX_RACES: usize = 1000;
+/// Growth leaves at least this much of the disk free for the user.
+const KEEP_FREE: u64 = 16 << 20;
+/// How long growth waits for another process's growth (10 ms steps).
+const LOCK_TRIES: usize = 100;
 
 /// Why a name has no cell in the file.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) enum CellError {
     /// The file is inconsistent.
     Corrupt,
@@ -45,6 +57,10 @@ pub(crate) enum CellError {
     Unsupported,
     /// An I/O error while growing or mapping the file.
     Io,
+    /// Another process grew the file: it must be mapped again first.
+    NeedsRemap,
+    /// The file must grow for this name first.
+    NeedsGrowth,
 }
 
 /// One `mmap` of the file; leaked, so it stays mapped for the life of the process.
@@ -62,8 +78,7 @@ impl Mapping {
         assert!(offset.is_multiple_of(4) && offset + 4 <= self.len());
         // SAFETY: the mapping is page-aligned and `offset` is a multiple of 4, so the
         // pointer is aligned; it is in bounds (checked above); the mapping is leaked, so
-        // it is valid for `'static`; every process only ever accesses these bytes
-        // atomically once the file is published.
+        // it is valid for `'static`; these bytes are only ever accessed atomically.
         unsafe { AtomicU32::from_ptr(self.raw.as_mut_ptr().add(offset as usize).cast()) }
     }
 
@@ -74,14 +89,26 @@ impl Mapping {
         unsafe { AtomicU64::from_ptr(self.raw.as_mut_ptr().add(offset as usize).cast()) }
     }
 
-    /// The `len` bytes at `offset` of a published name.
-    fn name_at(&'static self, offset: u64, len: usize) -> &'static [u8] {
-        assert!(offset + len as u64 <= self.len());
-        // SAFETY: in bounds (checked above) of a mapping that lives for `'static`. A
-        // name's bytes are written once, before its record is published with a Release
-        // compare-and-swap that this process observed with Acquire, and never written
-        // again, so nothing mutates them while the slice exists.
-        unsafe { std::slice::from_raw_parts(self.raw.as_ptr().add(offset as usize), len) }
+    /// The byte at `offset`, which must be inside the mapping.
+    fn u8_at(&'static self, offset: u64) -> &'static AtomicU8 {
+        assert!(offset < self.len());
+        // SAFETY: in bounds (checked above), any alignment suits a byte, the mapping
+        // lives for `'static`, and name bytes are only ever accessed atomically.
+        unsafe { AtomicU8::from_ptr(self.raw.as_mut_ptr().add(offset as usize)) }
+    }
+
+    /// Whether the `len` bytes at `offset` are `name`, read byte by byte atomically
+    /// (another process may be writing them).
+    fn name_is(&'static self, offset: u64, name: &[u8]) -> bool {
+        (0..name.len() as u64)
+            .all(|i| self.u8_at(offset + i).load(Ordering::Relaxed) == name[i as usize])
+    }
+
+    /// Writes `name` at `offset`, byte by byte atomically.
+    fn write_name(&'static self, offset: u64, name: &[u8]) {
+        for (i, &b) in name.iter().enumerate() {
+            self.u8_at(offset + i as u64).store(b, Ordering::Relaxed);
+        }
     }
 }
 
@@ -96,6 +123,8 @@ enum Found {
 /// An open, mapped counter file.
 pub(crate) struct MappedFile {
     path: PathBuf,
+    /// The file opened, to notice when the path comes to name another one.
+    id: FileId,
     /// Open while this is the file new names go to; closed once superseded (its
     /// mappings stay, for counters still holding cells in them).
     file: Mutex<Option<File>>,
@@ -103,10 +132,18 @@ pub(crate) struct MappedFile {
     layout: Layout,
     /// The newest mapping.
     map: AtomicPtr<Mapping>,
-    /// Serializes this process's inserts and growth; other processes race by CAS.
+    /// Serializes this process's inserts; other processes race by CAS.
     insert: Mutex<()>,
     /// Never published to counters, so its mapping may be unmapped on drop.
     private: bool,
+    /// The length a growth asked for; the worker grows to it.
+    wanted: AtomicU64,
+    /// The length of the longest mapping a lookup found too short; the worker maps the
+    /// file again if it is still the current length.
+    too_short: AtomicU64,
+    /// Growth failed (disk full, or an I/O error): new names that need it are counted
+    /// in memory from then on, without asking again.
+    stuck: AtomicBool,
 }
 
 impl Drop for MappedFile {
@@ -120,22 +157,34 @@ impl Drop for MappedFile {
 }
 
 impl MappedFile {
-    /// Maps an existing file after checking its header. A `private` file must never
-    /// be published to counters: it is unmapped when dropped.
+    /// Maps an existing file after checking its header. The file must be a regular
+    /// file of this user's (see [`safe_fs::open_regular`]); one longer than
+    /// [`MAX_FILE_LEN`] is a format error. A `private` file must never be published to
+    /// counters: it is unmapped when dropped.
     pub(crate) fn open(path: &Path, private: bool) -> Result<MappedFile, OpenError> {
-        let file = File::options().read(true).write(true).open(path)?;
-        let len = file.metadata()?.len();
+        let file = safe_fs::open_regular(path, true, u64::MAX)?;
+        let meta = file.metadata()?;
+        let id = FileId::of(&meta);
+        let len = meta.len();
         let prefix = read_prefix(&file, len)?;
-        let (header, layout, _limit) = format::parse_header_prefix(&prefix, len)?;
-        let mapping = map(&file, len)?;
+        let (header, layout, _limit) =
+            format::parse_header_prefix(&prefix, len).map_err(|e| OpenError::Format(e, id))?;
+        let mapping = map(&file, len).map_err(|e| match e {
+            OpenError::Format(e, _) => OpenError::Format(e, id),
+            io => io,
+        })?;
         Ok(MappedFile {
             path: path.to_path_buf(),
+            id,
             file: Mutex::new(Some(file)),
             header,
             layout,
             map: AtomicPtr::new(ptr::from_ref(mapping).cast_mut()),
             insert: Mutex::new(()),
             private,
+            wanted: AtomicU64::new(0),
+            too_short: AtomicU64::new(0),
+            stuck: AtomicBool::new(false),
         })
     }
 
@@ -147,27 +196,43 @@ impl MappedFile {
         &self.header
     }
 
+    /// The device and inode of the file this maps.
+    pub(crate) fn id(&self) -> FileId {
+        self.id
+    }
+
+    /// Whether the path still names the file this maps (not when another process, or
+    /// a person, moved or replaced it).
+    pub(crate) fn still_in_place(&self) -> bool {
+        FileId::at(&self.path).is_ok_and(|id| id == self.id)
+    }
+
     fn current(&self) -> &'static Mapping {
         // SAFETY: `map` only ever holds pointers from `Box::leak` in `map()`.
         unsafe { &*self.map.load(Ordering::Acquire) }
     }
 
-    /// The cell counting `name`, appending a record when the file has none.
+    /// The cell counting `name`, appending a record when the file has none. A name
+    /// that needs the file grown or mapped again is [`CellError::NeedsGrowth`] or
+    /// [`CellError::NeedsRemap`]: no system call is made here.
     pub(crate) fn cell(&self, name: &str) -> Result<&'static AtomicU64, CellError> {
         if name.is_empty() || name.len() > MAX_NAME {
             return Err(CellError::Unsupported);
         }
         let bucket = self.layout.bucket_of(name);
-        for _ in 0..MAX_REMAPS {
-            let map = self.current();
-            let head = map.u32_at(self.layout.head(bucket)).load(Ordering::Acquire);
-            match self.find(map, head, 0, name)? {
-                Found::Cell(cell) => return Ok(cell),
-                Found::Missing => return self.insert(bucket, name),
-                Found::Beyond => self.remap(map)?,
-            }
+        let map = self.current();
+        let head = map.u32_at(self.layout.head(bucket)).load(Ordering::Acquire);
+        match self.find(map, head, 0, name)? {
+            Found::Cell(cell) => Ok(cell),
+            Found::Missing => self.insert(bucket, name),
+            Found::Beyond => Err(self.needs_remap(map)),
         }
-        Err(CellError::Corrupt)
+    }
+
+    /// Records that `map` was found too short, for [`MappedFile::catch_up`].
+    fn needs_remap(&self, map: &'static Mapping) -> CellError {
+        self.too_short.fetch_max(map.len(), Ordering::Relaxed);
+        CellError::NeedsRemap
     }
 
     /// Walks the chain from `from` until `until` (exclusive) looking for `name`.
@@ -199,7 +264,7 @@ impl MappedFile {
             if at + record_len(len) > map.len() {
                 return Ok(Found::Beyond);
             }
-            if map.name_at(at + RECORD_HEAD, len) == name.as_bytes() {
+            if len == name.len() && map.name_is(at + RECORD_HEAD, name.as_bytes()) {
                 return Ok(Found::Cell(map.u64_at(at)));
             }
             at = u64::from(map.u32_at(at + 8).load(Ordering::Acquire));
@@ -220,13 +285,26 @@ impl MappedFile {
                 if limit < self.layout.records_start || !limit.is_multiple_of(8) {
                     return Err(CellError::Corrupt);
                 }
-                let (start, end) = format::place(limit, name.len());
-                if end > MAX_FILE_LEN {
-                    return Err(CellError::Full);
+                let Some((start, end)) = format::place(limit, name.len()) else {
+                    // Past the largest file: a corrupt limit, or a full one.
+                    return Err(if limit > MAX_FILE_LEN {
+                        CellError::Corrupt
+                    } else {
+                        CellError::Full
+                    });
+                };
+                if limit > map.len() {
+                    // Another process grew the file and used the new space: it must be
+                    // mapped again (a limit past the end of the file itself is then
+                    // found corrupt).
+                    return Err(self.needs_remap(map));
                 }
                 if end > map.len() {
-                    self.grow(end)?;
-                    continue;
+                    if self.stuck.load(Ordering::Relaxed) {
+                        return Err(CellError::Full);
+                    }
+                    self.wanted.fetch_max(end, Ordering::Relaxed);
+                    return Err(CellError::NeedsGrowth);
                 }
                 if limit_cell
                     .compare_exchange(limit, end, Ordering::AcqRel, Ordering::Acquire)
@@ -237,17 +315,11 @@ impl MappedFile {
             }
             return Err(CellError::Corrupt);
         };
+        // `[start, start + record_len)` is inside the current mapping (checked before
+        // the reservation) and belongs to this process alone: the CAS on the limit gave
+        // it to no one else, and no chain leads to it until it is published below.
         let map = self.current();
-        // SAFETY: `[start, start + record_len)` is inside the mapping (checked before the
-        // reservation) and belongs to this process alone: the CAS on the limit gave it
-        // to no one else, and no chain leads to it until it is published below.
-        unsafe {
-            ptr::copy_nonoverlapping(
-                name.as_ptr(),
-                map.raw.as_mut_ptr().add((start + RECORD_HEAD) as usize),
-                name.len(),
-            );
-        }
+        map.write_name(start + RECORD_HEAD, name.as_bytes());
         map.u32_at(start + 12)
             .store(name.len() as u32, Ordering::Relaxed);
         // Publish: link the record at the head of its chain, unless another thread or
@@ -259,10 +331,9 @@ impl MappedFile {
             let head = head_cell.load(Ordering::Acquire);
             match self.find(map, head, seen_head, name)? {
                 Found::Cell(cell) => return Ok(cell),
-                Found::Beyond => {
-                    self.remap(map)?;
-                    continue;
-                }
+                // The reserved record stays unreachable; the name is tried again
+                // once the worker has mapped the longer file.
+                Found::Beyond => return Err(self.needs_remap(map)),
                 Found::Missing => {}
             }
             map.u32_at(start + 8).store(head, Ordering::Relaxed);
@@ -283,51 +354,117 @@ impl MappedFile {
         drop(self.file.lock().unwrap_or_else(|p| p.into_inner()).take());
     }
 
-    /// Makes the file at least `needed` bytes long, then maps it again.
+    /// Makes the file at least `needed` bytes long with really allocated space, then
+    /// maps it again. Holds an exclusive lock on the file meanwhile, so processes
+    /// writing zeros past the end never overwrite each other's records.
     fn grow(&self, needed: u64) -> Result<(), CellError> {
         let guard = self.file.lock().unwrap_or_else(|p| p.into_inner());
         let file = guard.as_ref().ok_or(CellError::Io)?;
-        let len = file.metadata().map_err(|_| CellError::Io)?.len();
-        if len < needed {
-            let step = len.clamp(PAGE, 4 << 20);
-            let target = (needed.max(len + step)).div_ceil(PAGE) * PAGE;
-            let target = target.min(MAX_FILE_LEN).max(needed.div_ceil(PAGE) * PAGE);
-            extend(file, len, target).map_err(|e| match e.raw_os_error() {
-                Some(code) if code == libc_enospc() => CellError::Full,
-                _ => CellError::Io,
-            })?;
+        let locked = (0..LOCK_TRIES).any(|_| match file.try_lock() {
+            Ok(()) => true,
+            Err(_) => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+                false
+            }
+        });
+        if !locked {
+            return Err(CellError::Io);
         }
+        let grown = grow_locked(file, needed);
+        let _ = file.unlock();
+        if grown.is_err() {
+            self.stuck.store(true, Ordering::Relaxed);
+        }
+        grown?;
         drop(guard);
         self.remap(self.current())
     }
 
     /// Maps the file again, unless a mapping longer than `seen` already exists. A file
-    /// no longer than `seen`, whose chains lead past it, has been truncated.
+    /// no longer than the current mapping, whose chains lead past it, has been
+    /// truncated: corrupt. Checked and installed under the file's lock, so a shorter
+    /// mapping never replaces a longer one.
     fn remap(&self, seen: &'static Mapping) -> Result<(), CellError> {
-        if self.current().len() > seen.len() {
+        let guard = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        let current = self.current();
+        if current.len() > seen.len() {
             return Ok(());
         }
-        let guard = self.file.lock().unwrap_or_else(|p| p.into_inner());
         let file = guard.as_ref().ok_or(CellError::Io)?;
-        let len = file.metadata().map_err(|_| CellError::Io)?.len();
-        if len <= seen.len() {
+        let len = file
+            .metadata()
+            .map_err(|_| CellError::Io)?
+            .len()
+            .min(MAX_FILE_LEN);
+        if len <= current.len() {
             return Err(CellError::Corrupt);
         }
         let mapping = map(file, len).map_err(|e| match e {
             OpenError::Io(_) => CellError::Io,
-            OpenError::Format(_) => CellError::Corrupt,
+            OpenError::Format(..) => CellError::Corrupt,
         })?;
         self.map
             .store(ptr::from_ref(mapping).cast_mut(), Ordering::Release);
         Ok(())
     }
+
+    /// Maps the file again: for the worker, when a lookup found a chain (or the limit)
+    /// leading past its mapping. Nothing to do when a longer mapping exists already;
+    /// [`CellError::Corrupt`] when the file itself is no longer than that mapping.
+    pub(crate) fn catch_up(&self) -> Result<(), CellError> {
+        let seen = self.too_short.swap(0, Ordering::Relaxed);
+        let current = self.current();
+        if seen == 0 || current.len() > seen {
+            return Ok(());
+        }
+        self.remap(current)
+    }
+
+    /// Grows the file as an increment asked: for the worker. A failure makes every
+    /// later name that needs growth count in memory.
+    pub(crate) fn grow_as_asked(&self) -> Result<(), CellError> {
+        let wanted = self.wanted.swap(0, Ordering::Relaxed);
+        if wanted == 0 || self.stuck.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        self.grow(wanted)
+    }
+}
+
+/// Extends the locked `file` to hold `needed` bytes, by a step proportional to its
+/// size, in space that is really allocated.
+fn grow_locked(file: &File, needed: u64) -> Result<(), CellError> {
+    let len = file.metadata().map_err(|_| CellError::Io)?.len();
+    if len >= needed {
+        return Ok(());
+    }
+    let step = len.clamp(PAGE, 4 << 20);
+    let target = needed.max(len + step).div_ceil(PAGE) * PAGE;
+    let target = target.min(MAX_FILE_LEN).max(needed.div_ceil(PAGE) * PAGE);
+    if target > MAX_FILE_LEN {
+        return Err(CellError::Full);
+    }
+    if let Some(free) = safe_fs::free_bytes(file)
+        && free < (target - len).saturating_add(KEEP_FREE)
+    {
+        return Err(CellError::Full);
+    }
+    allocate(file, len, target).map_err(|e| {
+        if is_no_space(&e) {
+            CellError::Full
+        } else {
+            CellError::Io
+        }
+    })
 }
 
 /// Why a file could not be opened.
 #[derive(Debug)]
 pub(crate) enum OpenError {
+    /// The file could not be opened or read, or is not one to trust.
     Io(io::Error),
-    Format(FormatError),
+    /// Its bytes are not a counter file; the identity of the file found so.
+    Format(FormatError, FileId),
 }
 
 impl From<io::Error> for OpenError {
@@ -336,15 +473,13 @@ impl From<io::Error> for OpenError {
     }
 }
 
-impl From<FormatError> for OpenError {
-    fn from(e: FormatError) -> Self {
-        OpenError::Format(e)
-    }
-}
-
 fn map(file: &File, len: u64) -> Result<&'static Mapping, OpenError> {
+    let id = FileId::of(&file.metadata()?);
     if len == 0 {
-        return Err(OpenError::Format(FormatError::Empty));
+        return Err(OpenError::Format(FormatError::Empty, id));
+    }
+    if len > MAX_FILE_LEN {
+        return Err(OpenError::Format(FormatError::TooLarge(len), id));
     }
     let len = usize::try_from(len).map_err(|_| io::Error::from(io::ErrorKind::FileTooLarge))?;
     let raw = MmapOptions::new().len(len).map_raw(file)?;
@@ -378,9 +513,9 @@ fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
     Ok(())
 }
 
-/// Extends `file` from `len` to `target` bytes without writing over any byte that may
-/// hold data.
-fn extend(file: &File, len: u64, target: u64) -> io::Result<()> {
+/// Extends `file` from `len` to `target` bytes of allocated space; the caller holds
+/// the file's lock, and no byte below `len` is written.
+fn allocate(file: &File, len: u64, target: u64) -> io::Result<()> {
     #[cfg(target_os = "linux")]
     {
         use std::os::fd::AsRawFd;
@@ -395,9 +530,16 @@ fn extend(file: &File, len: u64, target: u64) -> io::Result<()> {
             return Err(error);
         }
     }
-    // Portable: 8 zero bytes at the very end. They fall in the reserved tail of the
-    // last page, where no record ever is, so a racing writer loses nothing.
-    write_all_at(file, &[0u8; 8], target - 8)
+    // Portable: write the zeros. Under the lock no other process writes past `len`,
+    // and no process has records there: nobody could map them yet.
+    let zeros = vec![0u8; 64 << 10];
+    let mut at = len;
+    while at < target {
+        let n = (target - at).min(zeros.len() as u64) as usize;
+        write_all_at(file, &zeros[..n], at)?;
+        at += n as u64;
+    }
+    Ok(())
 }
 
 #[cfg(unix)]
@@ -407,21 +549,27 @@ fn write_all_at(file: &File, buf: &[u8], offset: u64) -> io::Result<()> {
 
 #[cfg(windows)]
 fn write_all_at(file: &File, buf: &[u8], offset: u64) -> io::Result<()> {
-    let n = std::os::windows::fs::FileExt::seek_write(file, buf, offset)?;
-    if n == buf.len() {
-        Ok(())
-    } else {
-        Err(io::ErrorKind::WriteZero.into())
+    let mut done = 0;
+    while done < buf.len() {
+        let n = std::os::windows::fs::FileExt::seek_write(file, &buf[done..], offset + done as u64)?;
+        if n == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        done += n;
     }
+    Ok(())
 }
 
-fn libc_enospc() -> i32 {
+fn is_no_space(error: &io::Error) -> bool {
+    if error.kind() == io::ErrorKind::StorageFull {
+        return true;
+    }
     #[cfg(unix)]
     {
-        libc::ENOSPC
+        error.raw_os_error() == Some(libc::ENOSPC)
     }
     #[cfg(not(unix))]
     {
-        112
+        false
     }
 }

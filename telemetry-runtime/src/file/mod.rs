@@ -1,35 +1,34 @@
 //! Counter files: their names, opening or creating this week's file, and reading any
-//! file back. The byte layout lives in [`format`] and `docs/FORMAT.md`.
+//! file back. The byte layout lives in [`format`](mod@format) and `docs/FORMAT.md`.
 
 pub mod format;
 mod mapped;
 
-use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 pub use format::{Contents, FormatError, Header};
 pub(crate) use mapped::{CellError, MappedFile, OpenError};
 
 use crate::date;
-use crate::program::ProgramInfo;
+use crate::safe_fs;
 
 /// Every counter file name ends so.
 pub const SUFFIX: &str = ".v1.count";
 /// A file set aside as unreadable gets this appended to its name.
 pub const BAD_SUFFIX: &str = ".bad";
 
-/// The file name for one build of a program and one week:
+/// The file name for one build of a program and one week, from the file's header:
 /// `<program>@<version>-<toolchain>-<os>-<arch>-<begin date>.v1.count`.
-pub fn file_name(program: &ProgramInfo, begin_day: u64) -> String {
+pub fn file_name(header: &Header) -> String {
     format!(
         "{}@{}-{}-{}-{}-{}{SUFFIX}",
-        clean(&program.name),
-        clean(&program.version),
-        clean(&program.toolchain),
-        clean(&program.os),
-        clean(&program.arch),
-        date::format(begin_day)
+        clean(header.get("program")),
+        clean(header.get("version")),
+        clean(header.get("toolchain")),
+        clean(header.get("os")),
+        clean(header.get("arch")),
+        date::format(date::day_of(header.begin))
     )
 }
 
@@ -68,9 +67,10 @@ impl std::fmt::Display for ReadError {
 
 impl std::error::Error for ReadError {}
 
-/// Reads a counter file and checks every byte of its structure.
+/// Reads a counter file and checks every byte of its structure. The file must be a
+/// regular file of this user's no longer than [`format::MAX_FILE_LEN`].
 pub fn read(path: &Path) -> Result<Contents, ReadError> {
-    let bytes = fs::read(path).map_err(ReadError::Io)?;
+    let bytes = safe_fs::read_capped(path, format::MAX_FILE_LEN).map_err(ReadError::Io)?;
     format::parse(&bytes).map_err(ReadError::Format)
 }
 
@@ -82,9 +82,11 @@ pub(crate) struct Opened {
 }
 
 /// Opens the file `name` in `local`, or creates it holding `names`. An existing file
-/// that is not a valid counter file of this build and week is renamed aside with
-/// [`BAD_SUFFIX`] and replaced. A `private` file is unmapped when dropped, and must
-/// never hand out cells.
+/// that is not a valid counter file of this build and week is renamed aside (to a
+/// unique name ending in [`BAD_SUFFIX`]) and replaced, unless another process replaced
+/// it first. A file that is not a regular file of this user's is left alone, and the
+/// caller counts in memory. A `private` file is unmapped when dropped, and must never
+/// hand out cells.
 pub(crate) fn open_or_create(
     local: &Path,
     name: &str,
@@ -92,27 +94,30 @@ pub(crate) fn open_or_create(
     names: &dyn Fn() -> Vec<&'static str>,
     private: bool,
 ) -> Result<Opened, io::Error> {
-    create_private_dir(local)?;
     let path = local.join(name);
     let mut set_aside = None;
-    for _ in 0..3 {
-        match MappedFile::open(&path, private) {
+    for _ in 0..4 {
+        let (why, id) = match MappedFile::open(&path, private) {
             Ok(file) if file.header() == header => return Ok(Opened { file, set_aside }),
-            Ok(file) => {
-                let why = format!(
+            Ok(file) => (
+                format!(
                     "its header does not match its name (it says {} {} for {} to {})",
                     file.header().get("program"),
                     file.header().get("version"),
                     date::format(date::day_of(file.header().begin)),
                     date::format(date::day_of(file.header().end)),
-                );
-                set_aside = Some((rename_aside(&path)?, why));
-            }
-            Err(OpenError::Format(e)) => set_aside = Some((rename_aside(&path)?, e.to_string())),
+                ),
+                file.id(),
+            ),
+            Err(OpenError::Format(e, id)) => (e.to_string(), id),
             Err(OpenError::Io(e)) if e.kind() == io::ErrorKind::NotFound => {
                 create(&path, header, &names())?;
+                continue;
             }
             Err(OpenError::Io(e)) => return Err(e),
+        };
+        if let Some(aside) = safe_fs::set_aside(&path, id)? {
+            set_aside = Some((aside, why));
         }
     }
     Err(io::Error::other(
@@ -120,57 +125,20 @@ pub(crate) fn open_or_create(
     ))
 }
 
-/// Renames a bad file aside; returns the new path.
-pub(crate) fn rename_aside(path: &Path) -> io::Result<PathBuf> {
-    let mut aside = path.as_os_str().to_owned();
-    aside.push(BAD_SUFFIX);
-    let aside = PathBuf::from(aside);
-    fs::rename(path, &aside)?;
-    Ok(aside)
-}
-
-/// Writes a complete new file next to `path`, then links it into place, so no process
-/// ever sees a partly written file. Losing the race to another process is fine: its
-/// file is as good.
+/// Writes a complete new file next to `path`, then moves it into place without
+/// replacing anything, so no process ever sees a partly written file. Losing the race
+/// to another process is fine: its file is as good.
 fn create(path: &Path, header: &Header, names: &[&str]) -> io::Result<()> {
     let bytes = format::encode_new(header, names).map_err(io::Error::other)?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    let temp = dir.join(format!(
-        ".{}.{}.{}.tmp",
-        path.file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default(),
-        std::process::id(),
-        date::now_nanos()
-    ));
-    let result = write_new(&temp, &bytes).and_then(|()| match fs::hard_link(&temp, path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
-        // A filesystem without hard links: a rename cannot fail on an existing
-        // file, so only do it when there is none (a race then costs the loser's
-        // first counts, never a corrupt file).
-        Err(_) if !path.exists() => fs::rename(&temp, path),
-        Err(e) => Err(e),
-    });
-    let _ = fs::remove_file(&temp);
-    result
+    let stem = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = dir.join(safe_fs::unique_name(&stem, TEMP_SUFFIX));
+    safe_fs::write_new(&temp, &bytes)?;
+    safe_fs::place_new(&temp, path).map(drop)
 }
 
-/// Creates `path`, which must not exist, readable by the user alone, holding `bytes`.
-pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut options = fs::File::options();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    file.write_all(bytes)
-}
-
-/// Creates a directory (and its parents) readable by the user alone.
-pub(crate) fn create_private_dir(dir: &Path) -> io::Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
-}
+/// Temporary files (a counter file or weekday file being written) end so.
+pub const TEMP_SUFFIX: &str = ".tmp";
