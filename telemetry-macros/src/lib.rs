@@ -10,6 +10,7 @@ mod counted;
 mod declare;
 mod enclosing;
 mod name;
+mod program;
 mod record;
 mod site;
 
@@ -68,4 +69,12 @@ pub fn counted(args: TokenStream, item: TokenStream) -> TokenStream {
         Ok(expanded) => expanded.into(),
         Err(error) => counted::fallback(original, error).into(),
     }
+}
+
+/// The counters `start!()` counts panics in, named after the package being compiled.
+/// Not public API: used by `telemetry::program!()`, which passes its `$crate`.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __crash_counters(input: TokenStream) -> TokenStream {
+    program::crash_counters(input.into()).into()
 }

@@ -18,6 +18,7 @@
 
 mod cleanup;
 mod counter;
+mod crash;
 pub mod date;
 pub mod dirs;
 pub mod file;

@@ -3,7 +3,9 @@
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
+use crate::counter::Counter;
 use crate::mode::{DefaultMode, Mode, ModeSource};
+use crate::stack::StackCounter;
 
 /// What identifies one build of a program in file names and reports. Nothing else
 /// about the machine or the user is ever recorded.
@@ -54,6 +56,8 @@ pub struct Program {
     info: ProgramInfo,
     namespace: Cow<'static, str>,
     default_mode: DefaultMode,
+    /// The counters of the panic hook, declared by `program!()`.
+    crash: Option<(&'static Counter, &'static StackCounter)>,
 }
 
 impl Program {
@@ -72,7 +76,19 @@ impl Program {
             },
             namespace: Cow::Borrowed(crate::dirs::DEFAULT_NAMESPACE),
             default_mode: DefaultMode::Local,
+            crash: None,
         }
+    }
+
+    /// Sets the counters of the panic hook `start` installs. Not public API: used by
+    /// `telemetry::program!()`, which declares them under the program's name.
+    #[doc(hidden)]
+    pub fn __crash_counters(
+        mut self,
+        (panics, stack): (&'static Counter, &'static StackCounter),
+    ) -> Program {
+        self.crash = Some((panics, stack));
+        self
     }
 
     /// Programs of one namespace share a telemetry directory and one mode, so a user
@@ -97,10 +113,14 @@ impl Program {
     }
 
     /// Reads the mode and, when it allows, opens this week's counter file, carrying
-    /// into it whatever was counted before. Never fails and never panics: problems
-    /// leave counting in memory and are listed in the returned [`Session`]. Only the
-    /// first call in a process does anything; later ones return its session.
+    /// into it whatever was counted before, and installs the panic hook that counts
+    /// crashes. Never fails and never panics: problems leave counting in memory and
+    /// are listed in the returned [`Session`]. Only the first call in a process does
+    /// anything; later ones return its session.
     pub fn start(self) -> &'static Session {
+        if let Some((panics, stack)) = self.crash {
+            crate::crash::install(panics, stack);
+        }
         crate::session::start(self)
     }
 

@@ -211,6 +211,15 @@ impl StackCounter {
     }
 }
 
+impl core::fmt::Debug for StackCounter {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("StackCounter")
+            .field("name", &self.name())
+            .field("depth", &self.depth)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The chains of one stack counter: an open-addressing table of leaked chains that
 /// readers probe without a lock; inserts take a mutex and may replace the table by a
 /// larger copy. Superseded tables are leaked, never freed, because a reader may still

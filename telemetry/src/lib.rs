@@ -190,6 +190,7 @@ macro_rules! program {
             ::core::env!("CARGO_PKG_VERSION"),
             &__TELEMETRY_PROGRAM,
         )
+        .__crash_counters($crate::__private::crash_counters!($crate))
     }};
 }
 
@@ -197,7 +198,12 @@ macro_rules! program {
 ///
 /// Call it first thing in `main`. It reads the mode (see [`Mode`]) and, when the mode
 /// allows, opens this week's counter file, shared by every process of this build, and
-/// carries into it whatever was counted before. It never fails, blocks on the network,
+/// carries into it whatever was counted before. It also installs a panic hook that
+/// counts every panic in `<program>/crash/panic`, and the chain of `#[counted]`
+/// functions around it in the stack counter `<program>/crash/panic-stack` (registry
+/// names only: never the panic's message or location), then calls the hook that was
+/// set before. A hook set later replaces it, as `std::panic::set_hook` does; one that
+/// wants both calls what `std::panic::take_hook` returns. It never fails, blocks on the network,
 /// or panics: problems leave counting in memory and are listed by
 /// [`Session::problems`]. In `off` mode it creates and modifies nothing.
 ///
@@ -218,5 +224,6 @@ macro_rules! start {
 /// Not public API: the paths generated code uses. May change in any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use telemetry_macros::__crash_counters as crash_counters;
     pub use telemetry_runtime::__private::*;
 }

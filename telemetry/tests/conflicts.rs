@@ -96,3 +96,28 @@ fn two_derived_names_that_meet_are_a_conflict() {
     );
     assert!(conflict.to_string().contains("name derived by #[counted]"));
 }
+
+/// Plays a program that reads the registry (which reports its conflicts on stderr in
+/// debug builds), when started as a child.
+#[test]
+fn child_process_entry() {
+    if test_support::role().as_deref() == Some("read-registry") {
+        test_support::say(format_args!("conflicts={}", registry().conflicts().len()));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn reporting_conflicts_to_a_full_stderr_does_not_panic() {
+    let full = std::fs::File::options()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let output = test_support::child("child_process_entry", "read-registry")
+        .env("TELEMETRY_MODE", "off")
+        .stderr(full)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "the child ran to its end");
+    assert_eq!(test_support::role_out(&output), ["conflicts=2"]);
+}

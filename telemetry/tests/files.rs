@@ -4,14 +4,14 @@
 //! Each test runs copies of this test binary as child processes: `child_process_entry`
 //! does nothing unless `TELEMETRY_TEST_ROLE` names a role, and then plays it.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant, SystemTime};
+use std::process::{Child, Command};
+use std::time::{Duration, SystemTime};
 
 use telemetry::{Counter, StackCounter, counted};
 use telemetry_runtime::file;
+use test_support::{TempDir, counter_files, finish, role_out, say, tree, wait_for};
 
 macro_rules! histogram32 {
     ($name:literal) => {
@@ -93,7 +93,7 @@ fn spin_forever() {
 /// Plays the role named by `TELEMETRY_TEST_ROLE`, if any.
 #[test]
 fn child_process_entry() {
-    let Ok(role) = std::env::var("TELEMETRY_TEST_ROLE") else {
+    let Some(role) = test_support::role() else {
         return;
     };
     match role.as_str() {
@@ -101,11 +101,8 @@ fn child_process_entry() {
             plain().add(3);
             let session = telemetry::start!();
             plain().add(4);
-            println!("ROLE-OUT: plain={}", plain().get());
-            println!(
-                "ROLE-OUT: file={}",
-                session.file().expect("a file").display()
-            );
+            say(format_args!("plain={}", plain().get()));
+            say(format_args!("file={}", session.file().expect("a file").display()));
             return;
         }
         "retry-after-failure" => {
@@ -118,15 +115,16 @@ fn child_process_entry() {
             assert!(session.file().is_none() && !session.problems().is_empty());
             plain().add(1000);
             assert!(telemetry::counter_file().is_none());
-            // The obstacle goes away; a minute later the runtime tries again.
+            // The obstacle goes away; a minute later the worker tries again, woken by
+            // the increment that crosses 1,024 past the retry time.
             fs::remove_file(&local).unwrap();
             telemetry::__private::set_clock_offset(61);
             for _ in 0..100 {
                 plain().inc();
             }
-            let file = telemetry::counter_file().expect("opened on retry");
-            println!("ROLE-OUT: plain={}", plain().get());
-            println!("ROLE-OUT: file={}", file.display());
+            let file = wait_for("the retry", Duration::from_secs(10), telemetry::counter_file);
+            say(format_args!("plain={}", plain().get()));
+            say(format_args!("file={}", file.display()));
             return;
         }
         _ => {}
@@ -156,12 +154,12 @@ fn child_process_entry() {
         "spin" => spin_forever(),
         "count-and-report" => {
             plain().add(7);
-            println!("ROLE-OUT: plain={}", plain().get());
+            say(format_args!("plain={}", plain().get()));
             for problem in session.problems() {
-                println!("ROLE-OUT: problem: {problem}");
+                say(format_args!("problem: {problem}"));
             }
             if let Some(file) = session.file() {
-                println!("ROLE-OUT: file={}", file.display());
+                say(format_args!("file={}", file.display()));
             }
         }
         "week-boundary" => {
@@ -173,15 +171,18 @@ fn child_process_entry() {
                 .unwrap()
                 .as_secs();
             telemetry::__private::set_clock_offset((end - now + 1) as i64);
-            for _ in 0..2000 {
+            // The first increment past the boundary wakes the worker, and lands in the
+            // old week's file; once the worker has opened the new week's, every
+            // increment goes there.
+            plain().inc();
+            let second = wait_for("the next week's file", Duration::from_secs(10), || {
+                telemetry::counter_file().filter(|f| Some(*f) != first.as_deref())
+            });
+            for _ in 0..1999 {
                 plain().inc();
             }
-            let second = telemetry::counter_file().map(Path::to_path_buf);
-            println!("ROLE-OUT: first={}", first.unwrap().display());
-            println!(
-                "ROLE-OUT: second={}",
-                second.expect("still a file").display()
-            );
+            say(format_args!("first={}", first.unwrap().display()));
+            say(format_args!("second={}", second.display()));
         }
         other => panic!("unknown role {other}"),
     }
@@ -198,81 +199,18 @@ fn week_end(path: &Path) -> u64 {
     file::read(path).expect("readable").header.end
 }
 
-/// A fresh directory for one test, removed when the test ends.
-struct TempDir(PathBuf);
-
-impl std::ops::Deref for TempDir {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
 fn temp_dir(test: &str) -> TempDir {
-    let dir = std::env::temp_dir().join(format!("telemetry-files-{}-{test}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    TempDir(dir)
+    TempDir::new(&format!("files-{test}"))
 }
 
 fn child(role: &str, telemetry_dir: &Path) -> Command {
-    let mut command = Command::new(std::env::current_exe().unwrap());
+    let mut command = test_support::child("child_process_entry", role);
+    command.env("TELEMETRY_DIR", telemetry_dir);
     command
-        .args([
-            "child_process_entry",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("TELEMETRY_TEST_ROLE", role)
-        .env("TELEMETRY_DIR", telemetry_dir)
-        .env_remove("TELEMETRY_MODE")
-        .env_remove("DO_NOT_TRACK")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command
-}
-
-fn finish(child: Child) -> Output {
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "child failed: {}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
-
-/// The lines a child printed with `ROLE-OUT: `.
-fn role_out(output: &Output) -> Vec<String> {
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        // The harness may have printed `test child_process_entry ... ` on the same line.
-        .filter_map(|l| l.split_once("ROLE-OUT: ").map(|(_, out)| out.to_string()))
-        .collect()
-}
-
-fn counter_files(telemetry_dir: &Path) -> Vec<PathBuf> {
-    let local = telemetry_dir.join("default").join("local");
-    let mut files: Vec<PathBuf> = fs::read_dir(&local)
-        .map(|entries| entries.map(|e| e.unwrap().path()).collect())
-        .unwrap_or_default();
-    files.retain(|p| p.to_string_lossy().ends_with(".v1.count"));
-    files.sort();
-    files
 }
 
 fn only_file(telemetry_dir: &Path) -> file::Contents {
-    let files = counter_files(telemetry_dir);
-    assert_eq!(files.len(), 1, "{files:?}");
-    file::read(&files[0]).unwrap()
+    file::read(&test_support::only_file(telemetry_dir, "default")).unwrap()
 }
 
 fn value(contents: &file::Contents, name: &str) -> Option<u64> {
@@ -281,6 +219,21 @@ fn value(contents: &file::Contents, name: &str) -> Option<u64> {
         .iter()
         .find(|(n, _)| n == name)
         .map(|(_, v)| *v)
+}
+
+fn counter_files_of(dir: &Path) -> Vec<PathBuf> {
+    counter_files(dir, "default")
+}
+
+/// The files set aside in the default namespace's `local` directory.
+fn set_aside_files(dir: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = fs::read_dir(dir.join("default").join("local"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".bad"))
+        .collect();
+    found.sort();
+    found
 }
 
 #[test]
@@ -339,19 +292,14 @@ fn two_processes_growing_one_file_with_thousands_of_chains_keep_each_once() {
 fn a_process_killed_mid_increment_leaves_a_readable_file() {
     let dir = temp_dir("kill");
     let mut spinning = child("spin", &dir).spawn().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let counted = counter_files(&dir)
+    wait_for("two million counts", Duration::from_secs(20), || {
+        let counted = counter_files_of(&dir)
             .first()
             .and_then(|f| file::read(f).ok())
             .and_then(|c| value(&c, "files-test/plain"))
             .unwrap_or(0);
-        if counted > 2_000_000 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the child never counted");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+        (counted > 2_000_000).then_some(())
+    });
     spinning.kill().unwrap();
     spinning.wait().unwrap();
     let contents = only_file(&dir);
@@ -378,13 +326,24 @@ fn bad_file_is_set_aside(test: &str, spoil: impl Fn(&Path), expected: &str) {
         second[0], "plain=7",
         "counting goes on from zero in a fresh file"
     );
-    let aside = PathBuf::from(format!("{}.bad", path.display()));
-    assert!(second[1].starts_with("problem: set aside"), "{second:?}");
-    assert!(
-        second[1].contains(&aside.display().to_string()),
-        "{second:?}"
+    let aside = set_aside_files(&dir);
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    let aside = &aside[0];
+    assert_eq!(
+        second[1],
+        format!(
+            "problem: set aside {} because it is unreadable: {}",
+            aside.display(),
+            file::read(aside).unwrap_err()
+        )
     );
-    let error = file::read(&aside).unwrap_err().to_string();
+    let name = aside.file_name().unwrap().to_str().unwrap();
+    let original = path.file_name().unwrap().to_str().unwrap();
+    assert!(
+        name.starts_with(&format!("{original}.")) && name.ends_with(".bad"),
+        "set aside under a unique name next to the original: {name}"
+    );
+    let error = file::read(aside).unwrap_err().to_string();
     assert!(error.contains(expected), "{error}");
     assert_eq!(
         value(&file::read(&path).unwrap(), "files-test/plain"),
@@ -463,17 +422,12 @@ fn a_file_whose_chains_lead_outside_it_is_set_aside_while_in_use() {
     }
     fs::write(&path, bytes).unwrap();
     let mut spinning = child("spin", &dir).spawn().unwrap();
-    let aside = PathBuf::from(format!("{}.bad", path.display()));
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !(aside.exists()
-        && file::read(&path).is_ok_and(|c| value(&c, "files-test/plain").unwrap_or(0) > 0))
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the bad file was never set aside"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let aside = wait_for("the bad file set aside", Duration::from_secs(20), || {
+        let aside = set_aside_files(&dir).pop()?;
+        file::read(&path)
+            .is_ok_and(|c| value(&c, "files-test/plain").unwrap_or(0) > 0)
+            .then_some(aside)
+    });
     spinning.kill().unwrap();
     spinning.wait().unwrap();
     assert!(
@@ -482,23 +436,6 @@ fn a_file_whose_chains_lead_outside_it_is_set_aside_while_in_use() {
             .to_string()
             .contains("outside the records")
     );
-}
-
-/// Every path under `dir` with its kind, length and modification time.
-fn tree(dir: &Path) -> BTreeMap<PathBuf, (bool, u64, SystemTime)> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(at) = stack.pop() {
-        let meta = fs::symlink_metadata(&at).unwrap();
-        out.insert(
-            at.clone(),
-            (meta.is_dir(), meta.len(), meta.modified().unwrap()),
-        );
-        if meta.is_dir() {
-            stack.extend(fs::read_dir(&at).unwrap().map(|e| e.unwrap().path()));
-        }
-    }
-    out
 }
 
 fn off_writes_nothing(test: &str, mode_file: Option<&str>, env: &[(&str, &str)]) {
@@ -552,7 +489,7 @@ fn telemetry_mode_local_counts_to_files_without_writing_a_mode_file() {
     ));
     assert_eq!(out[0], "plain=7");
     assert!(!dir.join("default").join("mode").exists());
-    assert_eq!(counter_files(&dir).len(), 1);
+    assert_eq!(counter_files_of(&dir).len(), 1);
 }
 
 /// The child's output is its usual one, and it says why nothing was written.
@@ -586,7 +523,7 @@ fn a_read_only_directory_leaves_the_program_running_in_memory() {
     );
     assert_eq!(out.len(), 2, "{out:?}");
     assert!(
-        out[1].starts_with("problem: cannot create /proc/self/default/local"),
+        out[1].starts_with("problem: cannot use /proc/self/default/local"),
         "{out:?}"
     );
 }
