@@ -403,8 +403,33 @@ fn status_shows_mode_files_and_disk_use() {
         format!("Disk use:      {total} bytes in 4 files")
     );
     assert_eq!(
+        line(&out, "Disk cap:"),
+        "Disk cap:      counter files 8 weeks after their week ended; set-aside files \
+         after 28 days, and all but the newest 4; temporary files after 60 minutes"
+    );
+    assert_eq!(line(&out, "Filesystem:"), "Filesystem:    local");
+    assert_eq!(
         line(&out, "Overrides:"),
         "Overrides:     none (DO_NOT_TRACK, TELEMETRY_MODE and TELEMETRY_DIR are not set)"
+    );
+}
+
+#[test]
+fn status_says_why_a_directory_others_may_write_is_not_used() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = TempDir::new();
+    fs::create_dir_all(root.namespace()).unwrap();
+    fs::write(root.namespace().join("mode"), "on 2026-11-22\n").unwrap();
+    fs::set_permissions(root.namespace(), fs::Permissions::from_mode(0o777)).unwrap();
+    let out = ok(root.path(), &["status"]);
+    assert_eq!(line(&out, "Mode:"), "Mode:          off");
+    assert_eq!(
+        line(&out, "Decided by:"),
+        format!(
+            "Decided by:    {} is not trusted: group or others may write it (mode 777); \
+             `chmod go-w` it, so off",
+            root.namespace().display()
+        )
     );
 }
 

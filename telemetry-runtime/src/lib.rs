@@ -16,7 +16,7 @@
 
 #![warn(clippy::unwrap_used)]
 
-mod cleanup;
+pub mod cleanup;
 mod counter;
 mod crash;
 pub mod date;

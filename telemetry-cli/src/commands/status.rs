@@ -13,13 +13,16 @@
 //!                16384  kv 0.1.0  2026-11-19..2026-11-26  kv@0.1.0-….v1.count
 //! Set aside:     none
 //! Disk use:      16386 bytes in 2 files
+//! Disk cap:      counter files 8 weeks after their week ended; set-aside files …
+//! Filesystem:    local
 //! Overrides:     none (DO_NOT_TRACK, TELEMETRY_MODE and TELEMETRY_DIR are not set)
 //! ```
 
 use std::path::Path;
 
 use telemetry_runtime::mode::{self, MODE_FILE, ModeFile};
-use telemetry_runtime::{DefaultMode, ModeSource, date};
+use telemetry_runtime::safe_fs::{self, Filesystem};
+use telemetry_runtime::{DefaultMode, ModeSource, cleanup, date};
 
 use super::{Report, mode::meaning};
 use crate::context::Context;
@@ -76,6 +79,8 @@ pub(crate) fn run(context: &Context) -> Result<Report, CliError> {
             out.field("Other files", &display::escaped(&others.join(", ")));
         }
         out.field("Disk use", &disk_use(dir));
+        out.field("Disk cap", &disk_cap());
+        out.field("Filesystem", &filesystem(local));
     }
     out.field("Overrides", &overrides(context));
     Ok(Report::text(out.text))
@@ -170,6 +175,30 @@ fn disk_use(dir: &Path) -> String {
         Ok((1, bytes)) => format!("{} in 1 file", display::bytes(bytes)),
         Ok((files, bytes)) => format!("{} in {files} files", display::bytes(bytes)),
         Err(e) => format!("unknown: {e}"),
+    }
+}
+
+/// What programs delete by themselves, once a week.
+fn disk_cap() -> String {
+    format!(
+        "counter files {} weeks after their week ended; set-aside files after {} days, \
+         and all but the newest {}; temporary files after {} minutes",
+        cleanup::KEEP_WEEKS,
+        cleanup::KEEP_SET_ASIDE_DAYS,
+        cleanup::KEEP_SET_ASIDE,
+        cleanup::TEMP_MAX_AGE_SECS / 60
+    )
+}
+
+/// Whether counter files can be used where the directory is.
+fn filesystem(local: &Path) -> String {
+    match safe_fs::filesystem(local) {
+        Filesystem::Local => "local".to_string(),
+        Filesystem::Remote(kind) => format!(
+            "{kind}: a network or user-space filesystem, which several machines may share; \
+             programs count in memory here and write no counter file"
+        ),
+        Filesystem::Unknown => "unknown".to_string(),
     }
 }
 
