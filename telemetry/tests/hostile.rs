@@ -41,6 +41,23 @@ fn child_process_entry() {
             }
         }
         "increments-under-strace" => increments_under_strace(),
+        "wait-for-cleanup" => {
+            telemetry::start!();
+            let local = PathBuf::from(std::env::var_os("TELEMETRY_DIR").unwrap())
+                .join("default")
+                .join("local");
+            wait_for("the weekly cleanup", Duration::from_secs(20), || {
+                (!local.join(".weekday.1.0000000000000000.tmp").exists()).then_some(())
+            });
+        }
+        "many-chains" => {
+            let session = telemetry::start!();
+            say(format_args!("file={}", session.file().is_some()));
+            for i in 0..3000 {
+                digits::next(&digits::of(i), chains());
+            }
+            say(format_args!("chains={}", chains().get()));
+        }
         other => panic!("unknown role {other}"),
     }
 }
@@ -250,4 +267,115 @@ fn increments_make_no_file_system_call_not_even_to_grow_or_roll_over() {
     // The worker did it: the file grew for the chains, and the next week's file exists.
     assert!(text.contains("fallocate("), "growth happened");
     assert_eq!(counter_files(&dir.join("data"), "default").len(), 2);
+}
+
+/// Sets a file's modification time `age` in the past.
+fn age(path: &Path, age: Duration) {
+    let file = fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(SystemTime::now() - age).unwrap();
+}
+
+#[test]
+fn old_weeks_stale_temporary_files_and_surplus_set_aside_files_are_deleted() {
+    let dir = TempDir::new("cleanup");
+    count_in(&dir);
+    let local = dir.join("default").join("local");
+    let this_week = test_support::only_file(&dir, "default");
+    let day = |days_ago: u64| {
+        let today = telemetry_runtime::date::day_of(telemetry_runtime::date::now_secs());
+        telemetry_runtime::date::format(today - days_ago)
+    };
+    let old = local.join(format!("kv@0.1.0-1.95.0-linux-x86_64-{}.v1.count", day(64)));
+    let recent = local.join(format!("kv@0.1.0-1.95.0-linux-x86_64-{}.v1.count", day(60)));
+    let temp = local.join(".weekday.1.0000000000000000.tmp");
+    let fresh_temp = local.join(".weekday.2.0000000000000000.tmp");
+    for path in [&old, &recent, &temp, &fresh_temp] {
+        fs::write(path, b"x").unwrap();
+    }
+    age(&temp, Duration::from_secs(2 * 3600));
+    let mut set_aside = Vec::new();
+    for i in 0..6u64 {
+        let path = local.join(format!("w.v1.count.1.{i:016x}.bad"));
+        fs::write(&path, b"bad").unwrap();
+        age(&path, Duration::from_secs(3600 * (i + 1)));
+        set_aside.push(path);
+    }
+    let foreign = local.join("notes.txt");
+    fs::write(&foreign, b"mine").unwrap();
+    finish(
+        test_support::child("child_process_entry", "wait-for-cleanup")
+            .env("TELEMETRY_DIR", dir.path())
+            .spawn()
+            .unwrap(),
+    );
+    let exists: Vec<bool> = [&old, &recent, &temp, &fresh_temp, &foreign, &this_week]
+        .iter()
+        .map(|p| p.exists())
+        .collect();
+    assert_eq!(exists, [false, true, false, true, true, true]);
+    let kept: Vec<bool> = set_aside.iter().map(|p| p.exists()).collect();
+    assert_eq!(kept, [true, true, true, true, false, false], "the newest 4");
+}
+
+/// A small filesystem of its own, unmounted when dropped.
+struct Mounted(PathBuf);
+
+impl Mounted {
+    /// A tmpfs of `size` at `path`, if this process may mount one (root may).
+    fn tmpfs(path: &Path, size: &str) -> Option<Mounted> {
+        fs::create_dir_all(path).unwrap();
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(path)
+            .stderr(Stdio::null())
+            .status()
+            .ok()?;
+        status.success().then(|| Mounted(path.to_path_buf()))
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_leaves_new_names_in_memory_and_the_program_unharmed() {
+    let dir = TempDir::new("full-disk");
+    let Some(disk) = Mounted::tmpfs(&dir.join("disk"), "2m") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs as root and must be able to mount a tmpfs"
+        );
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return;
+    };
+    let data = disk.0.join("data");
+    let out = role_out(&finish_within(
+        test_support::child("child_process_entry", "many-chains")
+            .env("TELEMETRY_DIR", &data)
+            .spawn()
+            .unwrap(),
+        Duration::from_secs(30),
+    ));
+    assert_eq!(out, ["file=true", "chains=3000"], "every chain counted");
+    let file = test_support::only_file(&data, "default");
+    // The disk is far below the 16 MiB growth keeps free: the file never grew, and
+    // the chains that did not fit were counted in memory, not into a hole.
+    let counted = test_support::counts(&file);
+    let in_file: u64 = counted
+        .iter()
+        .filter(|(n, _)| n.starts_with("hostile-test/chains\n"))
+        .map(|(_, v)| v)
+        .sum();
+    assert!(in_file > 0 && in_file < 3000, "{in_file} chains in the file");
+    use std::os::unix::fs::MetadataExt;
+    let meta = fs::metadata(&file).unwrap();
+    assert!(
+        meta.blocks() * 512 >= meta.len(),
+        "every byte of the file is allocated: {} blocks for {} bytes",
+        meta.blocks(),
+        meta.len()
+    );
 }
