@@ -6,8 +6,8 @@
 use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
 
-use telemetry_runtime::Mode;
-use telemetry_runtime::dirs;
+use telemetry_formats::Mode;
+use telemetry_formats::dirs;
 
 use crate::error::CliError;
 

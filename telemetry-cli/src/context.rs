@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use telemetry_runtime::mode::Env;
-use telemetry_runtime::{date, dirs};
+use telemetry_formats::mode::Env;
+use telemetry_formats::{date, dirs};
 
 use crate::args::Args;
 use crate::error::CliError;
@@ -73,7 +73,7 @@ impl Context {
         }
         if let Some(raw) = self.env.mode.as_deref().filter(|m| !m.is_empty()) {
             let mode = raw.to_string_lossy();
-            let meaning = match raw.to_str().map(str::parse::<telemetry_runtime::Mode>) {
+            let meaning = match raw.to_str().map(str::parse::<telemetry_formats::Mode>) {
                 Some(Ok(parsed)) => format!("mode {parsed}"),
                 _ => "off (not exactly off, local or on)".to_string(),
             };

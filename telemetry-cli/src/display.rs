@@ -4,8 +4,8 @@
 //! are escaped rather than sent to the terminal. A stack-counter chain name,
 //! `prefix\nframe\nframe…` on disk, is shown as `prefix <- frame <- frame…`.
 
-use telemetry_runtime::date;
-use telemetry_runtime::file::Header;
+use telemetry_formats::date;
+use telemetry_formats::file::Header;
 
 /// What separates the frames of a stack-counter chain when shown.
 pub(crate) const CHAIN_SEPARATOR: &str = " <- ";

@@ -13,9 +13,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use telemetry_runtime::file::format::MAX_FILE_LEN;
-use telemetry_runtime::file::{self as counter_file, BAD_SUFFIX, Contents};
-use telemetry_runtime::week::WEEKDAY_FILE;
+use telemetry_formats::file::format::MAX_FILE_LEN;
+use telemetry_formats::file::{self as counter_file, BAD_SUFFIX, Contents};
+use telemetry_formats::week::WEEKDAY_FILE;
 
 use crate::error::CliError;
 
@@ -172,7 +172,7 @@ fn classify(name: &str) -> Kind {
 /// The weekday in `local/weekday`: `Ok(None)` when there is none yet, `Err` with a
 /// description when it holds something else.
 pub(crate) fn weekday(dir: &Path) -> Result<Option<u8>, String> {
-    telemetry_runtime::week::read_weekday(dir).map_err(|e| e.to_string())
+    telemetry_formats::week::read_weekday(dir).map_err(|e| e.to_string())
 }
 
 /// The English name of a weekday number, 0 being Sunday.

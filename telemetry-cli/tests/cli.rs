@@ -3,7 +3,7 @@
 //! Every run gets `--dir` and an environment without `DO_NOT_TRACK`, `TELEMETRY_MODE`
 //! and `TELEMETRY_DIR` unless a test sets them. Counter files are written byte by byte
 //! by [`encode`], following the layout documented in
-//! `telemetry-runtime/src/file/format.rs`.
+//! `telemetry-formats/src/file/format.rs`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -11,7 +11,7 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
-use telemetry_runtime::date;
+use telemetry_formats::date;
 
 /// A directory removed when dropped.
 struct TempDir(PathBuf);

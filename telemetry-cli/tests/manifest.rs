@@ -3,8 +3,8 @@
 //! telemetry, and on ELF, Mach-O, PE and COFF files made here with the records
 //! encoded by hand as `docs/MANIFEST.md` describes them.
 //!
-//! The kv binary is the one `cargo test --workspace` (or `cargo test -p telemetry-cli
-//! -p kv`) builds next to the `telemetry` binary.
+//! The kv binary is the one `cargo test --workspace` (or `cargo test -p
+//! transparent-telemetry-cli -p kv`) builds next to the `telemetry` binary.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -56,7 +56,7 @@ fn kv() -> PathBuf {
     assert!(
         kv.is_file(),
         "{} is missing: build it first with `cargo build -p kv` (`cargo test --workspace` \
-         and `cargo test -p telemetry-cli -p kv` do)",
+         and `cargo test -p transparent-telemetry-cli -p kv` do)",
         kv.display()
     );
     kv
@@ -291,7 +291,7 @@ fn small_program() -> Vec<u8> {
 /// What `telemetry manifest` prints for [`small_program`].
 fn small_program_json() -> String {
     let manifest = Manifest::from_records(
-        telemetry_runtime::manifest::record::decode_all(&small_program()).unwrap(),
+        telemetry_formats::manifest::record::decode_all(&small_program()).unwrap(),
     );
     assert_eq!(manifest.counters.len(), 4);
     manifest.to_json()

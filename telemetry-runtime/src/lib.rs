@@ -16,31 +16,26 @@
 
 #![warn(clippy::unwrap_used)]
 
-pub mod cleanup;
 mod counter;
 mod crash;
-pub mod date;
-pub mod dirs;
 pub mod file;
 mod health;
 mod histogram;
 mod labels;
 pub mod manifest;
-pub mod mode;
 pub mod names;
 mod program;
 mod registry;
-pub mod safe_fs;
 mod session;
 mod slots;
 mod stack;
-pub mod week;
 
 pub use counter::{Counter, Kind};
 pub use histogram::Histogram;
 pub use labels::{FALLBACK_LABEL, LabelSet};
 pub use manifest::{Manifest, manifest};
-pub use mode::{DefaultMode, Mode, ModeSource};
+pub use telemetry_formats::{DefaultMode, Mode, ModeSource};
+pub use telemetry_formats::{cleanup, date, dirs, mode, safe_fs, week};
 pub use program::{Program, ProgramInfo, Session};
 pub use registry::{Conflict, ConflictError, Registry, registry};
 pub use session::{counter_file, session};

@@ -143,7 +143,7 @@ pub fn counter_files(root: &Path, namespace: &str) -> Vec<PathBuf> {
 
 /// Every counter of a counter file and its value; panics when the file is unreadable.
 pub fn counts(path: &Path) -> BTreeMap<String, u64> {
-    match telemetry_runtime::file::read(path) {
+    match telemetry_formats::file::read(path) {
         Ok(contents) => contents.counters.into_iter().collect(),
         Err(e) => panic!("{} is unreadable: {e}", path.display()),
     }

@@ -8,7 +8,7 @@ use std::fs;
 use std::io;
 use std::time::{Duration, SystemTime};
 
-use telemetry_runtime::mode::MODE_FILE;
+use telemetry_formats::mode::MODE_FILE;
 
 use super::Report;
 use crate::context::Context;

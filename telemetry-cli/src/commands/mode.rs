@@ -6,8 +6,8 @@
 
 use std::path::Path;
 
-use telemetry_runtime::mode::{self, MODE_FILE, ModeFile};
-use telemetry_runtime::{Mode, date, dirs};
+use telemetry_formats::mode::{self, MODE_FILE, ModeFile};
+use telemetry_formats::{Mode, date, dirs};
 
 use super::Report;
 use crate::context::Context;

@@ -4,7 +4,7 @@
 //! cannot be read, and a file a program set aside, is shown with what was found in
 //! it instead of failing the command.
 
-use telemetry_runtime::file::Contents;
+use telemetry_formats::file::Contents;
 
 use super::Report;
 use crate::context::Context;
@@ -12,7 +12,7 @@ use crate::display;
 use crate::error::CliError;
 use crate::listing::{self, Found, Kind, Listing};
 use crate::table::{Align, Table};
-use telemetry_runtime::manifest::json_string;
+use telemetry_formats::manifest::json_string;
 
 /// The files `show` reads, or `None` when there is no directory of them.
 fn data_files(context: &Context) -> Result<Option<Listing>, CliError> {

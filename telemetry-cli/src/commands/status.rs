@@ -20,9 +20,9 @@
 
 use std::path::Path;
 
-use telemetry_runtime::mode::{self, MODE_FILE, ModeFile};
-use telemetry_runtime::safe_fs::{self, Filesystem};
-use telemetry_runtime::{DefaultMode, ModeSource, cleanup, date};
+use telemetry_formats::mode::{self, MODE_FILE, ModeFile};
+use telemetry_formats::safe_fs::{self, Filesystem};
+use telemetry_formats::{DefaultMode, ModeSource, cleanup, date};
 
 use super::{Report, mode::meaning};
 use crate::context::Context;

@@ -9,7 +9,7 @@
 use std::fmt;
 
 use serde_json::{Map, Value};
-use telemetry_runtime::manifest::{CounterRecord, FORMAT, Manifest};
+use telemetry_formats::manifest::{CounterRecord, FORMAT, Manifest};
 
 /// A counter's fields, as its JSON object has them.
 type Fields = Map<String, Value>;

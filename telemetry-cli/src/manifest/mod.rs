@@ -13,8 +13,8 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use telemetry_runtime::manifest::record::{self, RecordError};
-pub use telemetry_runtime::manifest::{Manifest, ManifestConflict};
+use telemetry_formats::manifest::record::{self, RecordError};
+pub use telemetry_formats::manifest::{Manifest, ManifestConflict};
 
 /// The exit statuses of `telemetry manifest`, as `docs/MANIFEST.md` lists them.
 pub mod exit {

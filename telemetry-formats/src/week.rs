@@ -28,7 +28,7 @@ pub fn window(day: u64, weekday: u8) -> (u64, u64) {
 /// share the directory, each its own PID 1) all end up using the value on disk: each
 /// writes its choice to a temporary file of a unique name and links it into place
 /// without replacing anything, then every one of them reads the file back.
-pub(crate) fn installation_weekday(local: &Path) -> io::Result<u8> {
+pub fn installation_weekday(local: &Path) -> io::Result<u8> {
     if let Some(day) = read_weekday(local)? {
         return Ok(day);
     }

@@ -70,7 +70,7 @@ pub(crate) fn plan(entries: &[Entry], now: u64) -> Vec<&Entry> {
 
 /// Applies the cap to the `local` directory at `now`; returns what it deleted. Errors
 /// leave files in place: the next week tries again.
-pub(crate) fn local_dir(local: &Path, now: u64) -> Vec<PathBuf> {
+pub fn local_dir(local: &Path, now: u64) -> Vec<PathBuf> {
     let Ok(read) = fs::read_dir(local) else {
         return Vec::new();
     };

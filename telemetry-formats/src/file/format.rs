@@ -53,17 +53,27 @@ pub const MAX_FILE_LEN: u64 = 64 << 20;
 /// The longest week a file may cover.
 pub const MAX_SPAN_SECS: u64 = 7 * 86_400;
 
-pub(crate) const OFF_VERSION: usize = 8;
-pub(crate) const OFF_ORDER: usize = 12;
-pub(crate) const OFF_HEADER_LEN: usize = 16;
-pub(crate) const OFF_BUCKETS: usize = 20;
-pub(crate) const OFF_LIMIT: usize = 24;
-pub(crate) const OFF_BEGIN: usize = 32;
-pub(crate) const OFF_END: usize = 40;
-pub(crate) const OFF_META_LEN: usize = 48;
-pub(crate) const OFF_META: usize = 56;
+/// Offset of the format version.
+pub const OFF_VERSION: usize = 8;
+/// Offset of the byte-order mark.
+pub const OFF_ORDER: usize = 12;
+/// Offset of the header length.
+pub const OFF_HEADER_LEN: usize = 16;
+/// Offset of the bucket count.
+pub const OFF_BUCKETS: usize = 20;
+/// Offset of `limit`, the end of the last allocated record.
+pub const OFF_LIMIT: usize = 24;
+/// Offset of the week's begin.
+pub const OFF_BEGIN: usize = 32;
+/// Offset of the week's end.
+pub const OFF_END: usize = 40;
+/// Offset of the metadata length.
+/// Offset of the metadata text.
+pub const OFF_META_LEN: usize = 48;
+/// Offset of the metadata text.
+pub const OFF_META: usize = 56;
 /// Bytes of a record before its name.
-pub(crate) const RECORD_HEAD: u64 = 16;
+pub const RECORD_HEAD: u64 = 16;
 
 /// The metadata keys, in the order they are written.
 pub const META_KEYS: [&str; 5] = ["program", "version", "toolchain", "os", "arch"];
@@ -98,14 +108,18 @@ impl Header {
 
 /// Where the parts of a file start, derived from its header fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Layout {
+pub struct Layout {
+    /// Bytes before the bucket heads.
     pub header_len: u64,
+    /// The number of buckets.
     pub buckets: u32,
+    /// Where records start.
     pub records_start: u64,
 }
 
 impl Layout {
-    pub(crate) fn new(meta_len: usize, buckets: u32) -> Layout {
+    /// The layout of a file with `meta_len` bytes of metadata and `buckets` buckets.
+    pub fn new(meta_len: usize, buckets: u32) -> Layout {
         let header_len = round8(OFF_META as u64 + meta_len as u64);
         let records_start = round8(header_len + 4 * u64::from(buckets));
         Layout {
@@ -116,11 +130,12 @@ impl Layout {
     }
 
     /// Offset of the head of `bucket`.
-    pub(crate) fn head(&self, bucket: u32) -> u64 {
+    pub fn head(&self, bucket: u32) -> u64 {
         self.header_len + 4 * u64::from(bucket)
     }
 
-    pub(crate) fn bucket_of(&self, name: &str) -> u32 {
+    /// The bucket whose chain holds `name`.
+    pub fn bucket_of(&self, name: &str) -> u32 {
         fnv1a32(name.as_bytes()) & (self.buckets - 1)
     }
 }
@@ -135,12 +150,13 @@ pub fn fnv1a32(bytes: &[u8]) -> u32 {
     hash
 }
 
-pub(crate) const fn round8(n: u64) -> u64 {
+/// `n` rounded up to a multiple of 8.
+pub const fn round8(n: u64) -> u64 {
     (n + 7) & !7
 }
 
 /// Bytes a record of a `name_len`-byte name takes.
-pub(crate) fn record_len(name_len: usize) -> u64 {
+pub fn record_len(name_len: usize) -> u64 {
     RECORD_HEAD + round8(name_len as u64)
 }
 
@@ -148,7 +164,7 @@ pub(crate) fn record_len(name_len: usize) -> u64 {
 /// `limit`, or the start of the next page if it would reach a page's reserved tail.
 /// Returns the record's start and end, or `None` when they would lie past
 /// [`MAX_FILE_LEN`] (a corrupt `limit` may hold any value; nothing here overflows).
-pub(crate) fn place(limit: u64, name_len: usize) -> Option<(u64, u64)> {
+pub fn place(limit: u64, name_len: usize) -> Option<(u64, u64)> {
     if limit > MAX_FILE_LEN || name_len > MAX_NAME {
         return None;
     }
@@ -162,13 +178,13 @@ pub(crate) fn place(limit: u64, name_len: usize) -> Option<(u64, u64)> {
 }
 
 /// How many buckets a file made for `names` distinct names gets.
-pub(crate) fn buckets_for(names: usize) -> u32 {
+pub fn buckets_for(names: usize) -> u32 {
     let wanted = names.clamp(1024, MAX_BUCKETS as usize);
     wanted.next_power_of_two().min(MAX_BUCKETS as usize) as u32
 }
 
 /// The bytes of a new file holding `names` (distinct, valid), all at zero.
-pub(crate) fn encode_new(header: &Header, names: &[&str]) -> Result<Vec<u8>, String> {
+pub fn encode_new(header: &Header, names: &[&str]) -> Result<Vec<u8>, String> {
     let meta = header.meta_text();
     if meta.len() > MAX_META {
         return Err(format!(
@@ -275,13 +291,13 @@ impl std::error::Error for FormatError {}
 
 /// Reads and checks the fixed header: everything needed to use the file, in constant
 /// time. Chains are checked by [`parse`] and, lazily, by lookups.
-pub(crate) fn parse_header(bytes: &[u8]) -> Result<(Header, Layout, u64), FormatError> {
+pub fn parse_header(bytes: &[u8]) -> Result<(Header, Layout, u64), FormatError> {
     parse_header_prefix(bytes, bytes.len() as u64)
 }
 
 /// [`parse_header`] of a file of `actual` bytes given its first bytes (at least the
 /// header and metadata, when the file is that long).
-pub(crate) fn parse_header_prefix(
+pub fn parse_header_prefix(
     bytes: &[u8],
     actual: u64,
 ) -> Result<(Header, Layout, u64), FormatError> {
@@ -444,13 +460,15 @@ pub fn parse(bytes: &[u8]) -> Result<Contents, FormatError> {
     Ok(Contents { header, counters })
 }
 
-pub(crate) fn get_u32(bytes: &[u8], at: usize) -> u32 {
+/// The native-order `u32` at `at`.
+pub fn get_u32(bytes: &[u8], at: usize) -> u32 {
     let mut word = [0u8; 4];
     word.copy_from_slice(&bytes[at..at + 4]);
     u32::from_ne_bytes(word)
 }
 
-pub(crate) fn get_u64(bytes: &[u8], at: usize) -> u64 {
+/// The native-order `u64` at `at`.
+pub fn get_u64(bytes: &[u8], at: usize) -> u64 {
     let mut word = [0u8; 8];
     word.copy_from_slice(&bytes[at..at + 8]);
     u64::from_ne_bytes(word)

@@ -1,0 +1,32 @@
+//! Every format of transparent telemetry, defined once: what the program writes on the
+//! user's machine, what the `telemetry` command reads, and (as they are built) what is
+//! uploaded and what the collection server accepts. No counting engine and no network
+//! code live here, so the command and the server use the formats without linking
+//! either.
+//!
+//! - [`dirs`]: where files live; [`mode`]: the modes, the mode file and the
+//!   environment variables that override it; [`week`]: weeks and the weekday file;
+//! - [`file`]: counter files, their names and the validating reader ([`file::format`]
+//!   is the byte layout);
+//! - [`manifest`]: the manifest of a program's counters and its records;
+//! - [`program`]: the identity of a program build;
+//! - [`safe_fs`]: how every file is opened, trusting nothing found on disk;
+//!   [`cleanup`]: the disk-use cap; [`date`]: UTC calendar dates.
+//!
+//! `docs/FORMAT.md` and `docs/MANIFEST.md` describe the same bytes for people; each
+//! format carries a version, and every reader rejects a version it does not know.
+
+#![warn(clippy::unwrap_used)]
+
+pub mod cleanup;
+pub mod date;
+pub mod dirs;
+pub mod file;
+pub mod manifest;
+pub mod mode;
+pub mod program;
+pub mod safe_fs;
+pub mod week;
+
+pub use mode::{DefaultMode, Mode, ModeSource};
+pub use program::ProgramInfo;

@@ -1,0 +1,250 @@
+//! The manifest: every counter a program can report, as a reviewer reads it.
+//!
+//! Built from the manifest records the macros place in the binary ([`record`]), either
+//! from inside the running program (the runtime's `manifest()`) or by `telemetry
+//! manifest` from a built executable. Both render the same JSON and Markdown,
+//! documented in `docs/MANIFEST.md`.
+
+pub mod record;
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+pub use record::{CounterRecord, Record, RecordError};
+
+/// The manifest format version, written into the JSON.
+pub const FORMAT: u32 = 1;
+
+/// A program's manifest.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Manifest {
+    /// The program's name and version, when known.
+    pub program: Option<(String, String)>,
+    /// Every declaration, sorted by name, crate, file and line, without duplicates.
+    pub counters: Vec<CounterRecord>,
+}
+
+/// One name declared by sites that cannot share one counter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ManifestConflict {
+    /// The name.
+    pub name: String,
+    /// Every declaring site.
+    pub sites: Vec<CounterRecord>,
+}
+
+impl std::fmt::Display for ManifestConflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "counter `{}` is declared by conflicting sites:",
+            self.name
+        )?;
+        for site in &self.sites {
+            write!(
+                f,
+                "\n  {} {}:{} ({}{})",
+                site.crate_name,
+                site.file,
+                site.line,
+                shape(site),
+                if site.derived {
+                    ", name derived by #[counted]"
+                } else {
+                    ""
+                }
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl Manifest {
+    /// Gathers decoded records: the last program record names the program, counters
+    /// are sorted and exact duplicates dropped.
+    pub fn from_records(records: impl IntoIterator<Item = Record>) -> Manifest {
+        let mut manifest = Manifest::default();
+        for record in records {
+            match record {
+                Record::Program { name, version } => manifest.program = Some((name, version)),
+                Record::Counter(counter) => manifest.counters.push(counter),
+            }
+        }
+        manifest
+            .counters
+            .sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+        manifest.counters.dedup();
+        manifest
+    }
+
+    /// Names declared in ways that cannot share one counter: different kinds, bounds,
+    /// units, labels or depths, or a name derived by `#[counted]` at several sites.
+    pub fn conflicts(&self) -> Vec<ManifestConflict> {
+        let mut by_name: BTreeMap<&str, Vec<&CounterRecord>> = BTreeMap::new();
+        for counter in &self.counters {
+            by_name.entry(&counter.name).or_default().push(counter);
+        }
+        by_name
+            .into_iter()
+            .filter(|(_, sites)| {
+                sites.len() > 1
+                    && (sites.iter().any(|s| s.derived)
+                        || sites.iter().any(|s| shape(s) != shape(sites[0])))
+            })
+            .map(|(name, sites)| ManifestConflict {
+                name: name.to_string(),
+                sites: sites.into_iter().cloned().collect(),
+            })
+            .collect()
+    }
+
+    /// The manifest as JSON: stable key order, two-space indentation, a newline at the
+    /// end, so that a diff shows exactly what changed.
+    pub fn to_json(&self) -> String {
+        let mut out = String::from("{\n");
+        let _ = writeln!(out, "  \"manifest_format\": {FORMAT},");
+        match &self.program {
+            Some((name, version)) => {
+                let _ = writeln!(
+                    out,
+                    "  \"program\": {{ \"name\": {}, \"version\": {} }},",
+                    json_string(name),
+                    json_string(version)
+                );
+            }
+            None => out.push_str("  \"program\": null,\n"),
+        }
+        out.push_str("  \"counters\": [");
+        for (i, c) in self.counters.iter().enumerate() {
+            out.push_str(if i == 0 { "\n" } else { ",\n" });
+            out.push_str("    {\n");
+            let mut fields: Vec<(&str, String)> = vec![
+                ("name", json_string(&c.name)),
+                ("kind", json_string(c.kind)),
+            ];
+            if let Some(depth) = c.depth {
+                fields.push(("depth", depth.to_string()));
+            }
+            if c.kind == "bucket" {
+                let bounds: Vec<String> = c.bounds.iter().map(u64::to_string).collect();
+                fields.push(("bounds", format!("[{}]", bounds.join(", "))));
+                fields.push(("unit", json_string(&c.unit)));
+            }
+            if c.kind == "label" {
+                let labels: Vec<String> = c.labels.iter().map(|l| json_string(l)).collect();
+                fields.push(("labels", format!("[{}]", labels.join(", "))));
+            }
+            fields.push(("description", json_string(&c.description)));
+            fields.push(("crate", json_string(&c.crate_name)));
+            fields.push(("file", json_string(&c.file)));
+            fields.push(("line", c.line.to_string()));
+            fields.push(("name_derived", c.derived.to_string()));
+            for (j, (key, value)) in fields.iter().enumerate() {
+                let comma = if j + 1 < fields.len() { "," } else { "" };
+                let _ = writeln!(out, "      \"{key}\": {value}{comma}");
+            }
+            out.push_str("    }");
+        }
+        out.push_str(if self.counters.is_empty() {
+            "]\n}\n"
+        } else {
+            "\n  ]\n}\n"
+        });
+        out
+    }
+
+    /// The manifest as a Markdown page for reviewers: one table row per counter.
+    pub fn to_markdown(&self) -> String {
+        let mut out = String::new();
+        match &self.program {
+            Some((name, version)) => {
+                let _ = writeln!(out, "# Counters of {name} {version}\n");
+            }
+            None => out.push_str("# Counters\n\n"),
+        }
+        let _ = writeln!(
+            out,
+            "Every counter this program can report: {} declarations, generated by \
+             `telemetry manifest` from the built program (manifest format {FORMAT}). Do \
+             not edit by hand.\n",
+            self.counters.len()
+        );
+        out.push_str("| Counter | Kind | Description | Declared in |\n");
+        out.push_str("| --- | --- | --- | --- |\n");
+        for c in &self.counters {
+            let name = c.name.replace('|', "\\|");
+            let description = if c.description.is_empty() {
+                "—".to_string()
+            } else {
+                c.description.replace('|', "\\|").replace('\n', " ")
+            };
+            let _ = writeln!(
+                out,
+                "| `{name}` | {} | {description} | `{}` {}:{} |",
+                shape(c).replace('|', "\\|"),
+                c.crate_name,
+                c.file,
+                c.line
+            );
+        }
+        out
+    }
+}
+
+fn sort_key(c: &CounterRecord) -> (&str, &str, &str, u32) {
+    (&c.name, &c.crate_name, &c.file, c.line)
+}
+
+/// The kind with what makes two declarations of one name compatible.
+pub fn shape(c: &CounterRecord) -> String {
+    match c.kind {
+        "stack" => format!("stack, depth {}", c.depth.unwrap_or(0)),
+        "bucket" => {
+            let bounds: Vec<String> = c.bounds.iter().map(|b| format!("{b}{}", c.unit)).collect();
+            format!("histogram bucket of [{}]", bounds.join(", "))
+        }
+        "label" => format!("label of {{{}}}", c.labels.join(",")),
+        other => other.to_string(),
+    }
+}
+
+/// `text` as a JSON string literal, quotes included, with every character JSON
+/// requires escaped (RFC 8259, section 7) and every other control character too, so
+/// the output is also safe on a terminal. U+2028 and U+2029 are escaped for JavaScript
+/// parsers older than ES2019.
+pub fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_string;
+
+    #[test]
+    fn quotes_backslashes_and_controls_are_escaped() {
+        assert_eq!(json_string("plain"), r#""plain""#);
+        assert_eq!(json_string("a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(json_string("x\ny\tz\r"), r#""x\ny\tz\r""#);
+        assert_eq!(json_string("\u{0}\u{1f}\u{7f}"), r#""\u0000\u001f\u007f""#);
+        assert_eq!(json_string("\u{8}\u{c}"), r#""\b\f""#);
+        assert_eq!(json_string("\u{2028}é"), r#""\u2028é""#);
+    }
+}
