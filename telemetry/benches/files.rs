@@ -1,6 +1,6 @@
 //! Counter files: the increment with the week's file mapped, and start-up with 10,120
 //! registered counters, creating the file or finding it present. All in one run:
-//! `cargo bench -p telemetry --bench files`.
+//! `cargo bench -p transparent-telemetry --bench files`.
 //!
 //! Start-up is measured through `start_unpublished`, which does everything `start!()`
 //! does (mode, directories, weekday, open or create and map, the walk over every

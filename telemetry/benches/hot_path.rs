@@ -1,5 +1,5 @@
 //! The increment hot path against its baselines, all in one run:
-//! `cargo bench -p telemetry --bench hot_path`.
+//! `cargo bench -p transparent-telemetry --bench hot_path`.
 //!
 //! Baselines: a raw `static AtomicU64` add, a plain non-inlined empty function, and the
 //! `metrics` crate (macro per call, and a saved handle) with a simple recorder.
