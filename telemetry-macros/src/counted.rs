@@ -1,24 +1,33 @@
 //! `#[counted]`: counts the calls of a function.
 //!
 //! The function is re-emitted with its attributes and signature untouched, and one
-//! statement in front of its body:
+//! statement in front of the statements of its body, inside the body's own braces:
 //!
 //! ```text
-//! let __telemetry_frame = { static COUNTER = …; enter(&COUNTER) };
-//! { original body }
+//! fn f(…) -> T {
+//!     #![inner attributes of the body, if any]
+//!     let __telemetry_frame = { static COUNTER = …; enter(&COUNTER) };
+//!     original statements
+//! }
 //! ```
 //!
 //! `enter` adds one to the counter and pushes the function on the thread's shadow
 //! stack; the guard pops it when the function returns, by `return`, `?` or a panic.
+//! Being the body's first local, it drops after every other one. The body's tokens are
+//! spliced as they are, not parsed: wrapping them in a block of their own would make
+//! that block the function's value and trip the user's `unused_braces` lint, and the
+//! compiler parses them anyway. The frame's name is `mixed_site`, out of the body's
+//! reach, and the counter's items sit in the initializer's own block, so items of the
+//! body cannot clash with them.
 //! Nothing wraps the body in a closure, so `#[track_caller]`, `unsafe`, `extern "C"`,
 //! generics and `impl Trait` behave exactly as without the attribute. An `async fn`
 //! counts when its future is first polled and pushes no frame, since a frame held
 //! across `.await` would follow the task to other threads.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::parse::{Parse, ParseStream};
-use syn::{Attribute, Block, Error, Expr, Lit, Meta, Result, Signature, Token, Visibility};
+use syn::{Attribute, Error, Expr, Lit, Meta, Result, Signature, Token, Visibility};
 
 use crate::args::Args;
 use crate::declare::{DeclParts, Origin, counter_items};
@@ -39,7 +48,8 @@ pub(crate) struct MaybeFn {
 }
 
 enum Body {
-    Block(Box<Block>),
+    /// The braces and everything in them, unparsed.
+    Block(Group),
     Missing(Token![;]),
 }
 
@@ -50,8 +60,13 @@ impl Parse for MaybeFn {
         let sig: Signature = input.parse()?;
         let body = if input.peek(Token![;]) {
             Body::Missing(input.parse()?)
+        } else if input.peek(syn::token::Brace) {
+            match input.parse()? {
+                TokenTree::Group(group) => Body::Block(group),
+                _ => unreachable!("a brace token starts a group"),
+            }
         } else {
-            Body::Block(input.parse()?)
+            return Err(input.error("expected a function body"));
         };
         Ok(MaybeFn {
             attrs,
@@ -131,10 +146,10 @@ pub(crate) fn expand(mut args: Args, item: MaybeFn) -> Result<TokenStream> {
     let span = Span::mixed_site();
     let prologue = if item.sig.asyncness.is_some() {
         quote_spanned! {span=>
-            {
+            ::telemetry::__private::Counter::inc({
                 #item_static
-                ::telemetry::__private::Counter::inc(&#counter);
-            }
+                &#counter
+            });
         }
     } else {
         let frame = format_ident!("__telemetry_frame", span = span);
@@ -148,13 +163,37 @@ pub(crate) fn expand(mut args: Args, item: MaybeFn) -> Result<TokenStream> {
     let MaybeFn {
         attrs, vis, sig, ..
     } = &item;
+    let body = splice(block, prologue);
     Ok(quote! {
         #(#attrs)*
-        #vis #sig {
-            #prologue
-            #block
-        }
+        #vis #sig #body
     })
+}
+
+/// The body `block` with `prologue` in front of its statements, after its inner
+/// attributes (which must stay first), in the same braces with the same span.
+fn splice(block: &Group, prologue: TokenStream) -> Group {
+    let tokens: Vec<TokenTree> = block.stream().into_iter().collect();
+    let mut attrs_end = 0;
+    while let [
+        TokenTree::Punct(hash),
+        TokenTree::Punct(bang),
+        TokenTree::Group(list),
+        ..,
+    ] = &tokens[attrs_end..]
+        && hash.as_char() == '#'
+        && bang.as_char() == '!'
+        && list.delimiter() == Delimiter::Bracket
+    {
+        attrs_end += 3;
+    }
+    let mut tokens = tokens.into_iter();
+    let mut stream: TokenStream = tokens.by_ref().take(attrs_end).collect();
+    stream.extend(prologue);
+    stream.extend(tokens);
+    let mut body = Group::new(Delimiter::Brace, stream);
+    body.set_span(block.span());
+    body
 }
 
 /// The derived name: `module_path!()` turned into a counter path at compile time, then
