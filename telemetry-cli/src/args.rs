@@ -22,6 +22,8 @@ pub(crate) enum Command {
     Show,
     /// Print every counter as CSV.
     Csv,
+    /// List the weekly reports.
+    Reports,
     /// Delete counter files and set-aside files.
     Clean,
     /// Print the counter manifest of a built program, or check a committed one.
@@ -42,6 +44,7 @@ impl Command {
             "status" => Command::Status,
             "show" => Command::Show,
             "csv" => Command::Csv,
+            "reports" => Command::Reports,
             "clean" => Command::Clean,
             "manifest" => Command::Manifest,
             "help" => Command::Help(None),
@@ -56,6 +59,7 @@ impl Command {
             Command::Status => "status",
             Command::Show => "show",
             Command::Csv => "csv",
+            Command::Reports => "reports",
             Command::Clean => "clean",
             Command::Manifest => "manifest",
             Command::Help(_) => "help",
@@ -83,7 +87,7 @@ pub(crate) struct Args {
     pub dir: Option<PathBuf>,
     /// `--namespace`, `default` unless given.
     pub namespace: String,
-    /// `--json` (only for `show`).
+    /// `--json` (only for `show` and `reports`).
     pub json: bool,
     /// The built program whose manifest `manifest` reads.
     pub binary: Option<PathBuf>,
@@ -193,9 +197,14 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, Cl
         (Some(command), false) => command,
         (None, _) => Command::Help(None),
     };
-    if json && !matches!(command, Command::Show | Command::Help(_) | Command::Version) {
+    if json
+        && !matches!(
+            command,
+            Command::Show | Command::Reports | Command::Help(_) | Command::Version
+        )
+    {
         return Err(CliError::usage(format!(
-            "--json is only for `show`, not `{}`",
+            "--json is only for `show` and `reports`, not `{}`",
             command.name()
         )));
     }

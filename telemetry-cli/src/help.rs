@@ -10,7 +10,7 @@ struct Entry {
     namespaced: bool,
 }
 
-const COMMANDS: [Entry; 9] = [
+const COMMANDS: [Entry; 10] = [
     Entry {
         name: "on",
         usage: "telemetry on",
@@ -66,11 +66,21 @@ and set-aside files are skipped with a note on stderr.",
         namespaced: true,
     },
     Entry {
+        name: "reports",
+        usage: "telemetry reports [--json]",
+        about: "The weekly reports: once a week has ended, the next program to run turns its
+counter files into one report, <week>.json in the local directory (the schema is
+docs/REPORT.md). One line per report: the week (the day it ended), its program
+builds, how many counters and stack chains it holds, its size and its file.
+--json prints the reports themselves, as a JSON array.",
+        namespaced: true,
+    },
+    Entry {
         name: "clean",
         usage: "telemetry clean",
-        about: "Deletes every counter file, set-aside (.bad) file and leftover temporary
-file (.tmp, older than a minute) in the namespace's local directory, and prints
-what it deleted. Keeps the mode file and the weekday file.",
+        about: "Deletes every counter file, weekly report, set-aside (.bad) file and leftover
+temporary file (.tmp, older than a minute) in the namespace's local directory,
+and prints what it deleted. Keeps the mode file and the weekday file.",
         namespaced: true,
     },
     Entry {

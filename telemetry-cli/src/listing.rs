@@ -4,6 +4,7 @@
 //! *.count          counter files (the runtime writes *.v1.count)
 //! *.bad            files a program set aside as unreadable
 //! *.tmp            temporary files being written (or left by a crash)
+//! <date>.json      weekly reports
 //! weekday          the weekday every week ends on
 //! anything else    not telemetry's: listed, never touched
 //! ```
@@ -15,6 +16,7 @@ use std::time::SystemTime;
 
 use telemetry_formats::file::format::MAX_FILE_LEN;
 use telemetry_formats::file::{self as counter_file, BAD_SUFFIX, Contents};
+use telemetry_formats::report::REPORT_SUFFIX;
 use telemetry_formats::week::WEEKDAY_FILE;
 
 use crate::error::CliError;
@@ -26,6 +28,8 @@ pub(crate) enum Kind {
     Counter,
     /// A file set aside as unreadable.
     SetAside,
+    /// A weekly report, `<week>.json`.
+    Report,
     /// A temporary file.
     Temporary,
     /// The weekday file.
@@ -164,6 +168,11 @@ fn classify(name: &str) -> Kind {
         Kind::Counter
     } else if name == WEEKDAY_FILE {
         Kind::Weekday
+    } else if name
+        .strip_suffix(REPORT_SUFFIX)
+        .is_some_and(|week| telemetry_formats::date::parse(week).is_some())
+    {
+        Kind::Report
     } else {
         Kind::Other
     }
@@ -202,6 +211,8 @@ mod tests {
         assert_eq!(classify("kv@1-2026-11-19.v1.count.bad"), Kind::SetAside);
         assert_eq!(classify(".kv.v1.count.12.34.tmp"), Kind::Temporary);
         assert_eq!(classify("weekday"), Kind::Weekday);
+        assert_eq!(classify("2026-11-26.json"), Kind::Report);
+        assert_eq!(classify("notes.json"), Kind::Other);
         assert_eq!(classify("notes.txt"), Kind::Other);
     }
 

@@ -404,10 +404,12 @@ fn status_shows_mode_files_and_disk_use() {
     );
     assert_eq!(
         line(&out, "Disk cap:"),
-        "Disk cap:      counter files 8 weeks after their week ended; set-aside files \
-         after 28 days, and all but the newest 4; temporary files after 60 minutes"
+        "Disk cap:      reports 366 days after their week; counter files left unreported \
+         8 weeks after their week ended; set-aside files after 28 days, and all but the \
+         newest 4; temporary files after 60 minutes"
     );
     assert_eq!(line(&out, "Filesystem:"), "Filesystem:    local");
+    assert_eq!(line(&out, "Reports:"), "Reports:       none");
     assert_eq!(
         line(&out, "Overrides:"),
         "Overrides:     none (DO_NOT_TRACK, TELEMETRY_MODE and TELEMETRY_DIR are not set)"
@@ -833,4 +835,81 @@ fn version_prints_the_package_version() {
         ok(root.path(), &["--version"]),
         format!("telemetry {}\n", env!("CARGO_PKG_VERSION"))
     );
+}
+
+// ---------------------------------------------------------------------------------
+// reports
+// ---------------------------------------------------------------------------------
+
+/// A report of week 2026-11-26 with two counters and a chain.
+fn a_report() -> telemetry_formats::report::Report {
+    use std::collections::BTreeMap;
+    telemetry_formats::report::Report {
+        format: 1,
+        week: "2026-11-26".into(),
+        last_week: String::new(),
+        x: 0.25,
+        config: String::new(),
+        programs: vec![telemetry_formats::report::ProgramReport {
+            program: "kv".into(),
+            version: "0.1.0".into(),
+            toolchain: "1.95.0".into(),
+            os: "linux".into(),
+            arch: "x86_64".into(),
+            counters: BTreeMap::from([("kv/command:get".into(), 8), ("kv/command:set".into(), 4)]),
+            stacks: BTreeMap::from([(CHAIN.into(), 1)]),
+        }],
+    }
+}
+
+#[test]
+fn reports_lists_each_week_and_prints_them_whole_as_json() {
+    let root = TempDir::new();
+    let local = root.local();
+    let report = a_report();
+    let bytes = report.to_json();
+    fs::write(local.join("2026-11-26.json"), &bytes).unwrap();
+    let out = ok(root.path(), &["reports"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(lines[0].starts_with("week"), "{out}");
+    let row: Vec<&str> = lines[1].split_whitespace().collect();
+    assert_eq!(
+        row[..6],
+        [
+            "2026-11-26",
+            "kv",
+            "0.1.0",
+            "2",
+            "1",
+            &bytes.len().to_string()
+        ]
+    );
+    let json = ok(root.path(), &["reports", "--json"]);
+    let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let first = telemetry_formats::report::Report::parse(parsed[0].to_string().as_bytes()).unwrap();
+    assert_eq!(first, report);
+}
+
+#[test]
+fn an_unreadable_report_is_named_on_stderr_and_fails_the_command() {
+    let root = TempDir::new();
+    let local = root.local();
+    fs::write(local.join("2026-11-26.json"), b"{\"format\": 9}").unwrap();
+    let output = run(root.path(), &["reports"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("report format 9, newer than the format 1"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn clean_deletes_reports_too() {
+    let root = TempDir::new();
+    let local = root.local();
+    fs::write(local.join("2026-11-26.json"), a_report().to_json()).unwrap();
+    ok(root.path(), &["clean"]);
+    assert!(!local.join("2026-11-26.json").exists());
 }

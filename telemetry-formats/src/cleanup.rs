@@ -4,7 +4,8 @@
 //! - set-aside (`.bad`) files older than [`KEEP_SET_ASIDE_DAYS`] days, and all but the
 //!   newest [`KEEP_SET_ASIDE`];
 //! - temporary files (a dot name ending in `.tmp`) older than [`TEMP_MAX_AGE_SECS`],
-//!   left by a process killed while writing one.
+//!   left by a process killed while writing one;
+//! - reports (`<week>.json`) older than [`report::KEEP_REPORT_DAYS`] days.
 //!
 //! Only regular files of this user's are deleted, never through a symbolic link;
 //! anything else found there is left alone. `docs/FORMAT.md` states the same cap and
@@ -16,6 +17,7 @@ use std::time::SystemTime;
 
 use crate::date::{self, DAY};
 use crate::file::{BAD_SUFFIX, SUFFIX, TEMP_SUFFIX};
+use crate::report;
 
 /// Counter files are kept this many weeks after their week ended.
 pub const KEEP_WEEKS: u64 = 8;
@@ -48,6 +50,12 @@ pub(crate) fn plan(entries: &[Entry], now: u64) -> Vec<&Entry> {
                 .and_then(|stem| stem.get(stem.len().saturating_sub(10)..))
                 .and_then(date::parse);
             if begin.is_some_and(|begin| begin + 7 + 7 * KEEP_WEEKS < today) {
+                remove.push(entry);
+            }
+        } else if let Some(week) = entry.name.strip_suffix(report::REPORT_SUFFIX)
+            && date::parse(week).is_some()
+        {
+            if report::expired(week, now) {
                 remove.push(entry);
             }
         } else if entry.name.ends_with(BAD_SUFFIX) {
@@ -117,6 +125,8 @@ fn owned_by_me(_meta: &fs::Metadata) -> bool {
 mod tests {
     use super::*;
 
+    const KEEP_REPORT_DAYS_FOR_TEST: u64 = report::KEEP_REPORT_DAYS;
+
     fn entry(name: &str, modified: u64) -> Entry {
         Entry {
             name: name.to_string(),
@@ -134,7 +144,15 @@ mod tests {
     fn counter_files_are_kept_eight_weeks_after_their_week() {
         let today = date::parse("2026-12-01").unwrap();
         let now = today * DAY;
-        let file = |begin: u64| entry(&format!("kv@0.1.0-1.95.0-linux-x86_64-{}.v1.count", date::format(begin)), 0);
+        let file = |begin: u64| {
+            entry(
+                &format!(
+                    "kv@0.1.0-1.95.0-linux-x86_64-{}.v1.count",
+                    date::format(begin)
+                ),
+                0,
+            )
+        };
         let entries = [file(today - 7 - 56), file(today - 7 - 57), file(today - 3)];
         assert_eq!(removed(&entries, now), [entries[1].name.clone()]);
     }
@@ -161,6 +179,8 @@ mod tests {
     fn only_stale_temporary_files_and_nothing_unknown_is_removed() {
         let now = 100 * DAY;
         let entries = [
+            entry("1970-01-08.json", 0),
+            entry("1970-04-01.json", 0),
             entry(".weekday.1.00ff.tmp", now - 2 * 3600),
             entry(".weekday.2.00ff.tmp", now - 60),
             entry("weekday", 0),
@@ -168,5 +188,7 @@ mod tests {
             entry("kv@0.1.0-broken-name.v1.count", 0),
         ];
         assert_eq!(removed(&entries, now), [".weekday.1.00ff.tmp"]);
+        let a_year_later = (8 + KEEP_REPORT_DAYS_FOR_TEST + 1) * DAY;
+        assert_eq!(removed(&entries[..2], a_year_later), ["1970-01-08.json"]);
     }
 }

@@ -6,10 +6,10 @@
 //!
 //! - [`dirs`]: where files live; [`mode`]: the modes, the mode file and the
 //!   environment variables that override it; [`week`]: weeks and the weekday file;
-//! - [`file`]: counter files, their names and the validating reader ([`file::format`]
+//! - [`file`](mod@file): counter files, their names and the validating reader ([`file::format`]
 //!   is the byte layout);
 //! - [`manifest`]: the manifest of a program's counters and its records;
-//! - [`program`]: the identity of a program build;
+//! - [`program`]: the identity of a program build; [`report`]: weekly reports;
 //! - [`safe_fs`]: how every file is opened, trusting nothing found on disk;
 //!   [`cleanup`]: the disk-use cap; [`date`]: UTC calendar dates.
 //!
@@ -25,6 +25,7 @@ pub mod file;
 pub mod manifest;
 pub mod mode;
 pub mod program;
+pub mod report;
 pub mod safe_fs;
 pub mod week;
 

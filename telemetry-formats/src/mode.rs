@@ -310,7 +310,9 @@ mod tests {
 
     #[test]
     fn every_other_do_not_track_value_means_off() {
-        for value in ["1", "true", "yes", " ", "0 ", " 0", "FALSE", "False", "no", "\t"] {
+        for value in [
+            "1", "true", "yes", " ", "0 ", " 0", "FALSE", "False", "no", "\t",
+        ] {
             assert_eq!(
                 env(Some(value), Some("on")).override_mode(),
                 Some((Mode::Off, ModeSource::DoNotTrack)),

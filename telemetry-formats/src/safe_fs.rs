@@ -51,7 +51,11 @@ fn check_dir_metadata(path: &Path, meta: &fs::Metadata) -> io::Result<()> {
     if meta.uid() != euid() {
         return Err(untrusted(
             path,
-            format_args!("owned by user {}, not by this user ({})", meta.uid(), euid()),
+            format_args!(
+                "owned by user {}, not by this user ({})",
+                meta.uid(),
+                euid()
+            ),
         ));
     }
     if meta.mode() & 0o022 != 0 {
@@ -481,10 +485,8 @@ mod tests {
     use super::*;
 
     fn temp(test: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "telemetry-safe-fs-{}-{test}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("telemetry-safe-fs-{}-{test}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
         dir
@@ -553,7 +555,10 @@ mod tests {
         fs::create_dir(&open).unwrap();
         fs::set_permissions(&open, fs::Permissions::from_mode(0o777)).unwrap();
         let error = ensure_dir(&open, false).unwrap_err();
-        assert!(error.to_string().contains("group or others may write"), "{error}");
+        assert!(
+            error.to_string().contains("group or others may write"),
+            "{error}"
+        );
         let private = dir.join("private");
         ensure_dir(&private, false).unwrap();
         assert_eq!(

@@ -34,12 +34,12 @@ pub use counter::{Counter, Kind};
 pub use histogram::Histogram;
 pub use labels::{FALLBACK_LABEL, LabelSet};
 pub use manifest::{Manifest, manifest};
-pub use telemetry_formats::{DefaultMode, Mode, ModeSource};
-pub use telemetry_formats::{cleanup, date, dirs, mode, safe_fs, week};
 pub use program::{Program, ProgramInfo, Session};
 pub use registry::{Conflict, ConflictError, Registry, registry};
 pub use session::{counter_file, session};
 pub use stack::{MAX_CHAINS, MAX_DEPTH, OVERFLOW_FRAME, StackCounter};
+pub use telemetry_formats::{DefaultMode, Mode, ModeSource};
+pub use telemetry_formats::{cleanup, date, dirs, mode, report, safe_fs, week};
 
 /// Not public API: what generated code names, through `::telemetry::__private`.
 #[doc(hidden)]

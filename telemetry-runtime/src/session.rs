@@ -18,6 +18,9 @@
 //! the counts over. At exit, counts still waiting for such growth are written out by
 //! an exit handler (bounded; nothing when nothing waits).
 //!
+//! When it starts, and then hourly, the worker turns the counter files of weeks that
+//! ended (an hour ago or more) into reports (`telemetry_formats::report`).
+//!
 //! The worker re-reads the mode before it creates or opens anything, and once an hour
 //! in any case: after `telemetry off`, a running program stops writing to files within
 //! the hour and never creates one again. It also notices when its file was moved or
@@ -41,6 +44,7 @@ use crate::file::{self, CellError, Header, MappedFile};
 use crate::mode::{self, DefaultMode, Env};
 use crate::program::{Program, ProgramInfo, Session};
 use crate::registry;
+use crate::report;
 use crate::safe_fs::{self, Filesystem};
 use crate::week;
 
@@ -54,6 +58,8 @@ const FIRST_RETRY_SECS: u64 = 60;
 const MAX_RETRY_SECS: u64 = 3600;
 /// The worker looks at the mode and at its file at least this often.
 const CHECK_INTERVAL_SECS: u64 = 3600;
+/// A week is reported this long after it ended.
+const REPORT_GRACE_SECS: u64 = 3600;
 
 /// The counter file in use, with the end of its week.
 pub(crate) struct Active {
@@ -97,6 +103,8 @@ struct Reopen {
     checked_secs: u64,
     /// The week whose old files were last cleaned up.
     cleaned_week: u64,
+    /// When finished weeks were last turned into reports (0: not yet).
+    reported_secs: u64,
 }
 
 /// The open file, if any.
@@ -233,6 +241,7 @@ fn start_once(program: &Program, env: &Env) -> Session {
         retry_secs: FIRST_RETRY_SECS,
         checked_secs: now(),
         cleaned_week: 0,
+        reported_secs: 0,
     };
     // The mode was just read: open without reading it again.
     match open_week(&mut state, false) {
@@ -264,9 +273,7 @@ fn worker_main() {
     loop {
         work(false);
         let deadline = DEADLINE.load(Ordering::Relaxed);
-        let sleep = deadline
-            .saturating_sub(now())
-            .clamp(1, CHECK_INTERVAL_SECS);
+        let sleep = deadline.saturating_sub(now()).clamp(1, CHECK_INTERVAL_SECS);
         std::thread::park_timeout(Duration::from_secs(sleep));
     }
 }
@@ -320,10 +327,17 @@ fn work(at_exit: bool) {
                 repoint = false;
             }
         }
-        let week = date::day_of(now) / 7;
-        if state.cleaned_week != week && active().is_some() {
-            state.cleaned_week = week;
-            crate::cleanup::local_dir(&state.dir.join(dirs::LOCAL), now);
+        if active().is_some() && (state.reported_secs == 0 || due || hourly) {
+            state.reported_secs = now;
+            let local = state.dir.join(dirs::LOCAL);
+            // Weeks that ended an hour ago or more: every process of the week has moved
+            // on to its next file by then.
+            report::make_due(&local, now.saturating_sub(REPORT_GRACE_SECS), "");
+            let week = date::day_of(now) / 7;
+            if state.cleaned_week != week {
+                state.cleaned_week = week;
+                crate::cleanup::local_dir(&local, now);
+            }
         }
     }
     if repoint {
@@ -512,7 +526,10 @@ pub(crate) fn file_cell(name: &str) -> Option<&'static std::sync::atomic::Atomic
     file_cell_in(active, name)
 }
 
-fn file_cell_in(active: &'static Active, name: &str) -> Option<&'static std::sync::atomic::AtomicU64> {
+fn file_cell_in(
+    active: &'static Active,
+    name: &str,
+) -> Option<&'static std::sync::atomic::AtomicU64> {
     match active.file.cell(name) {
         Ok(cell) => Some(cell),
         Err(CellError::NeedsGrowth) => {

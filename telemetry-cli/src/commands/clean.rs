@@ -1,6 +1,7 @@
 //! `telemetry clean`: deletes what was counted.
 //!
-//! Deleted: counter files, set-aside (`.bad`) files, and temporary files older than
+//! Deleted: counter files, weekly reports, set-aside (`.bad`) files, and temporary
+//! files older than
 //! [`TEMP_GRACE`] (younger ones may be a file a program is writing right now). Kept:
 //! the mode file, the weekday file, and anything telemetry did not write.
 
@@ -42,7 +43,7 @@ pub(crate) fn run(context: &Context) -> Result<Report, CliError> {
     let (mut count, mut bytes, mut young, mut others) = (0u64, 0u64, 0u64, 0u64);
     for file in &listing.files {
         match file.kind {
-            Kind::Counter | Kind::SetAside => {}
+            Kind::Counter | Kind::SetAside | Kind::Report => {}
             Kind::Temporary if is_old(file, now) => {}
             Kind::Temporary => {
                 young += 1;

@@ -4,6 +4,7 @@ mod clean;
 mod csv;
 mod manifest;
 mod mode;
+mod reports;
 mod show;
 mod status;
 
@@ -46,6 +47,7 @@ pub(crate) fn run(args: &Args) -> Result<Report, CliError> {
         Command::Show if args.json => show::run_json(&context()),
         Command::Show => show::run(&context()),
         Command::Csv => csv::run(&context()),
+        Command::Reports => reports::run(&context(), args.json),
         Command::Clean => clean::run(&context()),
         Command::Manifest => manifest::run(args),
     }

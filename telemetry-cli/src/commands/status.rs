@@ -12,8 +12,9 @@
 //!                bytes  program   week                    file
 //!                16384  kv 0.1.0  2026-11-19..2026-11-26  kv@0.1.0-….v1.count
 //! Set aside:     none
+//! Reports:       none
 //! Disk use:      16386 bytes in 2 files
-//! Disk cap:      counter files 8 weeks after their week ended; set-aside files …
+//! Disk cap:      reports 366 days after their week; counter files left unreported …
 //! Filesystem:    local
 //! Overrides:     none (DO_NOT_TRACK, TELEMETRY_MODE and TELEMETRY_DIR are not set)
 //! ```
@@ -22,7 +23,7 @@ use std::path::Path;
 
 use telemetry_formats::mode::{self, MODE_FILE, ModeFile};
 use telemetry_formats::safe_fs::{self, Filesystem};
-use telemetry_formats::{DefaultMode, ModeSource, cleanup, date};
+use telemetry_formats::{DefaultMode, ModeSource, cleanup, date, report};
 
 use super::{Report, mode::meaning};
 use crate::context::Context;
@@ -69,6 +70,15 @@ pub(crate) fn run(context: &Context) -> Result<Report, CliError> {
         let listing = listing::list(local)?;
         files(&mut out, "Counter files", &listing, Kind::Counter);
         files(&mut out, "Set aside", &listing, Kind::SetAside);
+        let reports: Vec<&Found> = listing.of(Kind::Report).collect();
+        let report_bytes: u64 = reports.iter().map(|f| f.size).sum();
+        out.field(
+            "Reports",
+            &match reports.len() {
+                0 => "none".to_string(),
+                n => format!("{n}, {} (telemetry reports)", display::bytes(report_bytes)),
+            },
+        );
         let others: Vec<&str> = listing
             .files
             .iter()
@@ -181,8 +191,10 @@ fn disk_use(dir: &Path) -> String {
 /// What programs delete by themselves, once a week.
 fn disk_cap() -> String {
     format!(
-        "counter files {} weeks after their week ended; set-aside files after {} days, \
-         and all but the newest {}; temporary files after {} minutes",
+        "reports {} days after their week; counter files left unreported {} weeks after \
+         their week ended; set-aside files after {} days, and all but the newest {}; \
+         temporary files after {} minutes",
+        report::KEEP_REPORT_DAYS,
         cleanup::KEEP_WEEKS,
         cleanup::KEEP_SET_ASIDE_DAYS,
         cleanup::KEEP_SET_ASIDE,

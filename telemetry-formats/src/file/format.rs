@@ -196,12 +196,8 @@ pub fn encode_new(header: &Header, names: &[&str]) -> Result<Vec<u8>, String> {
     let mut limit = layout.records_start;
     let mut placed = Vec::with_capacity(names.len());
     for name in names {
-        let (start, end) = place(limit, name.len()).ok_or_else(|| {
-            format!(
-                "{} names do not fit in {MAX_FILE_LEN} bytes",
-                names.len()
-            )
-        })?;
+        let (start, end) = place(limit, name.len())
+            .ok_or_else(|| format!("{} names do not fit in {MAX_FILE_LEN} bytes", names.len()))?;
         placed.push(start);
         limit = end;
     }
@@ -613,7 +609,13 @@ mod tests {
 
     #[test]
     fn a_limit_anywhere_near_two_to_the_64_places_nothing_and_never_overflows() {
-        for limit in [u64::MAX, u64::MAX - 7, u64::MAX - PAGE, 1 << 63, MAX_FILE_LEN + 1] {
+        for limit in [
+            u64::MAX,
+            u64::MAX - 7,
+            u64::MAX - PAGE,
+            1 << 63,
+            MAX_FILE_LEN + 1,
+        ] {
             assert_eq!(place(limit, 10), None, "{limit}");
         }
         assert_eq!(place(MAX_FILE_LEN - 8, 10), None, "a record past the cap");

@@ -74,4 +74,3 @@ pub fn read(path: &Path) -> Result<Contents, ReadError> {
     let bytes = safe_fs::read_capped(path, format::MAX_FILE_LEN).map_err(ReadError::Io)?;
     format::parse(&bytes).map_err(ReadError::Format)
 }
-

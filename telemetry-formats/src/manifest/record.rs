@@ -27,7 +27,6 @@
 //! A reader accepts the versions it knows and rejects a higher one with its number, so
 //! an old tool says "newer format" instead of misreading a new binary.
 
-
 /// First bytes of every record.
 pub const MAGIC: [u8; 4] = *b"TTMR";
 /// The record format this crate writes and reads.

@@ -7,8 +7,8 @@ mod mapped;
 use std::io;
 use std::path::{Path, PathBuf};
 
-pub use telemetry_formats::file::*;
 pub(crate) use mapped::{CellError, MappedFile, OpenError};
+pub use telemetry_formats::file::*;
 
 use crate::date;
 use crate::safe_fs;
@@ -78,4 +78,3 @@ fn create(path: &Path, header: &Header, names: &[&str]) -> io::Result<()> {
     safe_fs::write_new(&temp, &bytes)?;
     safe_fs::place_new(&temp, path).map(drop)
 }
-

@@ -26,4 +26,3 @@ pub fn manifest() -> Manifest {
     }
     Manifest::from_records(records)
 }
-

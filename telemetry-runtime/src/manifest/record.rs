@@ -195,4 +195,3 @@ impl<'a> Writer<'a> {
         self.bytes(&[origin, 0, 0, 0]);
     }
 }
-
