@@ -110,7 +110,10 @@ fn a_hook_set_after_start_replaces_the_crash_counter_and_works() {
     assert!(!output.status.success());
     assert_eq!(role_out(&output), ["the later hook ran"]);
     let counted = counts(&only_file(&dir, "default"));
-    assert_eq!(counted[PANIC], 0, "std's rule: the later hook replaces ours");
+    assert_eq!(
+        counted[PANIC], 0,
+        "std's rule: the later hook replaces ours"
+    );
 }
 
 #[test]

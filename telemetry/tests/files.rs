@@ -102,7 +102,10 @@ fn child_process_entry() {
             let session = telemetry::start!();
             plain().add(4);
             say(format_args!("plain={}", plain().get()));
-            say(format_args!("file={}", session.file().expect("a file").display()));
+            say(format_args!(
+                "file={}",
+                session.file().expect("a file").display()
+            ));
             return;
         }
         "retry-after-failure" => {
@@ -122,7 +125,11 @@ fn child_process_entry() {
             for _ in 0..100 {
                 plain().inc();
             }
-            let file = wait_for("the retry", Duration::from_secs(10), telemetry::counter_file);
+            let file = wait_for(
+                "the retry",
+                Duration::from_secs(10),
+                telemetry::counter_file,
+            );
             say(format_args!("plain={}", plain().get()));
             say(format_args!("file={}", file.display()));
             return;

@@ -105,7 +105,11 @@ fn a_fifo_as_the_mode_file_does_not_hang_the_program() {
     mkfifo(&dir.join("default").join("mode"));
     let before = tree(&dir);
     let out = count_in(&dir);
-    assert_eq!(out, ["mode=off", "file=false"], "an unusable mode file means off");
+    assert_eq!(
+        out,
+        ["mode=off", "file=false"],
+        "an unusable mode file means off"
+    );
     assert_eq!(tree(&dir), before, "nothing created");
 }
 
@@ -119,7 +123,10 @@ fn a_fifo_as_the_weekday_file_does_not_hang_the_program() {
     mkfifo(&local.join("weekday"));
     let out = count_in(&dir);
     assert_eq!(out[..2], ["mode=local", "file=false"]);
-    assert!(out[2].contains("weekday") && out[2].contains("not a regular file"), "{out:?}");
+    assert!(
+        out[2].contains("weekday") && out[2].contains("not a regular file"),
+        "{out:?}"
+    );
 }
 
 #[test]
@@ -140,7 +147,12 @@ fn a_link_to_dev_zero_as_the_counter_file_is_not_followed() {
     let out = count_in(&dir);
     assert_eq!(out[..2], ["mode=local", "file=false"]);
     assert!(out[2].contains("symbolic link"), "{out:?}");
-    assert!(fs::symlink_metadata(&file).unwrap().file_type().is_symlink());
+    assert!(
+        fs::symlink_metadata(&file)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
 }
 
 #[test]
@@ -152,7 +164,11 @@ fn a_directory_others_may_write_is_not_used_and_its_mode_file_not_read() {
     fs::set_permissions(&namespace, fs::Permissions::from_mode(0o777)).unwrap();
     let before = tree(&dir);
     let out = count_in(&dir);
-    assert_eq!(out, ["mode=off", "file=false"], "a planted `on` is never obeyed");
+    assert_eq!(
+        out,
+        ["mode=off", "file=false"],
+        "a planted `on` is never obeyed"
+    );
     assert_eq!(tree(&dir), before);
 }
 
@@ -207,9 +223,30 @@ fn increments_under_strace() {
 
 /// File-related system calls an increment must never make.
 const FILE_CALLS: [&str; 24] = [
-    "open", "openat", "creat", "read", "pread64", "write", "pwrite64", "close", "stat",
-    "fstat", "lstat", "newfstatat", "statx", "statfs", "fstatfs", "fstatvfs", "mkdir",
-    "mkdirat", "rename", "renameat2", "link", "linkat", "fallocate", "flock",
+    "open",
+    "openat",
+    "creat",
+    "read",
+    "pread64",
+    "write",
+    "pwrite64",
+    "close",
+    "stat",
+    "fstat",
+    "lstat",
+    "newfstatat",
+    "statx",
+    "statfs",
+    "fstatfs",
+    "fstatvfs",
+    "mkdir",
+    "mkdirat",
+    "rename",
+    "renameat2",
+    "link",
+    "linkat",
+    "fallocate",
+    "flock",
 ];
 
 #[test]
@@ -229,7 +266,12 @@ fn increments_make_no_file_system_call_not_even_to_grow_or_roll_over() {
         .args(["-f", "-qq", "-e", "trace=%file,%desc,mmap,fallocate", "-o"])
         .arg(&trace)
         .arg(&me)
-        .args(["child_process_entry", "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            "child_process_entry",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("TELEMETRY_TEST_ROLE", "increments-under-strace")
         .env("TELEMETRY_DIR", dir.join("data"))
         .env_remove("TELEMETRY_MODE")
@@ -238,8 +280,15 @@ fn increments_make_no_file_system_call_not_even_to_grow_or_roll_over() {
         .stderr(Stdio::piped())
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let tid = role_out(&output)[0].strip_prefix("tid=").unwrap().to_string();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let tid = role_out(&output)[0]
+        .strip_prefix("tid=")
+        .unwrap()
+        .to_string();
     let text = fs::read_to_string(&trace).unwrap();
     let mine: Vec<&str> = text
         .lines()
@@ -263,7 +312,11 @@ fn increments_make_no_file_system_call_not_even_to_grow_or_roll_over() {
         text.contains("telemetry-test-end-marker"),
         "the marks were traced"
     );
-    assert_eq!(calls, Vec::<&str>::new(), "no file I/O on the incrementing thread");
+    assert_eq!(
+        calls,
+        Vec::<&str>::new(),
+        "no file I/O on the incrementing thread"
+    );
     // The worker did it: the file grew for the chains, and the next week's file exists.
     assert!(text.contains("fallocate("), "growth happened");
     assert_eq!(counter_files(&dir.join("data"), "default").len(), 2);
@@ -369,7 +422,10 @@ fn a_full_disk_leaves_new_names_in_memory_and_the_program_unharmed() {
         .filter(|(n, _)| n.starts_with("hostile-test/chains\n"))
         .map(|(_, v)| v)
         .sum();
-    assert!(in_file > 0 && in_file < 3000, "{in_file} chains in the file");
+    assert!(
+        in_file > 0 && in_file < 3000,
+        "{in_file} chains in the file"
+    );
     use std::os::unix::fs::MetadataExt;
     let meta = fs::metadata(&file).unwrap();
     assert!(

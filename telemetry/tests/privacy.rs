@@ -54,9 +54,11 @@ fn child_process_entry() {
             mode::write_mode_file(&dir, Mode::Off, today).unwrap();
             std::fs::remove_dir_all(dir.join("local")).unwrap();
             cross_the_week(end);
-            wait_for("counting to move to memory", Duration::from_secs(10), || {
-                telemetry::counter_file().is_none().then_some(())
-            });
+            wait_for(
+                "counting to move to memory",
+                Duration::from_secs(10),
+                || telemetry::counter_file().is_none().then_some(()),
+            );
             for _ in 0..5000 {
                 plain().inc();
             }
@@ -172,7 +174,11 @@ fn a_relative_telemetry_dir_is_resolved_once_at_start() {
     let first = PathBuf::from(out[0].strip_prefix("first=").unwrap());
     let second = PathBuf::from(out[1].strip_prefix("second=").unwrap());
     assert_eq!(first.parent(), Some(local.as_path()));
-    assert_eq!(second.parent(), Some(local.as_path()), "not under elsewhere/");
+    assert_eq!(
+        second.parent(),
+        Some(local.as_path()),
+        "not under elsewhere/"
+    );
     assert!(!Path::new(&work.join("elsewhere").join("data")).exists());
     assert_eq!(counter_files(&work.join("data"), "default").len(), 2);
 }

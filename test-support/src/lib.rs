@@ -105,7 +105,9 @@ pub fn child(entry: &str, role: &str) -> Command {
 
 /// Waits for a child and asserts that it succeeded, showing its output if not.
 pub fn finish(child: Child) -> Output {
-    let output = child.wait_with_output().expect("the child can be waited for");
+    let output = child
+        .wait_with_output()
+        .expect("the child can be waited for");
     assert!(
         output.status.success(),
         "child failed ({}):\n{}\n{}",
