@@ -24,6 +24,8 @@ pub(crate) enum Command {
     Csv,
     /// List the weekly reports.
     Reports,
+    /// Make, check, sign or verify an upload config.
+    Config,
     /// Delete counter files and set-aside files.
     Clean,
     /// Print the counter manifest of a built program, or check a committed one.
@@ -45,6 +47,7 @@ impl Command {
             "show" => Command::Show,
             "csv" => Command::Csv,
             "reports" => Command::Reports,
+            "config" => Command::Config,
             "clean" => Command::Clean,
             "manifest" => Command::Manifest,
             "help" => Command::Help(None),
@@ -60,6 +63,7 @@ impl Command {
             Command::Show => "show",
             Command::Csv => "csv",
             Command::Reports => "reports",
+            Command::Config => "config",
             Command::Clean => "clean",
             Command::Manifest => "manifest",
             Command::Help(_) => "help",
@@ -95,6 +99,8 @@ pub(crate) struct Args {
     pub format: Format,
     /// `--check FILE` (only for `manifest`): the committed manifest to compare with.
     pub check: Option<PathBuf>,
+    /// Everything after `config`, which parses its own arguments.
+    pub rest: Vec<OsString>,
 }
 
 /// Parses the arguments after the program name.
@@ -109,6 +115,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, Cl
     let mut binary: Option<PathBuf> = None;
     let mut format: Option<Format> = None;
     let mut check: Option<PathBuf> = None;
+    let mut rest = Vec::new();
     while let Some(arg) = args.next() {
         let Some(text) = arg.to_str() else {
             // A path need not be UTF-8.
@@ -188,6 +195,10 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, Cl
             let found = Command::named(text)
                 .ok_or_else(|| CliError::usage(format!("unknown command {text:?}")))?;
             command = Some(found);
+            if found == Command::Config {
+                rest.extend(args.by_ref());
+                break;
+            }
         }
     }
     let command = match (command, help_flag) {
@@ -248,12 +259,13 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, Cl
         binary,
         format: format.unwrap_or_default(),
         check,
+        rest,
     })
 }
 
 /// Every command name, as `help <command>` accepts it.
-pub(crate) const COMMAND_NAMES: [&str; 9] = [
-    "on", "off", "local", "status", "show", "csv", "clean", "manifest", "help",
+pub(crate) const COMMAND_NAMES: [&str; 11] = [
+    "on", "off", "local", "status", "show", "csv", "reports", "clean", "manifest", "config", "help",
 ];
 
 /// The value of a flag: after `=`, or the next argument (which must not be a flag).

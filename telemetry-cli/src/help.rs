@@ -10,7 +10,7 @@ struct Entry {
     namespaced: bool,
 }
 
-const COMMANDS: [Entry; 10] = [
+const COMMANDS: [Entry; 11] = [
     Entry {
         name: "on",
         usage: "telemetry on",
@@ -98,6 +98,21 @@ or FILE cannot be read, BINARY is not an executable or is truncated or damaged,
 or FILE is not a manifest; 4 BINARY has no counter registry; 5 its registry is
 in a newer record format; 6 it declares one name in conflicting ways (every
 declaring site is listed).",
+        namespaced: false,
+    },
+    Entry {
+        name: "config",
+        usage: "telemetry config init|check|keygen|sign|verify …",
+        about: "The upload config a collector publishes (docs/CONFIG.md), made from manifests:
+  config init --manifest FILE… [--out CONFIG]   a first config: every counter of
+      each manifest at rate 1, to edit down
+  config check CONFIG --manifest FILE…          every entry no manifest declares
+      (exit 1 when there is one)
+  config keygen --out KEYFILE                   a new Ed25519 key pair: the private
+      key to KEYFILE (mode 0600), the public key printed
+  config sign CONFIG --key KEYFILE [--out SIGNED]  the signed config
+  config verify SIGNED --key ed25519:…          checks signature and config
+Nothing is fetched or written but the --out file, which must not exist.",
         namespaced: false,
     },
     Entry {

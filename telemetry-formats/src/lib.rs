@@ -10,6 +10,7 @@
 //!   is the byte layout);
 //! - [`manifest`]: the manifest of a program's counters and its records;
 //! - [`program`]: the identity of a program build; [`report`]: weekly reports;
+//!   [`config`]: the upload config; `signature` (feature `signatures`): signed configs;
 //! - [`safe_fs`]: how every file is opened, trusting nothing found on disk;
 //!   [`cleanup`]: the disk-use cap; [`date`]: UTC calendar dates.
 //!
@@ -19,6 +20,7 @@
 #![warn(clippy::unwrap_used)]
 
 pub mod cleanup;
+pub mod config;
 pub mod date;
 pub mod dirs;
 pub mod file;
@@ -27,6 +29,8 @@ pub mod mode;
 pub mod program;
 pub mod report;
 pub mod safe_fs;
+#[cfg(feature = "signatures")]
+pub mod signature;
 pub mod week;
 
 pub use mode::{DefaultMode, Mode, ModeSource};

@@ -251,7 +251,7 @@ const FILE_CALLS: [&str; 24] = [
 
 #[test]
 fn increments_make_no_file_system_call_not_even_to_grow_or_roll_over() {
-    if Path::new("/usr/bin/strace").exists() == false {
+    if !Path::new("/usr/bin/strace").exists() {
         assert!(
             std::env::var_os("CI").is_none(),
             "strace is needed; .ci/run installs it"

@@ -1,6 +1,7 @@
 //! The commands, one per file, and what each one hands back to `main`.
 
 mod clean;
+mod config;
 mod csv;
 mod manifest;
 mod mode;
@@ -50,5 +51,6 @@ pub(crate) fn run(args: &Args) -> Result<Report, CliError> {
         Command::Reports => reports::run(&context(), args.json),
         Command::Clean => clean::run(&context()),
         Command::Manifest => manifest::run(args),
+        Command::Config => config::run(&args.rest),
     }
 }

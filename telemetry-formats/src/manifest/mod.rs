@@ -60,6 +60,113 @@ impl std::fmt::Display for ManifestConflict {
 }
 
 impl Manifest {
+    /// Reads a manifest from its JSON (as [`Manifest::to_json`] writes it and
+    /// `telemetry manifest` prints it): every counter with its kind and the fields of
+    /// that kind. An unknown manifest format or kind, or a missing field, is an error.
+    /// (A bucket's or label's index is not in the JSON; it is taken from the order of
+    /// the declaration's buckets or labels.)
+    pub fn parse_json(text: &str) -> Result<Manifest, String> {
+        use serde_json::Value;
+        let value: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        match value.get("manifest_format").and_then(Value::as_u64) {
+            Some(v) if v == u64::from(FORMAT) => {}
+            Some(v) => return Err(format!("manifest format {v}; this reads format {FORMAT}")),
+            None => return Err("no \"manifest_format\"".into()),
+        }
+        let program = match value.get("program") {
+            Some(Value::Null) | None => None,
+            Some(p) => {
+                let field = |k: &str| p.get(k).and_then(Value::as_str).map(String::from);
+                match (field("name"), field("version")) {
+                    (Some(name), Some(version)) => Some((name, version)),
+                    _ => return Err("\"program\" has no name and version".into()),
+                }
+            }
+        };
+        let list = value
+            .get("counters")
+            .and_then(Value::as_array)
+            .ok_or("no \"counters\" list")?;
+        let mut counters = Vec::with_capacity(list.len());
+        for (i, c) in list.iter().enumerate() {
+            let text = |k: &str| c.get(k).and_then(Value::as_str).map(String::from);
+            let at = |what: &str| format!("counter {}: {what}", i + 1);
+            let name = text("name").ok_or_else(|| at("no name"))?;
+            let kind = match c.get("kind").and_then(Value::as_str) {
+                Some("basic") => "basic",
+                Some("stack") => "stack",
+                Some("bucket") => "bucket",
+                Some("label") => "label",
+                other => return Err(at(&format!("unknown kind {other:?}"))),
+            };
+            let bounds: Vec<u64> = match (kind, c.get("bounds").and_then(Value::as_array)) {
+                ("bucket", Some(list)) => list
+                    .iter()
+                    .map(|b| b.as_u64().ok_or_else(|| at("a bound is not an integer")))
+                    .collect::<Result<_, _>>()?,
+                ("bucket", None) => return Err(at("a bucket without bounds")),
+                _ => Vec::new(),
+            };
+            let labels: Vec<String> = match (kind, c.get("labels").and_then(Value::as_array)) {
+                ("label", Some(list)) => list
+                    .iter()
+                    .map(|l| {
+                        l.as_str()
+                            .map(String::from)
+                            .ok_or_else(|| at("a label is not text"))
+                    })
+                    .collect::<Result<_, _>>()?,
+                ("label", None) => return Err(at("a label without its set")),
+                _ => Vec::new(),
+            };
+            let unit = text("unit").unwrap_or_default();
+            let bucket = name.split_once(':').map(|(_, b)| b.to_string());
+            let index = match kind {
+                "bucket" => bucket.as_deref().and_then(|b| {
+                    let members = bounds
+                        .iter()
+                        .map(|v| format!("<{v}{unit}"))
+                        .chain(bounds.last().map(|v| format!(">={v}{unit}")));
+                    members.into_iter().position(|m| m == b).map(|i| i as u32)
+                }),
+                "label" => bucket
+                    .as_deref()
+                    .and_then(|b| labels.iter().position(|l| l == b).map(|i| i as u32)),
+                _ => None,
+            };
+            counters.push(CounterRecord {
+                depth: match kind {
+                    "stack" => Some(
+                        c.get("depth")
+                            .and_then(Value::as_u64)
+                            .and_then(|d| u32::try_from(d).ok())
+                            .ok_or_else(|| at("a stack counter without a depth"))?,
+                    ),
+                    _ => None,
+                },
+                index,
+                bounds,
+                unit,
+                labels,
+                description: text("description").unwrap_or_default(),
+                crate_name: text("crate").unwrap_or_default(),
+                file: text("file").unwrap_or_default(),
+                line: c
+                    .get("line")
+                    .and_then(Value::as_u64)
+                    .and_then(|l| u32::try_from(l).ok())
+                    .unwrap_or(0),
+                derived: c
+                    .get("name_derived")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
+                name,
+                kind,
+            });
+        }
+        Ok(Manifest { program, counters })
+    }
+
     /// Gathers decoded records: the last program record names the program, counters
     /// are sorted and exact duplicates dropped.
     pub fn from_records(records: impl IntoIterator<Item = Record>) -> Manifest {
@@ -236,7 +343,17 @@ pub fn json_string(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::json_string;
+    use super::*;
+
+    #[test]
+    fn a_manifest_reads_back_from_its_json() {
+        let text = include_str!("../../../docs/kv-manifest.json");
+        let manifest = Manifest::parse_json(text).unwrap();
+        assert_eq!(manifest.to_json(), text, "the JSON round-trips exactly");
+        assert_eq!(manifest.program.as_ref().map(|p| p.0.as_str()), Some("kv"));
+        assert!(manifest.counters.iter().any(|c| c.kind == "stack"));
+        assert!(Manifest::parse_json("{\"manifest_format\": 2}").is_err());
+    }
 
     #[test]
     fn quotes_backslashes_and_controls_are_escaped() {

@@ -1,0 +1,233 @@
+//! `telemetry config`, run for real: a config made from the kv example's committed
+//! manifest, checked, signed and verified, and each way it can be wrong.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use test_support::TempDir;
+
+fn telemetry(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_telemetry"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn succeeds(args: &[&str]) -> String {
+    let output = telemetry(args);
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        text(&output.stderr)
+    );
+    text(&output.stdout)
+}
+
+fn fails(args: &[&str]) -> String {
+    let output = telemetry(args);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{args:?}: {}",
+        text(&output.stdout)
+    );
+    text(&output.stdout) + &text(&output.stderr)
+}
+
+fn kv_manifest() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/kv-manifest.json")
+}
+
+fn s(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// A config made by `config init` from the kv manifest, in `dir`.
+fn init(dir: &Path) -> PathBuf {
+    let config = dir.join("config.json");
+    succeeds(&[
+        "config",
+        "init",
+        "--manifest",
+        s(&kv_manifest()),
+        "--out",
+        s(&config),
+    ]);
+    config
+}
+
+#[test]
+fn init_lists_every_declared_counter_and_check_accepts_it() {
+    let dir = TempDir::new("config-init");
+    let config = init(&dir);
+    let parsed: serde_json::Value = serde_json::from_slice(&fs::read(&config).unwrap()).unwrap();
+    let program = &parsed["programs"][0];
+    assert_eq!(program["name"], "kv");
+    assert_eq!(program["versions"], ">=0.1.0");
+    let counters: Vec<&str> = program["counters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(counters.contains(&"kv/command-latency:{<1ms,<5ms,<20ms,<100ms,<500ms,>=500ms}"));
+    assert!(counters.contains(&"kv/crash/panic"));
+    let stacks: Vec<(&str, u64)> = program["stacks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap(), c["depth"].as_u64().unwrap()))
+        .collect();
+    assert!(stacks.contains(&("kv/crash/panic-stack", 16)), "{stacks:?}");
+    let out = succeeds(&[
+        "config",
+        "check",
+        s(&config),
+        "--manifest",
+        s(&kv_manifest()),
+    ]);
+    assert!(out.contains("every one declared by a manifest"), "{out}");
+}
+
+#[test]
+fn check_names_every_entry_no_manifest_declares() {
+    let dir = TempDir::new("config-check");
+    let config = init(&dir);
+    let text = fs::read_to_string(&config).unwrap();
+    let edited = text
+        .replacen("\"kv/commands/compact\"", "\"kv/commands/compactt\"", 1)
+        .replacen("\"depth\": 16", "\"depth\": 20", 1);
+    let extra = edited.replacen(
+        "\"programs\": [",
+        "\"programs\": [\n    {\"name\": \"ghost\", \"versions\": \"*\", \"os\": [], \"arch\": []},",
+        1,
+    );
+    fs::write(&config, extra).unwrap();
+    let out = fails(&[
+        "config",
+        "check",
+        s(&config),
+        "--manifest",
+        s(&kv_manifest()),
+    ]);
+    assert!(out.contains("3 entries no manifest declares"), "{out}");
+    assert!(
+        out.contains("program \"ghost\": no manifest declares it"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\"kv/commands/compactt\": the program declares no such counter"),
+        "{out}"
+    );
+    assert!(
+        out.contains("depth 20 asked, the counter records 16"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_signed_config_verifies_with_its_key_and_fails_when_changed() {
+    let dir = TempDir::new("config-sign");
+    let config = init(&dir);
+    let key = dir.join("key");
+    let out = succeeds(&["config", "keygen", "--out", s(&key)]);
+    let public = out.lines().last().unwrap().to_string();
+    assert!(
+        public.starts_with("ed25519:") && public.len() == 8 + 64,
+        "{public}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let signed = dir.join("signed.json");
+    succeeds(&[
+        "config",
+        "sign",
+        s(&config),
+        "--key",
+        s(&key),
+        "--out",
+        s(&signed),
+    ]);
+    let out = succeeds(&["config", "verify", s(&signed), "--key", &public]);
+    assert!(
+        out.contains("verified") && out.contains("config version 1"),
+        "{out}"
+    );
+
+    let tampered =
+        fs::read_to_string(&signed)
+            .unwrap()
+            .replacen("\\\"rate\\\": 1.0", "\\\"rate\\\": 0.5", 1);
+    fs::write(&signed, tampered).unwrap();
+    let out = fails(&["config", "verify", s(&signed), "--key", &public]);
+    assert!(out.contains("the signature does not verify"), "{out}");
+}
+
+#[test]
+fn keys_and_outputs_are_never_overwritten() {
+    let dir = TempDir::new("config-overwrite");
+    let key = dir.join("key");
+    fs::write(&key, b"precious").unwrap();
+    let out = fails(&["config", "keygen", "--out", s(&key)]);
+    assert!(out.contains("cannot write the private key"), "{out}");
+    assert_eq!(fs::read(&key).unwrap(), b"precious");
+}
+
+#[test]
+fn a_config_with_an_unknown_field_or_a_future_format_is_refused() {
+    let dir = TempDir::new("config-strict");
+    let config = init(&dir);
+    let text = fs::read_to_string(&config).unwrap();
+    fs::write(
+        &config,
+        text.replacen("\"version\": 1,", "\"version\": 1, \"owner\": \"x\",", 1),
+    )
+    .unwrap();
+    let out = fails(&[
+        "config",
+        "check",
+        s(&config),
+        "--manifest",
+        s(&kv_manifest()),
+    ]);
+    assert!(out.contains("unknown field `owner`"), "{out}");
+    fs::write(
+        &config,
+        text.replacen("\"format\": 1,", "\"format\": 7,", 1),
+    )
+    .unwrap();
+    let out = fails(&[
+        "config",
+        "check",
+        s(&config),
+        "--manifest",
+        s(&kv_manifest()),
+    ]);
+    assert!(out.contains("upload config format 7, newer than"), "{out}");
+}
+
+#[test]
+fn mistakes_on_the_command_line_are_usage_errors() {
+    for args in [
+        &["config"][..],
+        &["config", "frobnicate"],
+        &["config", "init"],
+        &["config", "keygen"],
+        &["config", "verify", "x.json"],
+        &["config", "sign", "c.json", "--key", "a", "--key", "b"],
+    ] {
+        let output = telemetry(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+    }
+}
