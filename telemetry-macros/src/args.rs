@@ -1,13 +1,16 @@
-//! Arguments shared by every macro: `"name", [bounds…], key = value, flag`.
+//! Arguments shared by every macro: `"name", [bounds…], key = value, flag`, where a
+//! value is a string, an integer or a path (`crate = ::my_reexport::telemetry`).
 //!
 //! Parsing accepts any mix; each macro then takes what it understands, and
 //! [`Args::finish`] rejects whatever is left with a spanned error naming the accepted
 //! keys, so a misspelled key is an error from the start.
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote};
+use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
-use syn::{Error, Ident, LitInt, LitStr, Result, Token, bracketed};
+use syn::{Error, Ident, LitInt, LitStr, Path, Result, Token, bracketed};
 
 /// One argument.
 pub(crate) enum Arg {
@@ -19,6 +22,8 @@ pub(crate) enum Arg {
     Str(Ident, LitStr),
     /// `key = 8`.
     Int(Ident, LitInt),
+    /// `key = some::path`.
+    Path(Ident, Path),
     /// A bare `key`.
     Flag(Ident),
 }
@@ -28,22 +33,23 @@ impl Arg {
         match self {
             Arg::Name(lit) => lit.span(),
             Arg::Bounds(span, _) => *span,
-            Arg::Str(key, _) | Arg::Int(key, _) | Arg::Flag(key) => key.span(),
+            Arg::Str(key, _) | Arg::Int(key, _) | Arg::Path(key, _) | Arg::Flag(key) => key.span(),
         }
     }
 
-    /// Where the value is: what a wrong value's error points at.
-    fn value_span(&self) -> Span {
+    /// An error about the value, pointing at all of it.
+    fn value_error(&self, message: String) -> Error {
         match self {
-            Arg::Str(_, lit) => lit.span(),
-            Arg::Int(_, lit) => lit.span(),
-            _ => self.span(),
+            Arg::Str(_, lit) => Error::new(lit.span(), message),
+            Arg::Int(_, lit) => Error::new(lit.span(), message),
+            Arg::Path(_, path) => Error::new_spanned(path, message),
+            _ => Error::new(self.span(), message),
         }
     }
 
     fn key(&self) -> Option<&Ident> {
         match self {
-            Arg::Str(key, _) | Arg::Int(key, _) | Arg::Flag(key) => Some(key),
+            Arg::Str(key, _) | Arg::Int(key, _) | Arg::Path(key, _) | Arg::Flag(key) => Some(key),
             Arg::Name(_) | Arg::Bounds(..) => None,
         }
     }
@@ -61,10 +67,11 @@ impl Parse for Arg {
             let list = Punctuated::<LitInt, Token![,]>::parse_terminated(&content)?;
             return Ok(Arg::Bounds(bracket.span.join(), list.into_iter().collect()));
         }
-        if !lookahead.peek(Ident) {
+        // `crate` is a keyword, yet a key.
+        if !lookahead.peek(Ident::peek_any) {
             return Err(lookahead.error());
         }
-        let key: Ident = input.parse()?;
+        let key = Ident::parse_any(input)?;
         if !input.peek(Token![=]) {
             return Ok(Arg::Flag(key));
         }
@@ -74,11 +81,13 @@ impl Parse for Arg {
             Ok(Arg::Str(key, input.parse()?))
         } else if lookahead.peek(LitInt) {
             Ok(Arg::Int(key, input.parse()?))
+        } else if lookahead.peek(Token![::]) || lookahead.peek(Ident::peek_any) {
+            Ok(Arg::Path(key, input.call(Path::parse_mod_style)?))
         } else if input.is_empty() || input.peek(Token![,]) {
             // Point at `key =` rather than at the end of the whole macro call.
             Err(Error::new(
                 eq.span,
-                format!("expected a value after `{key} =`: a string or an integer literal"),
+                format!("expected a value after `{key} =`: a string, an integer or a path"),
             ))
         } else {
             Err(lookahead.error())
@@ -143,10 +152,9 @@ impl Args {
         match self.take_key(key)? {
             None => Ok(None),
             Some(Arg::Str(_, lit)) => Ok(Some(lit)),
-            Some(other) => Err(Error::new(
-                other.value_span(),
-                format!("`{key}` takes a string: `{key} = \"…\"`"),
-            )),
+            Some(other) => {
+                Err(other.value_error(format!("`{key}` takes a string: `{key} = \"…\"`")))
+            }
         }
     }
 
@@ -155,11 +163,30 @@ impl Args {
         match self.take_key(key)? {
             None => Ok(None),
             Some(Arg::Int(_, lit)) => Ok(Some(lit)),
-            Some(other) => Err(Error::new(
-                other.value_span(),
-                format!("`{key}` takes an integer: `{key} = <integer>`"),
-            )),
+            Some(other) => {
+                Err(other.value_error(format!("`{key}` takes an integer: `{key} = <integer>`")))
+            }
         }
+    }
+
+    /// `crate = path`: where the generated code finds the `telemetry` crate, as
+    /// `<path>::__private`; `::telemetry` when absent.
+    pub(crate) fn krate(&mut self) -> Result<Private> {
+        let path = match self.take_key("crate")? {
+            None => quote!(::telemetry),
+            Some(Arg::Path(_, path)) => path.into_token_stream(),
+            Some(other) => {
+                let example = match &other {
+                    Arg::Str(_, lit) => format!("`crate = {}`", lit.value()),
+                    _ => "`crate = ::telemetry`".to_string(),
+                };
+                return Err(other.value_error(format!(
+                    "`crate` takes a path to the telemetry crate, written without quotes: \
+                     {example}"
+                )));
+            }
+        };
+        Ok(Private(quote!(#path::__private)))
     }
 
     fn take_key(&mut self, key: &str) -> Result<Option<Arg>> {
@@ -177,7 +204,9 @@ impl Args {
                 let what = match &arg {
                     Arg::Name(_) => "the name is".to_string(),
                     Arg::Bounds(..) => "the bucket bounds are".to_string(),
-                    Arg::Str(key, _) | Arg::Int(key, _) | Arg::Flag(key) => format!("`{key}` is"),
+                    Arg::Str(key, _) | Arg::Int(key, _) | Arg::Path(key, _) | Arg::Flag(key) => {
+                        format!("`{key}` is")
+                    }
                 };
                 return Err(Error::new(arg.span(), format!("{what} given twice")));
             } else {
@@ -195,7 +224,7 @@ impl Args {
             let what = match &arg {
                 Arg::Name(_) => "unexpected string".to_string(),
                 Arg::Bounds(..) => "unexpected list".to_string(),
-                Arg::Str(key, _) | Arg::Int(key, _) | Arg::Flag(key) => {
+                Arg::Str(key, _) | Arg::Int(key, _) | Arg::Path(key, _) | Arg::Flag(key) => {
                     format!("unknown argument `{key}`")
                 }
             };
@@ -206,6 +235,17 @@ impl Args {
             }
         }
         errors.map_or(Ok(()), Err)
+    }
+}
+
+/// `<crate>::__private`: the prefix of every path the generated code names, from the
+/// `crate = …` argument. Interpolated as `#private::Counter`.
+#[derive(Clone)]
+pub(crate) struct Private(TokenStream);
+
+impl ToTokens for Private {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        self.0.to_tokens(tokens);
     }
 }
 

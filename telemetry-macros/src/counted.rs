@@ -29,7 +29,7 @@ use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::parse::{Parse, ParseStream};
 use syn::{Attribute, Error, Expr, Lit, Meta, Result, Signature, Token, Visibility};
 
-use crate::args::Args;
+use crate::args::{Args, Private};
 use crate::declare::{DeclParts, Origin, counter_items};
 use crate::enclosing;
 use crate::name::{self, Accept, Name};
@@ -95,6 +95,7 @@ impl ToTokens for MaybeFn {
 pub(crate) fn expand(mut args: Args, item: MaybeFn) -> Result<TokenStream> {
     let explicit = args.name()?;
     let description = args.take_str("description")?.map(|d| d.value());
+    let private = args.krate()?;
     args.finish(USAGE)?;
 
     if let Some(constness) = &item.sig.constness {
@@ -124,13 +125,14 @@ pub(crate) fn expand(mut args: Args, item: MaybeFn) -> Result<TokenStream> {
                 return Err(Error::new(lit.span(), "#[counted] takes a plain name"));
             }
         },
-        None => (derived_name(&site, ident), None, Origin::Derived),
+        None => (derived_name(&private, &site, ident), None, Origin::Derived),
     };
     let description = description.unwrap_or_else(|| doc_summary(&item.attrs));
     let parts = DeclParts {
+        private: private.clone(),
         name,
         literal_name,
-        kind: quote!(::telemetry::__private::Kind::Basic),
+        kind: quote!(#private::Kind::Basic),
         description,
         site,
         origin,
@@ -140,13 +142,13 @@ pub(crate) fn expand(mut args: Args, item: MaybeFn) -> Result<TokenStream> {
         &counter,
         &parts,
         &RecordKind::Basic,
-        |decl| quote!(::telemetry::__private::Counter::__new(#decl)),
+        |decl| quote!(#private::Counter::__new(#decl)),
     );
 
     let span = Span::mixed_site();
     let prologue = if item.sig.asyncness.is_some() {
         quote_spanned! {span=>
-            ::telemetry::__private::Counter::inc({
+            #private::Counter::inc({
                 #item_static
                 &#counter
             });
@@ -156,7 +158,7 @@ pub(crate) fn expand(mut args: Args, item: MaybeFn) -> Result<TokenStream> {
         quote_spanned! {span=>
             let #frame = {
                 #item_static
-                ::telemetry::__private::enter(&#counter)
+                #private::enter(&#counter)
             };
         }
     };
@@ -201,23 +203,23 @@ fn splice(block: &Group, prologue: TokenStream) -> Group {
 ///
 /// Primitive types are spelled `::core::primitive::…`, as a crate may define items
 /// named `usize` or `u8` of its own.
-fn derived_name(site: &Site, ident: &syn::Ident) -> TokenStream {
+fn derived_name(private: &Private, site: &Site, ident: &syn::Ident) -> TokenStream {
     let function = name::dashed(&ident.to_string());
     let tail = match enclosing::owner(site, &ident.to_string()) {
         Some(owner) => format!("{owner}/{function}"),
         None => function,
     };
     quote! {{
-        const __TELEMETRY_LEN: ::core::primitive::usize = ::telemetry::__private::derived_len(
-            ::telemetry::__private::module_path!(),
+        const __TELEMETRY_LEN: ::core::primitive::usize = #private::derived_len(
+            #private::module_path!(),
             #tail,
         );
         const __TELEMETRY_NAME: [::core::primitive::u8; __TELEMETRY_LEN] =
-            ::telemetry::__private::derived::<__TELEMETRY_LEN>(
-                ::telemetry::__private::module_path!(),
+            #private::derived::<__TELEMETRY_LEN>(
+                #private::module_path!(),
                 #tail,
             );
-        ::telemetry::__private::as_str(&__TELEMETRY_NAME)
+        #private::as_str(&__TELEMETRY_NAME)
     }}
 }
 

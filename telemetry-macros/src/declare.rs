@@ -8,7 +8,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::{Error, LitStr, Result};
 
-use crate::args::{Args, missing};
+use crate::args::{Args, Private, missing};
 use crate::name::{self, Accept, FALLBACK, Name};
 use crate::record::RecordKind;
 use crate::site::Site;
@@ -27,6 +27,8 @@ pub(crate) enum Origin {
 
 /// Everything a `Decl` needs, as tokens and text.
 pub(crate) struct DeclParts {
+    /// Where the generated code finds the runtime: `<crate>::__private`.
+    pub private: Private,
     /// An expression of type `&'static str`.
     pub name: TokenStream,
     /// The name, when the macro knows it (it does unless `#[counted]` derives it).
@@ -41,6 +43,7 @@ pub(crate) struct DeclParts {
 impl DeclParts {
     pub(crate) fn tokens(&self) -> TokenStream {
         let DeclParts {
+            private,
             name,
             literal_name: _,
             kind,
@@ -55,14 +58,14 @@ impl DeclParts {
             Origin::Explicit => quote!(Explicit),
         };
         quote! {
-            ::telemetry::__private::Decl {
+            #private::Decl {
                 name: #name,
                 kind: #kind,
                 description: #description,
                 file: #file,
                 line: #line,
-                module_path: ::telemetry::__private::module_path!(),
-                origin: ::telemetry::__private::Origin::#origin,
+                module_path: #private::module_path!(),
+                origin: #private::Origin::#origin,
                 record: &[],
             }
         }
@@ -80,35 +83,29 @@ pub(crate) fn counter_items(
 ) -> TokenStream {
     let decl_ident = format_ident!("{ident}_DECL");
     let record_ident = format_ident!("{ident}_RECORD");
+    let private = &parts.private;
     let decl = parts.tokens();
-    let record = crate::record::record(
-        &record_ident,
-        record,
-        parts.literal_name.as_deref(),
-        &quote!(#decl_ident.name),
-        &parts.description,
-        &parts.site,
-        parts.origin,
-    );
-    let init = init(quote!(::telemetry::__private::Decl {
+    let record = crate::record::record(&record_ident, record, parts, &quote!(#decl_ident.name));
+    let init = init(quote!(#private::Decl {
         record: &#record_ident,
         ..#decl_ident
     }));
     quote! {
-        const #decl_ident: ::telemetry::__private::Decl = #decl;
+        const #decl_ident: #private::Decl = #decl;
         #record
-        #[::telemetry::__private::linkme::distributed_slice(::telemetry::__private::REGISTRY)]
-        #[linkme(crate = ::telemetry::__private::linkme)]
-        static #ident: ::telemetry::__private::Counter = #init;
+        #[#private::linkme::distributed_slice(#private::REGISTRY)]
+        #[linkme(crate = #private::linkme)]
+        static #ident: #private::Counter = #init;
     }
 }
 
 fn basic_counter(ident: &syn::Ident, parts: &DeclParts, record: &RecordKind<'_>) -> TokenStream {
+    let private = &parts.private;
     counter_items(
         ident,
         parts,
         record,
-        |decl| quote!(::telemetry::__private::Counter::__new(#decl)),
+        |decl| quote!(#private::Counter::__new(#decl)),
     )
 }
 
@@ -145,6 +142,7 @@ const COUNTER_USAGE: &str =
 pub(crate) fn counter(mut args: Args, site: Site) -> Result<TokenStream> {
     let lit = required_name(&mut args, COUNTER_USAGE)?;
     let description = description(&mut args)?;
+    let private = args.krate()?;
     args.finish(COUNTER_USAGE)?;
     match name::parse(&lit, Accept::CounterOrLabels)? {
         Name::Plain(name) => {
@@ -152,9 +150,10 @@ pub(crate) fn counter(mut args: Args, site: Site) -> Result<TokenStream> {
             let item = basic_counter(
                 &ident,
                 &DeclParts {
+                    private: private.clone(),
                     name: quote!(#name),
                     literal_name: Some(name.clone()),
-                    kind: quote!(::telemetry::__private::Kind::Basic),
+                    kind: quote!(#private::Kind::Basic),
                     description,
                     site,
                     origin: Origin::Explicit,
@@ -181,9 +180,10 @@ pub(crate) fn counter(mut args: Args, site: Site) -> Result<TokenStream> {
                     basic_counter(
                         ident,
                         &DeclParts {
+                            private: private.clone(),
                             name: quote!(#name),
                             literal_name: Some(name.clone()),
-                            kind: quote!(::telemetry::__private::Kind::Label {
+                            kind: quote!(#private::Kind::Label {
                                 labels: __TELEMETRY_LABELS,
                                 index: #index,
                             }),
@@ -200,8 +200,8 @@ pub(crate) fn counter(mut args: Args, site: Site) -> Result<TokenStream> {
             Ok(quote!({
                 const __TELEMETRY_LABELS: &[&::core::primitive::str] = &[#(#labels),*];
                 #(#items)*
-                static __TELEMETRY_LABEL_SET: ::telemetry::__private::LabelSet =
-                    ::telemetry::__private::LabelSet::__new(
+                static __TELEMETRY_LABEL_SET: #private::LabelSet =
+                    #private::LabelSet::__new(
                         __TELEMETRY_LABELS,
                         &[#(&#idents),*],
                         #fallback,
@@ -228,6 +228,7 @@ pub(crate) fn histogram(mut args: Args, site: Site) -> Result<TokenStream> {
         None => String::new(),
     };
     let description = description(&mut args)?;
+    let private = args.krate()?;
     args.finish(HISTOGRAM_USAGE)?;
     let Name::Plain(chart) = name::parse(&lit, Accept::Chart)? else {
         return Err(Error::new(lit.span(), "a histogram name has no label set"));
@@ -254,9 +255,10 @@ pub(crate) fn histogram(mut args: Args, site: Site) -> Result<TokenStream> {
             basic_counter(
                 ident,
                 &DeclParts {
+                    private: private.clone(),
                     name: quote!(#name),
                     literal_name: Some(name.clone()),
-                    kind: quote!(::telemetry::__private::Kind::Bucket {
+                    kind: quote!(#private::Kind::Bucket {
                         bounds: __TELEMETRY_BOUNDS,
                         unit: #unit,
                         index: #index,
@@ -275,8 +277,8 @@ pub(crate) fn histogram(mut args: Args, site: Site) -> Result<TokenStream> {
     Ok(quote!({
         const __TELEMETRY_BOUNDS: &[::core::primitive::u64] = &[#(#bounds),*];
         #(#items)*
-        static __TELEMETRY_HISTOGRAM: ::telemetry::__private::Histogram =
-            ::telemetry::__private::Histogram::__new(__TELEMETRY_BOUNDS, &[#(&#idents),*]);
+        static __TELEMETRY_HISTOGRAM: #private::Histogram =
+            #private::Histogram::__new(__TELEMETRY_BOUNDS, &[#(&#idents),*]);
         &__TELEMETRY_HISTOGRAM
     }))
 }
@@ -323,6 +325,7 @@ pub(crate) fn stack_counter(mut args: Args, site: Site) -> Result<TokenStream> {
         )
     })?;
     let description = description(&mut args)?;
+    let private = args.krate()?;
     args.finish(STACK_USAGE)?;
     let Name::Plain(name) = name::parse(&lit, Accept::Plain)? else {
         return Err(Error::new(
@@ -339,9 +342,10 @@ pub(crate) fn stack_counter(mut args: Args, site: Site) -> Result<TokenStream> {
     }
     let depth = depth as usize;
     let parts = DeclParts {
+        private: private.clone(),
         name: quote!(#name),
         literal_name: Some(name.clone()),
-        kind: quote!(::telemetry::__private::Kind::Stack { depth: #depth }),
+        kind: quote!(#private::Kind::Stack { depth: #depth }),
         description,
         site,
         origin: Origin::Explicit,
@@ -353,14 +357,14 @@ pub(crate) fn stack_counter(mut args: Args, site: Site) -> Result<TokenStream> {
         &format_ident!("__TELEMETRY_STACK_ENTRY"),
         &parts,
         &record,
-        |decl| quote!(::telemetry::__private::Counter::__stack(#decl, &__TELEMETRY_CHAINS)),
+        |decl| quote!(#private::Counter::__stack(#decl, &__TELEMETRY_CHAINS)),
     );
     Ok(quote!({
-        static __TELEMETRY_CHAINS: ::telemetry::__private::ChainTable =
-            ::telemetry::__private::ChainTable::new();
+        static __TELEMETRY_CHAINS: #private::ChainTable =
+            #private::ChainTable::new();
         #entry
-        static __TELEMETRY_STACK: ::telemetry::__private::StackCounter =
-            ::telemetry::__private::StackCounter::__new(&__TELEMETRY_STACK_ENTRY, #depth);
+        static __TELEMETRY_STACK: #private::StackCounter =
+            #private::StackCounter::__new(&__TELEMETRY_STACK_ENTRY, #depth);
         &__TELEMETRY_STACK
     }))
 }

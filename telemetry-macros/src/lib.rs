@@ -13,6 +13,8 @@ mod name;
 mod program;
 mod record;
 mod site;
+#[cfg(test)]
+mod tests;
 
 use proc_macro::TokenStream;
 use syn::parse_macro_input;

@@ -8,8 +8,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::declare::Origin;
-use crate::site::Site;
+use crate::declare::{DeclParts, Origin};
 
 /// What kind of counter a record describes, with its list.
 pub(crate) enum RecordKind<'a> {
@@ -28,18 +27,23 @@ pub(crate) enum RecordKind<'a> {
     },
 }
 
-/// The items placing the record of one counter in the manifest section as
-/// `static #record`. `name` is the name when the macro knows it; otherwise `derived`
-/// is a constant expression of type `&'static str` giving it.
+/// The items placing the record of the counter `parts` describe in the manifest
+/// section as `static #record`. When the macro does not know the name, `derived` is a
+/// constant expression of type `&'static str` giving it.
 pub(crate) fn record(
     record: &syn::Ident,
     kind: &RecordKind<'_>,
-    name: Option<&str>,
+    parts: &DeclParts,
     derived: &TokenStream,
-    description: &str,
-    site: &Site,
-    origin: Origin,
 ) -> TokenStream {
+    let DeclParts {
+        private,
+        literal_name: name,
+        description,
+        site,
+        origin,
+        ..
+    } = parts;
     let (code, arg): (u16, u32) = match kind {
         RecordKind::Basic => (0, 0),
         RecordKind::Stack { depth } => (1, *depth),
@@ -82,7 +86,7 @@ pub(crate) fn record(
             rest.extend_from_slice(&0u32.to_le_bytes());
         }
     }
-    match name {
+    match name.as_deref() {
         Some(name) => {
             let mut whole = head;
             string(&mut whole, name);
@@ -90,13 +94,13 @@ pub(crate) fn record(
             let len = whole.len() as u32;
             whole[8..12].copy_from_slice(&len.to_le_bytes());
             let (len, bytes) = (whole.len(), bytes(&whole));
-            quote!(::telemetry::__private::manifest_record!(#record = bytes #len, *#bytes);)
+            quote!(#private::manifest_record!(#record = bytes #len, *#bytes);)
         }
         None => {
             let (head, rest) = (bytes(&head), bytes(&rest));
             quote! {
-                ::telemetry::__private::manifest_record!(#record = parts
-                    ::telemetry::__private::RecordParts { head: #head, name: #derived, rest: #rest }
+                #private::manifest_record!(#record = parts
+                    #private::RecordParts { head: #head, name: #derived, rest: #rest }
                 );
             }
         }

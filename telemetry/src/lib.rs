@@ -55,6 +55,40 @@
 //! registry when the binary links the library; a crate that the binary depends on but
 //! never uses is not linked at all, and neither are its counters (`use that_crate as _;`
 //! links it).
+//!
+//! # A renamed or re-exported dependency
+//!
+//! The macros' expansions name this crate as `::telemetry`. Where it has another path,
+//! because the dependency is renamed in `Cargo.toml` or a library re-exports it to its
+//! users, pass that path as `crate = path` (a path, not a string) to every macro, as
+//! with serde's or linkme's attribute of that name:
+//!
+//! ```
+//! mod re {
+//!     pub(crate) use telemetry as tele;
+//! }
+//!
+//! #[re::tele::counted(crate = crate::re::tele)]
+//! fn lookup() {}
+//!
+//! // A library re-exporting telemetry can wrap a macro, passing `$crate`:
+//! macro_rules! my_counter {
+//!     ($name:literal) => {
+//!         $crate::re::tele::counter!($name, crate = $crate::re::tele)
+//!     };
+//! }
+//!
+//! fn main() {
+//!     lookup();
+//!     my_counter!("mytool/cache:hit").inc();
+//!     re::tele::histogram!("mytool/size", [10], crate = crate::re::tele).record(3);
+//!     re::tele::stack_counter!("mytool/bug", depth = 2, crate = crate::re::tele).inc();
+//!     assert_eq!(telemetry::counter!("mytool/cache:hit").get(), 1);
+//! }
+//! ```
+//!
+//! The counters are the same wherever the path leads: one registry per version of
+//! this crate in the program.
 
 #![warn(clippy::unwrap_used)]
 
@@ -77,6 +111,10 @@
 /// ```
 ///
 /// The same name may be declared at several places; they share one counter.
+///
+/// `crate = path` names this crate where it is not `::telemetry` (see [the crate
+/// docs](crate#a-renamed-or-re-exported-dependency)):
+/// `counter!("mytool/cache:hit", crate = ::my_lib::telemetry)`.
 #[doc(inline)]
 pub use telemetry_macros::counter;
 
@@ -93,6 +131,10 @@ pub use telemetry_macros::counter;
 /// latency.record(900); // mytool/latency:>=100ms
 /// assert_eq!(latency.bucket_for(10).name(), "mytool/latency:<50ms");
 /// ```
+///
+/// `crate = path` names this crate where it is not `::telemetry` (see [the crate
+/// docs](crate#a-renamed-or-re-exported-dependency)):
+/// `histogram!("mytool/latency", [10, 50], crate = ::my_lib::telemetry)`.
 #[doc(inline)]
 pub use telemetry_macros::histogram;
 
@@ -119,6 +161,10 @@ pub use telemetry_macros::histogram;
 /// let chains: Vec<&str> = stack.chains().map(|c| c.name()).collect();
 /// assert_eq!(chains, ["mytool/bug/unexpected-eof\nmytool/parse"]);
 /// ```
+///
+/// `crate = path` names this crate where it is not `::telemetry` (see [the crate
+/// docs](crate#a-renamed-or-re-exported-dependency)):
+/// `stack_counter!("mytool/bug", depth = 8, crate = ::my_lib::telemetry)`.
 #[doc(inline)]
 pub use telemetry_macros::stack_counter;
 
@@ -149,6 +195,10 @@ pub use telemetry_macros::stack_counter;
 ///
 /// The description is the first paragraph of the doc comment, or
 /// `description = "…"`.
+///
+/// `crate = path` names this crate where it is not `::telemetry` (see [the crate
+/// docs](crate#a-renamed-or-re-exported-dependency)):
+/// `#[counted(crate = ::my_lib::telemetry)]`, with a name or not.
 ///
 /// # What is counted, and when
 ///

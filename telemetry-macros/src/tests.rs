@@ -1,0 +1,98 @@
+//! Expansions checked as tokens, outside the compiler.
+
+use proc_macro2::{TokenStream, TokenTree};
+use quote::quote;
+
+use crate::args::Args;
+use crate::site::Site;
+use crate::{counted, declare};
+
+/// Every identifier in `tokens`, groups included.
+fn idents(tokens: TokenStream, out: &mut Vec<String>) {
+    for token in tokens {
+        match token {
+            TokenTree::Ident(ident) => out.push(ident.to_string()),
+            TokenTree::Group(group) => idents(group.stream(), out),
+            TokenTree::Punct(_) | TokenTree::Literal(_) => {}
+        }
+    }
+}
+
+fn args(tokens: TokenStream) -> Args {
+    syn::parse2(tokens).expect("arguments parse")
+}
+
+/// Every macro form, expanded with the arguments `extra` added.
+fn expansions(extra: TokenStream) -> Vec<TokenStream> {
+    let item = |tokens: TokenStream| syn::parse2(tokens).expect("a function");
+    let site = Site::default;
+    vec![
+        declare::counter(args(quote!("t/a" #extra)), site()).unwrap(),
+        declare::counter(args(quote!("t/b:{x,y}" #extra)), site()).unwrap(),
+        declare::histogram(args(quote!("t/c", [1, 2], unit = "ms" #extra)), site()).unwrap(),
+        declare::stack_counter(args(quote!("t/d", depth = 4 #extra)), site()).unwrap(),
+        counted::expand(
+            args(quote!("t/e" #extra)),
+            item(quote!(
+                fn e() {}
+            )),
+        )
+        .unwrap(),
+        counted::expand(
+            args(extra.clone().into_iter().skip(1).collect()),
+            item(quote!(
+                fn derived() -> u8 {
+                    1
+                }
+            )),
+        )
+        .unwrap(),
+        counted::expand(
+            args(quote!(description = "x" #extra)),
+            item(quote!(
+                async fn later() {}
+            )),
+        )
+        .unwrap(),
+    ]
+}
+
+#[test]
+fn the_crate_path_replaces_every_mention_of_telemetry() {
+    for expansion in expansions(quote!(, crate = crate::re::tele)) {
+        let mut names = Vec::new();
+        idents(expansion.clone(), &mut names);
+        assert!(
+            !names.iter().any(|n| n == "telemetry"),
+            "`telemetry` named in {expansion}"
+        );
+        assert!(names.iter().any(|n| n == "tele"), "{expansion}");
+    }
+}
+
+#[test]
+fn without_a_crate_path_the_expansion_names_telemetry() {
+    for expansion in expansions(TokenStream::new()) {
+        let mut names = Vec::new();
+        idents(expansion.clone(), &mut names);
+        assert!(names.iter().any(|n| n == "telemetry"), "{expansion}");
+        assert!(!names.iter().any(|n| n == "tele"), "{expansion}");
+    }
+}
+
+#[test]
+fn the_crate_path_is_a_path_given_once() {
+    let error = |tokens: TokenStream| {
+        declare::counter(args(tokens), Site::default())
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        error(quote!("t/a", crate = "my::tele")),
+        "`crate` takes a path to the telemetry crate, written without quotes: `crate = my::tele`"
+    );
+    assert_eq!(
+        error(quote!("t/a", crate = ::a, crate = ::b)),
+        "`crate` is given twice"
+    );
+}

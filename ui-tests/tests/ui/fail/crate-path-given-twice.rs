@@ -1,0 +1,3 @@
+fn main() {
+    telemetry::counter!("ui/cache:hit", crate = ::telemetry, crate = ::telemetry).inc();
+}
