@@ -11,6 +11,7 @@
 //! - [`manifest`]: the manifest of a program's counters and its records;
 //! - [`program`]: the identity of a program build; [`report`]: weekly reports;
 //!   [`config`]: the upload config; `signature` (feature `signatures`): signed configs;
+//!   [`upload`]: what of a report may be uploaded;
 //! - [`safe_fs`]: how every file is opened, trusting nothing found on disk;
 //!   [`cleanup`]: the disk-use cap; [`date`]: UTC calendar dates.
 //!
@@ -31,6 +32,7 @@ pub mod report;
 pub mod safe_fs;
 #[cfg(feature = "signatures")]
 pub mod signature;
+pub mod upload;
 pub mod week;
 
 pub use mode::{DefaultMode, Mode, ModeSource};
