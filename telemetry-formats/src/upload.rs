@@ -490,7 +490,7 @@ mod tests {
                 .chain(wanted_stacks.iter().map(|(n, _, _)| n.as_str()))
                 .collect();
             for program in &sent.programs {
-                for (counter, _) in &program.counters {
+                for counter in program.counters.keys() {
                     assert!(
                         in_registry.contains(counter.as_str()),
                         "round {round}: {counter}"

@@ -52,7 +52,7 @@ pub mod __private {
         program_record_len, record_len,
     };
     pub use crate::names::{as_str, derived, derived_len};
-    pub use crate::program::Program;
+    pub use crate::program::{Program, UploadHook};
     pub use crate::registry::TELEMETRY_REGISTRY_V0_1 as REGISTRY;
     pub use crate::registry::build_index_uncached;
     pub use crate::session::{set_clock_offset, start_uncached, start_unpublished};

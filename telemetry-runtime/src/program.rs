@@ -28,7 +28,18 @@ pub struct Program {
     default_mode: DefaultMode,
     /// The counters of the panic hook, declared by `program!()`.
     crash: Option<(&'static Counter, &'static StackCounter)>,
+    /// The collector's URL and public key, when the program uploads.
+    upload: Option<(String, String)>,
+    /// What starts uploads: the upload crate's, when the facade's `upload` feature is
+    /// on; set by `program!()`.
+    upload_hook: Option<UploadHook>,
 }
+
+/// What `start` calls when the program names a collector: with the effective mode,
+/// the namespace directory, the URL and the key. Returns why nothing can be uploaded.
+/// Not public API: the facade passes the upload crate's `on_start`.
+#[doc(hidden)]
+pub type UploadHook = fn(Mode, &Path, &str, &str) -> Result<(), String>;
 
 impl Program {
     /// Describes the calling program. Not public API: use `telemetry::program!()`,
@@ -47,7 +58,34 @@ impl Program {
             namespace: Cow::Borrowed(crate::dirs::DEFAULT_NAMESPACE),
             default_mode: DefaultMode::Local,
             crash: None,
+            upload: None,
+            upload_hook: None,
         }
+    }
+
+    /// Uploads weekly reports to the collector at `url` (`https://…`; plain `http://`
+    /// only to a loopback address), trusting only configs signed by `key`
+    /// (`ed25519:<64 hex digits>`, printed by `telemetry config keygen`). Nothing is
+    /// uploaded unless the user chose `on`, and nothing from before that day; the work
+    /// happens in a detached child process at most once a day, so the program is never
+    /// delayed. Needs the `upload` feature of `transparent-telemetry`.
+    #[cfg(feature = "upload")]
+    pub fn upload(mut self, url: impl Into<String>, key: impl Into<String>) -> Program {
+        self.upload = Some((url.into(), key.into()));
+        self
+    }
+
+    /// Sets what starts uploads. Not public API: used by `telemetry::program!()`.
+    #[doc(hidden)]
+    pub fn __upload_hook(mut self, hook: Option<UploadHook>) -> Program {
+        self.upload_hook = hook;
+        self
+    }
+
+    /// The collector and the hook, when both are set.
+    pub(crate) fn upload_settings(&self) -> Option<(&str, &str, UploadHook)> {
+        let (url, key) = self.upload.as_ref()?;
+        Some((url, key, self.upload_hook?))
     }
 
     /// Sets the counters of the panic hook `start` installs. Not public API: used by

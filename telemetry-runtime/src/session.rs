@@ -177,7 +177,13 @@ fn want(what: u8) {
 
 pub(crate) fn start(program: Program) -> &'static Session {
     SESSION.get_or_init(|| {
-        let session = start_once(&program, &Env::from_process());
+        let mut session = start_once(&program, &Env::from_process());
+        // In the upload child this runs the upload and ends the process.
+        if let (Some((url, key, hook)), Some(dir)) = (program.upload_settings(), &session.dir)
+            && let Err(problem) = hook(session.mode, dir, url, key)
+        {
+            session.problems.push(problem);
+        }
         if session.mode.writes_files() && session.dir.is_some() {
             spawn_worker();
         }

@@ -92,6 +92,8 @@
 
 #![warn(clippy::unwrap_used)]
 
+mod expansion;
+
 /// Declares a counter and evaluates to `&'static Counter`.
 ///
 /// ```
@@ -241,6 +243,7 @@ macro_rules! program {
             &__TELEMETRY_PROGRAM,
         )
         .__crash_counters($crate::__private::crash_counters!($crate))
+        .__upload_hook($crate::__private::upload_hook())
     }};
 }
 
@@ -274,6 +277,20 @@ macro_rules! start {
 /// Not public API: the paths generated code uses. May change in any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::expansion::{DerivedRecord, derived_name_len};
     pub use telemetry_macros::__crash_counters as crash_counters;
     pub use telemetry_runtime::__private::*;
+    pub use telemetry_runtime::__telemetry_manifest_static as manifest_static;
+
+    /// What starts uploads: the upload crate's when the `upload` feature is on.
+    pub fn upload_hook() -> Option<UploadHook> {
+        #[cfg(feature = "upload")]
+        {
+            Some(telemetry_upload::on_start)
+        }
+        #[cfg(not(feature = "upload"))]
+        {
+            None
+        }
+    }
 }

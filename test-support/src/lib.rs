@@ -7,7 +7,11 @@
 //!   processes (many processes at once, a crash, `off` writing nothing) is tested for
 //!   real;
 //! - reading back what was counted ([`counter_files`], [`counts`], [`tree`]);
-//! - waiting, with a bound, for something another thread or process does ([`wait_for`]).
+//! - waiting, with a bound, for something another thread or process does ([`wait_for`]);
+//! - a collector on a loopback port that answers as told and counts requests
+//!   ([`server`]).
+
+pub mod server;
 
 use std::collections::BTreeMap;
 use std::fs;

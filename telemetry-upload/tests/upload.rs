@@ -1,0 +1,470 @@
+//! Upload as a real program does it, against a collector on a loopback port that each
+//! test starts: a program counts a week (back-dated), then a program naming the
+//! collector starts, spawns its detached upload child, and exits; the test reads what
+//! the collector received and what was kept on disk.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Child;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use telemetry_formats::config::{Config, CounterConfig, ProgramConfig};
+use telemetry_formats::report::{self, Report};
+use telemetry_formats::{date, signature};
+use telemetry_upload::{Options, Target, Week};
+use test_support::server::{Answer, Request, Server};
+use test_support::{TempDir, finish, role_out, say, tree, wait_for};
+
+const DAY: u64 = 86_400;
+/// This test binary's package, as `program!()` names it.
+const PROGRAM: &str = "transparent-telemetry-upload";
+
+fn plain() -> &'static telemetry::Counter {
+    telemetry::counter!("upload-test/plain")
+}
+
+fn unlisted() -> &'static telemetry::Counter {
+    telemetry::counter!("upload-test/not-in-config")
+}
+
+#[test]
+fn child_process_entry() {
+    let Some(role) = test_support::role() else {
+        return;
+    };
+    match role.as_str() {
+        "count-in-the-past" => {
+            let weeks: i64 = std::env::var("WEEKS_AGO").unwrap().parse().unwrap();
+            telemetry::__private::set_clock_offset(-weeks * 7 * DAY as i64);
+            telemetry::start!();
+            plain().add(5);
+            unlisted().add(2);
+        }
+        "program" => {
+            let url = std::env::var("COLLECTOR").unwrap();
+            let key = std::env::var("COLLECTOR_KEY").unwrap();
+            let session = telemetry::program!().upload(url, key).start();
+            plain().inc();
+            say(format_args!("mode={}", session.mode()));
+            for problem in session.problems() {
+                say(format_args!("problem: {problem}"));
+            }
+        }
+        other => panic!("unknown role {other}"),
+    }
+}
+
+/// A namespace in mode `on` since 30 days ago, with its signing key and config.
+struct Setup {
+    dir: TempDir,
+    secret: String,
+    key: String,
+}
+
+impl Setup {
+    fn new(label: &str) -> Setup {
+        let dir = TempDir::new(label);
+        let ns = dir.join("default");
+        fs::create_dir_all(&ns).unwrap();
+        let since = date::format(date::now_secs() / DAY - 30);
+        fs::write(ns.join("mode"), format!("on {since}\n")).unwrap();
+        let (secret, key) = signature::keygen().unwrap();
+        Setup {
+            dir,
+            secret,
+            key: key.to_string(),
+        }
+    }
+
+    fn ns(&self) -> PathBuf {
+        self.dir.join("default")
+    }
+
+    fn upload(&self) -> PathBuf {
+        self.ns().join("upload")
+    }
+
+    /// A signed config of `version` collecting `upload-test/plain`.
+    fn signed(&self, version: u64) -> Vec<u8> {
+        let config = Config {
+            format: 1,
+            version,
+            sample_rate: 1.0,
+            programs: vec![ProgramConfig {
+                name: PROGRAM.into(),
+                versions: ">=0.1.0".into(),
+                os: vec![std::env::consts::OS.into()],
+                arch: vec![std::env::consts::ARCH.into()],
+                counters: vec![CounterConfig {
+                    name: "upload-test/plain".into(),
+                    rate: 1.0,
+                    expires: None,
+                }],
+                stacks: vec![],
+            }],
+        };
+        signature::sign(&config.to_json(), &self.secret).unwrap()
+    }
+
+    /// Counter files of the week `weeks` weeks ago.
+    fn count_weeks_ago(&self, weeks: u64) {
+        finish(
+            test_support::child("child_process_entry", "count-in-the-past")
+                .env("TELEMETRY_DIR", self.dir.path())
+                .env("WEEKS_AGO", weeks.to_string())
+                .spawn()
+                .unwrap(),
+        );
+    }
+
+    fn program(&self, server: &Server) -> Child {
+        test_support::child("child_process_entry", "program")
+            .env("TELEMETRY_DIR", self.dir.path())
+            .env("COLLECTOR", &server.url)
+            .env("COLLECTOR_KEY", &self.key)
+            .env("TELEMETRY_UPLOAD_LIMIT_SECS", "10")
+            .spawn()
+            .unwrap()
+    }
+
+    /// Runs the program and waits for its upload child to have finished its run.
+    fn run_program(&self, server: &Server) -> Vec<String> {
+        let out = role_out(&finish(self.program(server)));
+        wait_for("the upload run", Duration::from_secs(30), || {
+            self.upload().join("last-run.json").exists().then_some(())
+        });
+        wait_for("the upload lock released", Duration::from_secs(30), || {
+            (!self.upload().join("lock").exists()).then_some(())
+        });
+        out
+    }
+
+    fn target(&self, server: &Server) -> Target {
+        Target::new(&server.url, &self.key).unwrap()
+    }
+}
+
+/// A collector serving `config` and answering uploads with `upload`.
+fn collector(
+    config: Vec<u8>,
+    upload: impl Fn(&Request) -> Answer + Send + Sync + 'static,
+) -> Server {
+    Server::start(
+        move |request| match (request.method.as_str(), request.path.as_str()) {
+            ("GET", "/config") => Answer::Respond(200, config.clone()),
+            ("POST", p) if p.starts_with("/upload/") => upload(request),
+            _ => Answer::Respond(404, b"{}".to_vec()),
+        },
+    )
+}
+
+fn receipt() -> Answer {
+    Answer::Respond(
+        200,
+        br#"{"kept": ["upload-test/plain"], "dropped": []}"#.to_vec(),
+    )
+}
+
+#[test]
+fn a_finished_week_is_uploaded_once_and_every_byte_sent_is_kept() {
+    let setup = Setup::new("upload-200");
+    setup.count_weeks_ago(2);
+    let server = collector(setup.signed(1), |_| receipt());
+    let out = setup.run_program(&server);
+    assert_eq!(
+        out,
+        ["mode=on"],
+        "the program itself was not delayed or troubled"
+    );
+    assert_eq!(server.count("POST", "/upload/"), 1);
+    let posted = server
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST")
+        .unwrap();
+    let week = posted.path.strip_prefix("/upload/").unwrap().to_string();
+    let kept = fs::read(setup.upload().join(format!("{week}.json"))).unwrap();
+    assert_eq!(kept, posted.body, "the exact bytes sent are kept");
+    let receipt = fs::read(setup.upload().join(format!("{week}.receipt.json"))).unwrap();
+    assert!(receipt.starts_with(br#"{"kept""#));
+    let sent = Report::parse(&kept).unwrap();
+    assert_eq!(sent.config, "1");
+    assert_eq!(sent.programs[0].program, PROGRAM);
+    assert_eq!(
+        sent.programs[0].counters,
+        [("upload-test/plain".to_string(), 5)].into(),
+        "nothing the config does not ask for"
+    );
+    let local = Report::read(&report::path_of(&setup.ns().join("local"), &week)).unwrap();
+    assert_eq!(
+        local.programs[0].counters["upload-test/not-in-config"], 2,
+        "kept locally"
+    );
+    assert_eq!(local.x, sent.x);
+
+    // Later runs send nothing more: the week is done.
+    fs::remove_file(setup.upload().join("token")).unwrap();
+    fs::remove_file(setup.upload().join("last-run.json")).unwrap();
+    role_out(&finish(setup.program(&server)));
+    std::thread::sleep(Duration::from_millis(500));
+    let outcome =
+        telemetry_upload::run(&setup.ns(), &setup.target(&server), &env(), &Options::now());
+    assert!(outcome.weeks.is_empty(), "{outcome:?}");
+    assert_eq!(server.count("POST", "/upload/"), 1, "uploaded exactly once");
+}
+
+fn env() -> telemetry_formats::mode::Env {
+    telemetry_formats::mode::Env::default()
+}
+
+#[test]
+fn a_4xx_keeps_the_report_with_the_reason_and_is_not_retried() {
+    let setup = Setup::new("upload-400");
+    setup.count_weeks_ago(2);
+    let server = collector(setup.signed(1), |_| {
+        Answer::Respond(400, br#"{"error": "unknown program"}"#.to_vec())
+    });
+    setup.run_program(&server);
+    assert_eq!(server.count("POST", "/upload/"), 1);
+    let rejected: Vec<PathBuf> = files_ending(&setup.upload(), ".rejected.json");
+    assert_eq!(rejected.len(), 1);
+    let text = fs::read_to_string(&rejected[0]).unwrap();
+    assert!(
+        text.contains("\"status\": 400") && text.contains("unknown program"),
+        "{text}"
+    );
+    assert_eq!(
+        report::list(&setup.ns().join("local")).len(),
+        1,
+        "the local report is kept"
+    );
+    let later = Options {
+        now: date::now_secs() + 3 * DAY,
+        ..Options::now()
+    };
+    let first = server
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST")
+        .unwrap()
+        .path;
+    let outcome = telemetry_upload::run(&setup.ns(), &setup.target(&server), &env(), &later);
+    let week = first.strip_prefix("/upload/").unwrap();
+    assert!(
+        outcome.weeks.iter().all(|(w, _, _)| w != week),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        server.requests().iter().filter(|r| r.path == first).count(),
+        1,
+        "not retried blindly"
+    );
+}
+
+fn files_ending(dir: &Path, suffix: &str) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(suffix))
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn a_5xx_is_retried_on_a_later_run_and_then_uploaded_once() {
+    let setup = Setup::new("upload-500");
+    setup.count_weeks_ago(2);
+    let answers = Arc::new(Mutex::new(vec![Answer::Respond(500, b"busy".to_vec())]));
+    let queue = Arc::clone(&answers);
+    let server = collector(setup.signed(1), move |_| {
+        queue.lock().unwrap().pop().unwrap_or_else(receipt)
+    });
+    setup.run_program(&server);
+    assert_eq!(files_ending(&setup.upload(), ".retry.json").len(), 1);
+    assert!(files_ending(&setup.upload(), ".receipt.json").is_empty());
+    // The same day: the retry waits.
+    let outcome =
+        telemetry_upload::run(&setup.ns(), &setup.target(&server), &env(), &Options::now());
+    assert!(
+        matches!(outcome.weeks[0].1, Week::Waiting(_)),
+        "{outcome:?}"
+    );
+    assert_eq!(server.count("POST", "/upload/"), 1);
+    // Two days later: uploaded.
+    let later = Options {
+        now: date::now_secs() + 2 * DAY,
+        ..Options::now()
+    };
+    let outcome = telemetry_upload::run(&setup.ns(), &setup.target(&server), &env(), &later);
+    assert!(
+        matches!(outcome.weeks[0].1, Week::Uploaded(_)),
+        "{outcome:?}"
+    );
+    assert_eq!(server.count("POST", "/upload/"), 2);
+    assert!(files_ending(&setup.upload(), ".retry.json").is_empty());
+    assert_eq!(files_ending(&setup.upload(), ".receipt.json").len(), 1);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_collector_that_never_answers_delays_no_exit_and_the_run_ends_in_its_limit() {
+    let setup = Setup::new("upload-hang");
+    setup.count_weeks_ago(2);
+    let server = Server::start(|_| Answer::Hang);
+    let started = std::time::Instant::now();
+    let out = role_out(&finish(setup.program(&server)));
+    assert_eq!(out, ["mode=on"]);
+    let program_took = started.elapsed();
+    // The child's limit is 10 s here: it ends then, releasing its lock.
+    let lock = setup.upload().join("lock");
+    wait_for(
+        "the upload child to take its lock",
+        Duration::from_secs(10),
+        || lock.exists().then_some(()),
+    );
+    let pid = fs::read_to_string(&lock).unwrap_or_default();
+    let pid = pid.split_whitespace().next().unwrap_or("0").to_string();
+    wait_for("the upload child to end", Duration::from_secs(25), || {
+        let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let running = stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|s| !s.trim_start().starts_with('Z'));
+        (!lock.exists() && !running).then_some(())
+    });
+    assert!(
+        program_took < Duration::from_secs(5),
+        "the program waited {program_took:?}"
+    );
+    assert!(server.count("GET", "/config") >= 1, "the child did try");
+}
+
+#[test]
+fn a_config_that_fails_its_signature_or_goes_back_is_never_used() {
+    let setup = Setup::new("upload-bad-config");
+    setup.count_weeks_ago(2);
+    let (other, _) = signature::keygen().unwrap();
+    let forged = {
+        let good = String::from_utf8(setup.signed(1)).unwrap();
+        good.replacen("\\\"rate\\\": 1.0", "\\\"rate\\\": 0.9", 1)
+    };
+    for (label, served) in [
+        ("tampered", forged.into_bytes()),
+        (
+            "another key",
+            signature::sign(&config_text(&setup.signed(1)), &other).unwrap(),
+        ),
+    ] {
+        let server = collector(served, |_| receipt());
+        let outcome =
+            telemetry_upload::run(&setup.ns(), &setup.target(&server), &env(), &Options::now());
+        assert!(outcome.stopped.is_some(), "{label}: {outcome:?}");
+        assert_eq!(server.count("POST", "/upload/"), 0, "{label}");
+    }
+    // Version 2 accepted, then version 1 offered: refused, nothing uploaded with it.
+    let v2 = collector(setup.signed(2), |_| Answer::Respond(500, Vec::new()));
+    telemetry_upload::run(&setup.ns(), &setup.target(&v2), &env(), &Options::now());
+    fs::remove_file(setup.upload().join("config.json")).unwrap();
+    let v1 = collector(setup.signed(1), |_| receipt());
+    let outcome = telemetry_upload::run(&setup.ns(), &setup.target(&v1), &env(), &Options::now());
+    assert!(
+        outcome
+            .notes
+            .iter()
+            .any(|n| n.contains("older than version 2")),
+        "{outcome:?}"
+    );
+    assert_eq!(v1.count("POST", "/upload/"), 0);
+}
+
+/// The config text inside a signed envelope.
+fn config_text(signed: &[u8]) -> Vec<u8> {
+    let envelope: signature::Envelope = serde_json::from_slice(signed).unwrap();
+    envelope.config.into_bytes()
+}
+
+#[test]
+fn many_processes_at_once_upload_each_of_three_weeks_exactly_once() {
+    let setup = Setup::new("upload-race");
+    for weeks in [1, 2, 3] {
+        setup.count_weeks_ago(weeks);
+    }
+    let server = collector(setup.signed(1), |_| receipt());
+    let children: Vec<Child> = (0..10).map(|_| setup.program(&server)).collect();
+    for child in children {
+        finish(child);
+    }
+    wait_for("three uploads", Duration::from_secs(30), || {
+        (files_ending(&setup.upload(), ".receipt.json").len() == 3).then_some(())
+    });
+    wait_for("the lock released", Duration::from_secs(30), || {
+        (!setup.upload().join("lock").exists()).then_some(())
+    });
+    let mut weeks: Vec<String> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .map(|r| r.path)
+        .collect();
+    weeks.sort();
+    let before = weeks.len();
+    weeks.dedup();
+    assert_eq!((before, weeks.len()), (3, 3), "{weeks:?}");
+}
+
+#[test]
+fn a_lock_left_by_a_killed_uploader_is_recovered() {
+    let setup = Setup::new("upload-stale-lock");
+    setup.count_weeks_ago(2);
+    fs::create_dir_all(setup.upload()).unwrap();
+    fs::write(
+        setup.upload().join("lock"),
+        format!("4194303 {}\n", date::now_secs()),
+    )
+    .unwrap();
+    let server = collector(setup.signed(1), |_| receipt());
+    let outcome =
+        telemetry_upload::run(&setup.ns(), &setup.target(&server), &env(), &Options::now());
+    assert!(outcome.stopped.is_none(), "{outcome:?}");
+    assert_eq!(server.count("POST", "/upload/"), 1);
+}
+
+#[test]
+fn local_off_and_do_not_track_send_nothing_and_off_writes_nothing() {
+    for (label, mode, vars) in [
+        ("local", "local", vec![]),
+        ("off", "off", vec![]),
+        ("dnt", "on", vec![("DO_NOT_TRACK", "1")]),
+    ] {
+        let setup = Setup::new(&format!("upload-{label}"));
+        setup.count_weeks_ago(2);
+        fs::write(setup.ns().join("mode"), format!("{mode} 2026-01-01\n")).unwrap();
+        let server = collector(setup.signed(1), |_| receipt());
+        let before = tree(setup.dir.path());
+        std::thread::sleep(Duration::from_millis(20));
+        let mut command = setup.program_command(&server);
+        for (k, v) in &vars {
+            command.env(k, v);
+        }
+        role_out(&finish(command.spawn().unwrap()));
+        std::thread::sleep(Duration::from_millis(500));
+        assert_eq!(server.requests().len(), 0, "{label}: no request at all");
+        assert!(!setup.upload().exists(), "{label}: no upload directory");
+        if mode == "off" || !vars.is_empty() {
+            assert_eq!(tree(setup.dir.path()), before, "{label}: nothing written");
+        }
+    }
+}
+
+impl Setup {
+    fn program_command(&self, server: &Server) -> std::process::Command {
+        let mut command = test_support::child("child_process_entry", "program");
+        command
+            .env("TELEMETRY_DIR", self.dir.path())
+            .env("COLLECTOR", &server.url)
+            .env("COLLECTOR_KEY", &self.key);
+        command
+    }
+}
