@@ -26,6 +26,8 @@ pub(crate) enum Command {
     Reports,
     /// Make, check, sign or verify an upload config.
     Config,
+    /// Upload what is due now, or show what would be sent.
+    Upload,
     /// Delete counter files and set-aside files.
     Clean,
     /// Print the counter manifest of a built program, or check a committed one.
@@ -48,6 +50,7 @@ impl Command {
             "csv" => Command::Csv,
             "reports" => Command::Reports,
             "config" => Command::Config,
+            "upload" => Command::Upload,
             "clean" => Command::Clean,
             "manifest" => Command::Manifest,
             "help" => Command::Help(None),
@@ -64,6 +67,7 @@ impl Command {
             Command::Csv => "csv",
             Command::Reports => "reports",
             Command::Config => "config",
+            Command::Upload => "upload",
             Command::Clean => "clean",
             Command::Manifest => "manifest",
             Command::Help(_) => "help",
@@ -101,6 +105,10 @@ pub(crate) struct Args {
     pub check: Option<PathBuf>,
     /// Everything after `config`, which parses its own arguments.
     pub rest: Vec<OsString>,
+    /// `--dry-run` (only for `upload`).
+    pub dry_run: bool,
+    /// `--collector URL` and `--key ed25519:…` (only for `upload`).
+    pub collector: Option<(String, String)>,
 }
 
 /// Parses the arguments after the program name.
@@ -116,6 +124,9 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, Cl
     let mut format: Option<Format> = None;
     let mut check: Option<PathBuf> = None;
     let mut rest = Vec::new();
+    let mut dry_run = false;
+    let mut collector_url: Option<String> = None;
+    let mut collector_key: Option<String> = None;
     while let Some(arg) = args.next() {
         let Some(text) = arg.to_str() else {
             // A path need not be UTF-8.
@@ -163,6 +174,22 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, Cl
                     let value = value_of("--check", inline, &mut args)?;
                     set_once(&mut check, PathBuf::from(value), "--check")?;
                 }
+                "collector" | "key" => {
+                    let flag = format!("--{name}");
+                    let value =
+                        value_of(&flag, inline, &mut args)?
+                            .into_string()
+                            .map_err(|_| {
+                                CliError::usage(format!("the value of {flag} is not UTF-8"))
+                            })?;
+                    let slot = if name == "collector" {
+                        &mut collector_url
+                    } else {
+                        &mut collector_key
+                    };
+                    set_once(slot, value, &flag)?;
+                }
+                "dry-run" if inline.is_none() => dry_run = true,
                 "json" | "help" | "version" if inline.is_some() => {
                     return Err(CliError::usage(format!("--{name} takes no value")));
                 }
@@ -235,6 +262,27 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, Cl
             command.name()
         )));
     }
+    let upload_flags = dry_run || collector_url.is_some() || collector_key.is_some();
+    if upload_flags
+        && !matches!(
+            command,
+            Command::Upload | Command::Help(_) | Command::Version
+        )
+    {
+        return Err(CliError::usage(format!(
+            "--dry-run, --collector and --key are only for `upload`, not `{}`",
+            command.name()
+        )));
+    }
+    let collector = match (collector_url, collector_key) {
+        (Some(url), Some(key)) => Some((url, key)),
+        (None, None) => None,
+        _ => {
+            return Err(CliError::usage(
+                "--collector and --key go together: the URL and the public key",
+            ));
+        }
+    };
     if command == Command::Manifest && binary.is_none() {
         return Err(CliError::usage(
             "`manifest` needs the path of a built program: telemetry manifest BINARY",
@@ -260,6 +308,8 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, Cl
         format: format.unwrap_or_default(),
         check,
         rest,
+        dry_run,
+        collector,
     })
 }
 

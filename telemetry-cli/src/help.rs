@@ -10,7 +10,7 @@ struct Entry {
     namespaced: bool,
 }
 
-const COMMANDS: [Entry; 11] = [
+const COMMANDS: [Entry; 12] = [
     Entry {
         name: "on",
         usage: "telemetry on",
@@ -73,6 +73,20 @@ counter files into one report, <week>.json in the local directory (the schema is
 docs/REPORT.md). One line per report: the week (the day it ended), its program
 builds, how many counters and stack chains it holds, its size and its file.
 --json prints the reports themselves, as a JSON array.",
+        namespaced: true,
+    },
+    Entry {
+        name: "upload",
+        usage: "telemetry upload [--dry-run] [--collector URL --key ed25519:…]",
+        about: "Uploads what is due now, as a program's daily upload process does: only in
+mode on, only weeks that began after the day on was chosen and ended at most 21
+days ago, only what the collector's signed config asks for. Every byte sent is
+kept in upload/<week>.json, the collector's receipt beside it.
+--dry-run sends and writes nothing: it shows, per week, each counter in or out
+and why (not in the config, sampled out, expired, before the on date, program
+build not allowed) and the exact report that would be sent.
+The collector is the one a program named on its first upload; --collector and
+--key name one (https://, or http:// to this machine).",
         namespaced: true,
     },
     Entry {

@@ -8,6 +8,7 @@ mod mode;
 mod reports;
 mod show;
 mod status;
+mod upload;
 
 use crate::args::{Args, Command};
 use crate::context::Context;
@@ -52,5 +53,12 @@ pub(crate) fn run(args: &Args) -> Result<Report, CliError> {
         Command::Clean => clean::run(&context()),
         Command::Manifest => manifest::run(args),
         Command::Config => config::run(&args.rest),
+        Command::Upload => upload::run(
+            &context(),
+            args.dry_run,
+            args.collector
+                .as_ref()
+                .map(|(u, k)| (u.as_str(), k.as_str())),
+        ),
     }
 }

@@ -13,6 +13,7 @@
 //!                16384  kv 0.1.0  2026-11-19..2026-11-26  kv@0.1.0-….v1.count
 //! Set aside:     none
 //! Reports:       none
+//! Upload:        nothing is uploaded in mode local
 //! Disk use:      16386 bytes in 2 files
 //! Disk cap:      reports 366 days after their week; counter files left unreported …
 //! Filesystem:    local
@@ -88,6 +89,7 @@ pub(crate) fn run(context: &Context) -> Result<Report, CliError> {
         if !others.is_empty() {
             out.field("Other files", &display::escaped(&others.join(", ")));
         }
+        out.field("Upload", &upload(dir, mode));
         out.field("Disk use", &disk_use(dir));
         out.field("Disk cap", &disk_cap());
         out.field("Filesystem", &filesystem(local));
@@ -186,6 +188,51 @@ fn disk_use(dir: &Path) -> String {
         Ok((files, bytes)) => format!("{} in {files} files", display::bytes(bytes)),
         Err(e) => format!("unknown: {e}"),
     }
+}
+
+/// The upload state: collector, config, last upload, pending weeks, last error.
+fn upload(dir: &Path, mode: telemetry_formats::Mode) -> String {
+    let state = telemetry_upload::state(dir);
+    let Some((url, key)) = &state.collector else {
+        return match mode {
+            telemetry_formats::Mode::On => {
+                "no program has named a collector yet: nothing uploaded".to_string()
+            }
+            _ => format!("nothing is uploaded in mode {mode}"),
+        };
+    };
+    let mut lines = vec![format!(
+        "collector {} (configs signed by {})",
+        display::escaped(url),
+        display::escaped(key)
+    )];
+    lines.push(match state.config_version {
+        Some(v) => format!("config version {v}"),
+        None => "no config downloaded yet".to_string(),
+    });
+    lines.push(match &state.last_upload {
+        Some(week) => format!("last upload: the week ending {week}"),
+        None => "last upload: none".to_string(),
+    });
+    if !state.pending.is_empty() {
+        lines.push(format!(
+            "reports not uploaded: {}",
+            state.pending.join(", ")
+        ));
+    }
+    if !state.rejected.is_empty() {
+        lines.push(format!(
+            "refused by the collector: {}",
+            state.rejected.join(", ")
+        ));
+    }
+    if let Some(error) = state.last_run.as_ref().and_then(|r| r.error.as_ref()) {
+        lines.push(format!("last error: {}", display::escaped(error)));
+    }
+    if mode != telemetry_formats::Mode::On {
+        lines.push(format!("(mode {mode}: nothing more is uploaded)"));
+    }
+    lines.join("\n")
 }
 
 /// What programs delete by themselves, once a week.
