@@ -29,8 +29,8 @@ use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::parse::{Parse, ParseStream};
 use syn::{Attribute, Error, Expr, Lit, Meta, Result, Signature, Token, Visibility};
 
-use crate::args::{Args, Private};
-use crate::declare::{DeclParts, Origin, counter_items};
+use crate::args::Args;
+use crate::declare::{CounterName, DeclParts, counter_items};
 use crate::enclosing;
 use crate::name::{self, Accept, Name};
 use crate::record::RecordKind;
@@ -118,24 +118,24 @@ pub(crate) fn expand(mut args: Args, item: MaybeFn) -> Result<TokenStream> {
 
     let ident = &item.sig.ident;
     let site = Site::of(ident.span());
-    let (name, literal_name, origin) = match &explicit {
+    let name = match &explicit {
         Some(lit) => match name::parse(lit, Accept::Plain)? {
-            Name::Plain(name) => (quote!(#name), Some(name), Origin::Explicit),
+            Name::Plain(name) => CounterName::Literal(name),
             Name::Labels { .. } => {
                 return Err(Error::new(lit.span(), "#[counted] takes a plain name"));
             }
         },
-        None => (derived_name(&private, &site, ident), None, Origin::Derived),
+        None => CounterName::Derived {
+            tail: derived_tail(&site, ident),
+        },
     };
     let description = description.unwrap_or_else(|| doc_summary(&item.attrs));
     let parts = DeclParts {
         private: private.clone(),
         name,
-        literal_name,
         kind: quote!(#private::Kind::Basic),
         description,
         site,
-        origin,
     };
     let counter = format_ident!("__TELEMETRY_COUNTED");
     let item_static = counter_items(
@@ -198,29 +198,15 @@ fn splice(block: &Group, prologue: TokenStream) -> Group {
     body
 }
 
-/// The derived name: `module_path!()` turned into a counter path at compile time, then
-/// the owning type (when the method is found in an impl or trait) and the function.
-///
-/// Primitive types are spelled `::core::primitive::…`, as a crate may define items
-/// named `usize` or `u8` of its own.
-fn derived_name(private: &Private, site: &Site, ident: &syn::Ident) -> TokenStream {
+/// What the derived name has after the module path (which only the compiler knows,
+/// and turns into the name's start): the owning type, when the method is found in an
+/// impl or trait, and the function.
+fn derived_tail(site: &Site, ident: &syn::Ident) -> String {
     let function = name::dashed(&ident.to_string());
-    let tail = match enclosing::owner(site, &ident.to_string()) {
+    match enclosing::owner(site, &ident.to_string()) {
         Some(owner) => format!("{owner}/{function}"),
         None => function,
-    };
-    quote! {{
-        const __TELEMETRY_LEN: ::core::primitive::usize = #private::derived_len(
-            #private::module_path!(),
-            #tail,
-        );
-        const __TELEMETRY_NAME: [::core::primitive::u8; __TELEMETRY_LEN] =
-            #private::derived::<__TELEMETRY_LEN>(
-                #private::module_path!(),
-                #tail,
-            );
-        #private::as_str(&__TELEMETRY_NAME)
-    }}
+    }
 }
 
 /// The first paragraph of the doc comment, lines joined by spaces.

@@ -25,74 +25,73 @@ pub(crate) enum Origin {
     Explicit,
 }
 
+/// A counter's name, as the macro knows it.
+#[derive(Clone)]
+pub(crate) enum CounterName {
+    /// Written in the declaration (or built from it: buckets, labels).
+    Literal(String),
+    /// Derived by `#[counted]`: `module_path!()` turned into a path, then `/` and this.
+    Derived { tail: String },
+}
+
 /// Everything a `Decl` needs, as tokens and text.
 pub(crate) struct DeclParts {
     /// Where the generated code finds the runtime: `<crate>::__private`.
     pub private: Private,
-    /// An expression of type `&'static str`.
-    pub name: TokenStream,
-    /// The name, when the macro knows it (it does unless `#[counted]` derives it).
-    pub literal_name: Option<String>,
+    pub name: CounterName,
     /// An expression of type `Kind`.
     pub kind: TokenStream,
     pub description: String,
     pub site: Site,
-    pub origin: Origin,
 }
 
 impl DeclParts {
-    pub(crate) fn tokens(&self) -> TokenStream {
-        let DeclParts {
-            private,
-            name,
-            literal_name: _,
-            kind,
-            description,
-            site,
-            origin,
-        } = self;
-        let file = &site.file;
-        let line = site.line;
-        let origin = match origin {
-            Origin::Derived => quote!(Derived),
-            Origin::Explicit => quote!(Explicit),
-        };
-        quote! {
-            #private::Decl {
-                name: #name,
-                kind: #kind,
-                description: #description,
-                file: #file,
-                line: #line,
-                module_path: #private::module_path!(),
-                origin: #private::Origin::#origin,
-                record: &[],
-            }
+    pub(crate) fn origin(&self) -> Origin {
+        match self.name {
+            CounterName::Literal(_) => Origin::Explicit,
+            CounterName::Derived { .. } => Origin::Derived,
         }
     }
 }
 
-/// The items declaring the counter `ident`: its `Decl` as a `const`, its manifest
-/// record in the manifest link section, and `static #ident: Counter` in the registry,
-/// built by `init` from the complete `Decl` (which points at the record).
+/// The items declaring the counter `ident`: its manifest record in the manifest link
+/// section, and `static #ident: Counter` in the registry, built by `init` from its
+/// `Decl` (which points at the record). The `Decl` is written in place, not as a
+/// `const` of its own: every item costs the compiler a body to check and evaluate.
 pub(crate) fn counter_items(
     ident: &syn::Ident,
     parts: &DeclParts,
     record: &RecordKind<'_>,
     init: impl FnOnce(TokenStream) -> TokenStream,
 ) -> TokenStream {
-    let decl_ident = format_ident!("{ident}_DECL");
-    let record_ident = format_ident!("{ident}_RECORD");
-    let private = &parts.private;
-    let decl = parts.tokens();
-    let record = crate::record::record(&record_ident, record, parts, &quote!(#decl_ident.name));
-    let init = init(quote!(#private::Decl {
-        record: &#record_ident,
-        ..#decl_ident
-    }));
+    let record = crate::record::record(&format_ident!("{ident}_RECORD"), record, parts);
+    let DeclParts {
+        private,
+        kind,
+        description,
+        site,
+        ..
+    } = parts;
+    let (name, bytes, items) = (&record.name, &record.bytes, &record.items);
+    let (file, line) = (&site.file, site.line);
+    let origin = match parts.origin() {
+        Origin::Derived => quote!(Derived),
+        Origin::Explicit => quote!(Explicit),
+    };
+    let init = init(quote! {
+        #private::Decl {
+            name: #name,
+            kind: #kind,
+            description: #description,
+            file: #file,
+            line: #line,
+            module_path: #private::module_path!(),
+            origin: #private::Origin::#origin,
+            record: #bytes,
+        }
+    });
     quote! {
-        const #decl_ident: #private::Decl = #decl;
-        #record
+        #items
         #[#private::linkme::distributed_slice(#private::REGISTRY)]
         #[linkme(crate = #private::linkme)]
         static #ident: #private::Counter = #init;
@@ -151,12 +150,10 @@ pub(crate) fn counter(mut args: Args, site: Site) -> Result<TokenStream> {
                 &ident,
                 &DeclParts {
                     private: private.clone(),
-                    name: quote!(#name),
-                    literal_name: Some(name.clone()),
+                    name: CounterName::Literal(name),
                     kind: quote!(#private::Kind::Basic),
                     description,
                     site,
-                    origin: Origin::Explicit,
                 },
                 &RecordKind::Basic,
             );
@@ -181,15 +178,13 @@ pub(crate) fn counter(mut args: Args, site: Site) -> Result<TokenStream> {
                         ident,
                         &DeclParts {
                             private: private.clone(),
-                            name: quote!(#name),
-                            literal_name: Some(name.clone()),
+                            name: CounterName::Literal(name),
                             kind: quote!(#private::Kind::Label {
                                 labels: __TELEMETRY_LABELS,
                                 index: #index,
                             }),
                             description: description.clone(),
                             site: site.clone(),
-                            origin: Origin::Explicit,
                         },
                         &RecordKind::Label {
                             index: index as u32,
@@ -256,8 +251,7 @@ pub(crate) fn histogram(mut args: Args, site: Site) -> Result<TokenStream> {
                 ident,
                 &DeclParts {
                     private: private.clone(),
-                    name: quote!(#name),
-                    literal_name: Some(name.clone()),
+                    name: CounterName::Literal(name.clone()),
                     kind: quote!(#private::Kind::Bucket {
                         bounds: __TELEMETRY_BOUNDS,
                         unit: #unit,
@@ -265,7 +259,6 @@ pub(crate) fn histogram(mut args: Args, site: Site) -> Result<TokenStream> {
                     }),
                     description: description.clone(),
                     site: site.clone(),
-                    origin: Origin::Explicit,
                 },
                 &RecordKind::Bucket {
                     index: index as u32,
@@ -343,12 +336,10 @@ pub(crate) fn stack_counter(mut args: Args, site: Site) -> Result<TokenStream> {
     let depth = depth as usize;
     let parts = DeclParts {
         private: private.clone(),
-        name: quote!(#name),
-        literal_name: Some(name.clone()),
+        name: CounterName::Literal(name),
         kind: quote!(#private::Kind::Stack { depth: #depth }),
         description,
         site,
-        origin: Origin::Explicit,
     };
     let record = RecordKind::Stack {
         depth: depth as u32,

@@ -1,14 +1,14 @@
 //! Counters' manifest records, encoded by the macro: a byte-string literal the compiler
 //! only copies (const-evaluating records field by field costs seconds for a program
 //! with thousands of counters). Only a name that `#[counted]` derives from
-//! `module_path!()` is unknown here: such a record is emitted in two parts, which the
-//! runtime's `assemble_record` joins around the name. The layout is
+//! `module_path!()` is unknown here: such a record is the facade's `DerivedRecord`,
+//! the macro's bytes around the name the compiler derives. The layout is
 //! `telemetry_runtime::manifest::record`'s, version 1.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use crate::declare::{DeclParts, Origin};
+use crate::declare::{CounterName, DeclParts, Origin};
 
 /// What kind of counter a record describes, with its list.
 pub(crate) enum RecordKind<'a> {
@@ -27,21 +27,24 @@ pub(crate) enum RecordKind<'a> {
     },
 }
 
-/// The items placing the record of the counter `parts` describe in the manifest
-/// section as `static #record`. When the macro does not know the name, `derived` is a
-/// constant expression of type `&'static str` giving it.
-pub(crate) fn record(
-    record: &syn::Ident,
-    kind: &RecordKind<'_>,
-    parts: &DeclParts,
-    derived: &TokenStream,
-) -> TokenStream {
+/// A record, as items and as what the counter's `Decl` takes from it.
+pub(crate) struct Record {
+    /// The items placing it in the manifest section.
+    pub items: TokenStream,
+    /// The counter's name: a `&'static str` expression.
+    pub name: TokenStream,
+    /// The record: a `&'static [u8]` expression.
+    pub bytes: TokenStream,
+}
+
+/// The record of the counter `parts` describe, as `static #record` in the manifest
+/// section.
+pub(crate) fn record(record: &syn::Ident, kind: &RecordKind<'_>, parts: &DeclParts) -> Record {
     let DeclParts {
         private,
-        literal_name: name,
+        name,
         description,
         site,
-        origin,
         ..
     } = parts;
     let (code, arg): (u16, u32) = match kind {
@@ -57,7 +60,7 @@ pub(crate) fn record(
     head.extend_from_slice(&0u32.to_le_bytes()); // total length, set below
     head.extend_from_slice(&site.line.to_le_bytes());
     head.extend_from_slice(&arg.to_le_bytes());
-    let origin = match origin {
+    let origin = match parts.origin() {
         Origin::Derived => 0,
         Origin::Explicit => 1,
     };
@@ -86,22 +89,48 @@ pub(crate) fn record(
             rest.extend_from_slice(&0u32.to_le_bytes());
         }
     }
-    match name.as_deref() {
-        Some(name) => {
+    let u8 = quote!(::core::primitive::u8);
+    match name {
+        CounterName::Literal(name) => {
             let mut whole = head;
             string(&mut whole, name);
             whole.extend_from_slice(&rest);
             let len = whole.len() as u32;
             whole[8..12].copy_from_slice(&len.to_le_bytes());
-            let (len, bytes) = (whole.len(), bytes(&whole));
-            quote!(#private::manifest_record!(#record = bytes #len, *#bytes);)
+            let (len, bytes) = (Literal::usize_unsuffixed(whole.len()), bytes(&whole));
+            Record {
+                items: quote! {
+                    #private::manifest_static! {
+                        static #record: [#u8; #len] = *#bytes;
+                    }
+                },
+                name: quote!(#name),
+                bytes: quote!(&#record),
+            }
         }
-        None => {
-            let (head, rest) = (bytes(&head), bytes(&rest));
-            quote! {
-                #private::manifest_record!(#record = parts
-                    #private::RecordParts { head: #head, name: #derived, rest: #rest }
-                );
+        CounterName::Derived { tail } => {
+            // Around the length field, which the name's length decides.
+            let (start, middle) = (bytes(&head[..8]), bytes(&head[12..]));
+            let rest_len = Literal::usize_unsuffixed(rest.len());
+            let rest = bytes(&rest);
+            let len = quote!(__TELEMETRY_NAME_LEN);
+            Record {
+                items: quote! {
+                    const #len: ::core::primitive::usize =
+                        #private::derived_name_len(#private::module_path!(), #tail);
+                    #private::manifest_static! {
+                        static #record: #private::DerivedRecord<#len, #rest_len> =
+                            #private::DerivedRecord::new(
+                                #start,
+                                #middle,
+                                #private::module_path!(),
+                                #tail,
+                                #rest,
+                            );
+                    }
+                },
+                name: quote!(#record.name()),
+                bytes: quote!(#record.bytes()),
             }
         }
     }
@@ -118,6 +147,6 @@ fn string(out: &mut Vec<u8>, text: &str) {
 }
 
 fn bytes(bytes: &[u8]) -> TokenStream {
-    let literal = proc_macro2::Literal::byte_string(bytes);
+    let literal = Literal::byte_string(bytes);
     quote!(#literal)
 }
