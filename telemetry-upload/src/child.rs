@@ -41,9 +41,18 @@ pub fn is_child() -> bool {
 /// the upload and exits the process; otherwise starts the child when an upload is due,
 /// and returns at once. `Err` says why nothing can be uploaded (a bad URL or key).
 pub fn on_start(mode: Mode, namespace_dir: &Path, url: &str, key: &str) -> Result<(), String> {
-    let target = Target::new(url, key)?;
     if is_child() {
-        child_main(namespace_dir, &target)
+        child_main(namespace_dir, &Target::new(url, key)?)
+    }
+    // Cheap checks only on the program's path; the child checks the key in full.
+    crate::http::check_url(url)?;
+    let hex = key
+        .strip_prefix(telemetry_formats::signature::KEY_PREFIX)
+        .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+    if hex.is_none() {
+        return Err(format!(
+            "{key:?} is not a public key: ed25519: and 64 hex digits"
+        ));
     }
     if mode != Mode::On {
         return Ok(());

@@ -468,3 +468,31 @@ impl Setup {
         command
     }
 }
+
+#[test]
+fn garbage_and_oversized_answers_are_failures_to_retry_not_crashes() {
+    for (label, answer) in [
+        ("garbage", Answer::Garbage),
+        ("oversized", Answer::Respond(200, vec![b'x'; 3 << 20])),
+    ] {
+        let setup = Setup::new(&format!("upload-{label}"));
+        setup.count_weeks_ago(2);
+        let server = collector(setup.signed(1), move |_| answer.clone());
+        let outcome =
+            telemetry_upload::run(&setup.ns(), &setup.target(&server), &env(), &Options::now());
+        assert_eq!(outcome.weeks.len(), 1, "{label}: {outcome:?}");
+        assert!(
+            matches!(outcome.weeks[0].1, Week::Retry(..)),
+            "{label}: {outcome:?}"
+        );
+        assert_eq!(
+            files_ending(&setup.upload(), ".retry.json").len(),
+            1,
+            "{label}"
+        );
+        assert!(
+            files_ending(&setup.upload(), ".receipt.json").is_empty(),
+            "{label}"
+        );
+    }
+}
