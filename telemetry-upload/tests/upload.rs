@@ -36,7 +36,9 @@ fn child_process_entry() {
     match role.as_str() {
         "count-in-the-past" => {
             let weeks: i64 = std::env::var("WEEKS_AGO").unwrap().parse().unwrap();
-            telemetry::__private::set_clock_offset(-weeks * 7 * DAY as i64);
+            // Weeks end yesterday (see `Setup::new`): the week `weeks` ago ended
+            // `weeks * 7 - 6` days ago.
+            telemetry::__private::set_clock_offset(-(weeks * 7 - 4) * DAY as i64);
             telemetry::start!();
             plain().add(5);
             unlisted().add(2);
@@ -67,8 +69,17 @@ impl Setup {
         let dir = TempDir::new(label);
         let ns = dir.join("default");
         fs::create_dir_all(&ns).unwrap();
-        let since = date::format(date::now_secs() / DAY - 30);
-        fs::write(ns.join("mode"), format!("on {since}\n")).unwrap();
+        let today = date::now_secs() / DAY;
+        fs::write(
+            ns.join("mode"),
+            format!("on {}\n", date::format(today - 30)),
+        )
+        .unwrap();
+        // Every week of this installation ends on yesterday's weekday, so that the
+        // weeks of the tests ended whatever day they run.
+        fs::create_dir_all(ns.join("local")).unwrap();
+        let weekday = date::weekday(today - 1);
+        fs::write(ns.join("local").join("weekday"), format!("{weekday}\n")).unwrap();
         let (secret, key) = signature::keygen().unwrap();
         Setup {
             dir,
@@ -282,6 +293,11 @@ fn a_5xx_is_retried_on_a_later_run_and_then_uploaded_once() {
         queue.lock().unwrap().pop().unwrap_or_else(receipt)
     });
     setup.run_program(&server);
+    // This week's file, which the program just made, must not become due in the
+    // later runs below: only the week of two weeks ago is looked at.
+    for file in files_ending(&setup.ns().join("local"), ".v1.count") {
+        fs::remove_file(file).unwrap();
+    }
     assert_eq!(files_ending(&setup.upload(), ".retry.json").len(), 1);
     assert!(files_ending(&setup.upload(), ".receipt.json").is_empty());
     // The same day: the retry waits.
