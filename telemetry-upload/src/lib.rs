@@ -13,7 +13,7 @@
 //! day, verified with the embedded key on every use, never rolled back), filters each
 //! report by it (`telemetry_formats::upload`) and posts what is left, exactly once per
 //! week, keeping a copy of every byte sent and the collector's receipt
-//! ([`run`]). `docs/UPLOAD.md` describes the files and every failure's handling.
+//! ([`mod@run`]). `docs/UPLOAD.md` describes the files and every failure's handling.
 //!
 //! This crate has no engine: it reads and writes the formats of
 //! `transparent-telemetry-formats`, so the `telemetry` command runs the same code for
