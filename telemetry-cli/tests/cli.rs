@@ -8,47 +8,28 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use telemetry_formats::date;
+use test_support::TempDir;
 
-/// A directory removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "telemetry-cli-test-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
+/// The namespace directories of a test's telemetry root.
+trait Root {
     /// `<root>/default`.
+    fn namespace(&self) -> PathBuf;
+    /// `<root>/default/local`, created.
+    fn local(&self) -> PathBuf;
+}
+
+impl Root for TempDir {
     fn namespace(&self) -> PathBuf {
-        self.0.join("default")
+        self.join("default")
     }
 
-    /// `<root>/default/local`, created.
     fn local(&self) -> PathBuf {
         let local = self.namespace().join("local");
         fs::create_dir_all(&local).unwrap();
         local
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
     }
 }
 
@@ -242,7 +223,7 @@ fn write_kv_file(local: &Path) -> usize {
 #[test]
 fn each_mode_command_writes_exactly_the_mode_and_todays_date() {
     for mode in ["on", "off", "local"] {
-        let root = TempDir::new();
+        let root = TempDir::new("cli");
         let out = ok(root.path(), &[mode]);
         let written = fs::read_to_string(root.namespace().join("mode")).unwrap();
         let expected = today_or_tomorrow().map(|day| format!("{mode} {day}\n"));
@@ -253,7 +234,7 @@ fn each_mode_command_writes_exactly_the_mode_and_todays_date() {
 
 #[test]
 fn off_in_an_empty_directory_creates_only_the_mode_file() {
-    let root = TempDir::new();
+    let root = TempDir::new("cli");
     assert_eq!(tree(root.path()), Vec::<String>::new());
     ok(root.path(), &["off"]);
     assert_eq!(tree(root.path()), ["default/", "default/mode"]);
@@ -262,7 +243,7 @@ fn off_in_an_empty_directory_creates_only_the_mode_file() {
 #[test]
 fn on_and_local_create_no_local_directory_either() {
     for mode in ["on", "local"] {
-        let root = TempDir::new();
+        let root = TempDir::new("cli");
         ok(root.path(), &[mode]);
         assert_eq!(tree(root.path()), ["default/", "default/mode"], "{mode}");
     }
@@ -270,7 +251,7 @@ fn on_and_local_create_no_local_directory_either() {
 
 #[test]
 fn choosing_the_same_mode_again_keeps_the_original_date() {
-    let root = TempDir::new();
+    let root = TempDir::new("cli");
     fs::create_dir_all(root.namespace()).unwrap();
     let mode_file = root.namespace().join("mode");
     fs::write(&mode_file, "on 2020-01-02\n").unwrap();
@@ -288,7 +269,7 @@ fn choosing_the_same_mode_again_keeps_the_original_date() {
 
 #[test]
 fn on_says_that_nothing_is_uploaded_in_this_version() {
-    let root = TempDir::new();
+    let root = TempDir::new("cli");
     let out = ok(root.path(), &["on"]);
     assert!(
         out.contains("Uploading is not implemented in this version"),
@@ -299,7 +280,7 @@ fn on_says_that_nothing_is_uploaded_in_this_version() {
 
 #[test]
 fn mode_commands_note_environment_overrides() {
-    let root = TempDir::new();
+    let root = TempDir::new("cli");
     let output = run_env(
         root.path(),
         &["on"],
@@ -322,14 +303,14 @@ fn mode_commands_note_environment_overrides() {
 
 #[test]
 fn the_namespace_flag_chooses_the_directory() {
-    let root = TempDir::new();
+    let root = TempDir::new("cli");
     ok(root.path(), &["--namespace", "acme", "off"]);
     assert_eq!(tree(root.path()), ["acme/", "acme/mode"]);
 }
 
 #[test]
 fn a_mode_file_that_cannot_be_written_is_an_operational_error() {
-    let root = TempDir::new();
+    let root = TempDir::new("cli");
     let not_a_dir = root.path().join("file");
     fs::write(&not_a_dir, "").unwrap();
     let output = run(&not_a_dir, &["off"]);
@@ -357,7 +338,7 @@ fn containing<'a>(out: &'a str, text: &str) -> &'a str {
 
 #[test]
 fn status_shows_mode_files_and_disk_use() {
-    let root = TempDir::new();
+    let root = TempDir::new("cli");
     let local = root.local();
     fs::write(root.namespace().join("mode"), "local 2026-11-22\n").unwrap();
     fs::write(local.join("weekday"), "4\n").unwrap();
@@ -419,7 +400,7 @@ fn status_shows_mode_files_and_disk_use() {
 #[test]
 fn status_says_why_a_directory_others_may_write_is_not_used() {
     use std::os::unix::fs::PermissionsExt;
-    let root = TempDir::new();
+    let root = TempDir::new("cli");
     fs::create_dir_all(root.namespace()).unwrap();
     fs::write(root.namespace().join("mode"), "on 2026-11-22\n").unwrap();
     fs::set_permissions(root.namespace(), fs::Permissions::from_mode(0o777)).unwrap();
@@ -437,7 +418,7 @@ fn status_says_why_a_directory_others_may_write_is_not_used() {
 
 #[test]
 fn status_names_the_override_that_decides_the_mode() {
-    let root = TempDir::new();
+    let root = TempDir::new("cli");
     ok(root.path(), &["on"]);
     let output = run_env(root.path(), &["status"], &[("TELEMETRY_MODE", "off")]);
     let out = stdout(&output);
@@ -468,7 +449,7 @@ fn status_names_the_override_that_decides_the_mode() {
 
 #[test]
 fn status_of_a_fresh_install_is_the_default() {
-    let root = TempDir::new();
+    let root = TempDir::new("cli");
     let out = ok(root.path(), &["status"]);
     assert_eq!(line(&out, "Mode:"), "Mode:          local");
     assert_eq!(
@@ -493,7 +474,7 @@ fn status_of_a_fresh_install_is_the_default() {
 
 #[test]
 fn show_prints_every_counter_sorted_with_chains_as_arrows() {
-    let root = TempDir::new();
+    let root = TempDir::new("cli");
     let local = root.local();
     write_kv_file(&local);
     let other = Meta {
@@ -567,7 +548,7 @@ fn write_broken_files(local: &Path) -> Vec<(&'static str, String)> {
 
 #[test]
 fn show_explains_every_unreadable_file_instead_of_failing() {
-    let root = TempDir::new();
+    let root = TempDir::new("cli");
     let local = root.local();
     write_kv_file(&local);
     let broken = write_broken_files(&local);
@@ -592,7 +573,7 @@ fn show_explains_every_unreadable_file_instead_of_failing() {
 
 #[test]
 fn show_json_is_a_stable_document_of_files_and_errors() {
-    let root = TempDir::new();
+    let root = TempDir::new("cli");
     let local = root.local();
     write_kv_file(&local);
     fs::write(local.join("x.v1.count"), "").unwrap();
@@ -634,7 +615,7 @@ fn show_json_is_a_stable_document_of_files_and_errors() {
 
 #[test]
 fn show_json_of_no_files_is_an_empty_array() {
-    let root = TempDir::new();
+    let root = TempDir::new("cli");
     assert_eq!(ok(root.path(), &["show", "--json"]), "[]\n");
 }
 
@@ -644,7 +625,7 @@ fn show_json_of_no_files_is_an_empty_array() {
 
 #[test]
 fn csv_has_one_quoted_row_per_counter() {
-    let root = TempDir::new();
+    let root = TempDir::new("cli");
     write_kv_file(&root.local());
     let prefix = format!("{KV_FILE},kv,0.1.0,1.95.0,linux,x86_64,2026-11-19,2026-11-26");
     assert_eq!(
@@ -662,7 +643,7 @@ fn csv_has_one_quoted_row_per_counter() {
 
 #[test]
 fn csv_skips_unreadable_files_with_a_note_on_stderr() {
-    let root = TempDir::new();
+    let root = TempDir::new("cli");
     let local = root.local();
     write_kv_file(&local);
     let broken = write_broken_files(&local);
@@ -685,7 +666,7 @@ fn csv_skips_unreadable_files_with_a_note_on_stderr() {
 
 #[test]
 fn clean_deletes_exactly_the_data_files() {
-    let root = TempDir::new();
+    let root = TempDir::new("cli");
     let local = root.local();
     ok(root.path(), &["local"]);
     fs::write(local.join("weekday"), "4\n").unwrap();
@@ -740,7 +721,7 @@ fn clean_deletes_exactly_the_data_files() {
 
 #[test]
 fn a_directory_that_does_not_exist_has_no_data_and_is_not_created() {
-    let root = TempDir::new();
+    let root = TempDir::new("cli");
     let missing = root.path().join("missing");
     assert!(ok(&missing, &["show"]).starts_with("No data: "));
     assert_eq!(
@@ -769,7 +750,7 @@ fn assert_one_error_line(output: &Output) {
 
 #[test]
 fn usage_errors_exit_2_with_one_line() {
-    let root = TempDir::new();
+    let root = TempDir::new("cli");
     let cases: [(&[&str], &str); 7] = [
         (&["frobnicate"], "unknown command \"frobnicate\""),
         (&["show", "--verbose"], "unknown flag \"--verbose\""),
@@ -797,7 +778,7 @@ fn usage_errors_exit_2_with_one_line() {
 
 #[test]
 fn an_unreadable_directory_is_an_operational_error() {
-    let root = TempDir::new();
+    let root = TempDir::new("cli");
     let file = root.path().join("file");
     fs::write(&file, "").unwrap();
     for command in ["status", "show", "csv", "clean"] {
@@ -813,7 +794,7 @@ fn an_unreadable_directory_is_an_operational_error() {
 
 #[test]
 fn help_documents_commands_and_exit_statuses() {
-    let root = TempDir::new();
+    let root = TempDir::new("cli");
     for args in [&[][..], &["help"], &["--help"], &["-h"]] {
         let out = ok(root.path(), args);
         assert!(out.starts_with("telemetry: choose"), "{args:?}");
@@ -830,7 +811,7 @@ fn help_documents_commands_and_exit_statuses() {
 
 #[test]
 fn version_prints_the_package_version() {
-    let root = TempDir::new();
+    let root = TempDir::new("cli");
     assert_eq!(
         ok(root.path(), &["--version"]),
         format!("telemetry {}\n", env!("CARGO_PKG_VERSION"))
@@ -864,7 +845,7 @@ fn a_report() -> telemetry_formats::report::Report {
 
 #[test]
 fn reports_lists_each_week_and_prints_them_whole_as_json() {
-    let root = TempDir::new();
+    let root = TempDir::new("cli");
     let local = root.local();
     let report = a_report();
     let bytes = report.to_json();
@@ -893,7 +874,7 @@ fn reports_lists_each_week_and_prints_them_whole_as_json() {
 
 #[test]
 fn an_unreadable_report_is_named_on_stderr_and_fails_the_command() {
-    let root = TempDir::new();
+    let root = TempDir::new("cli");
     let local = root.local();
     fs::write(local.join("2026-11-26.json"), b"{\"format\": 9}").unwrap();
     let output = run(root.path(), &["reports"]);
@@ -907,7 +888,7 @@ fn an_unreadable_report_is_named_on_stderr_and_fails_the_command() {
 
 #[test]
 fn clean_deletes_reports_too() {
-    let root = TempDir::new();
+    let root = TempDir::new("cli");
     let local = root.local();
     fs::write(local.join("2026-11-26.json"), a_report().to_json()).unwrap();
     ok(root.path(), &["clean"]);

@@ -9,43 +9,23 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use object::write::Object;
 use object::{Architecture, BinaryFormat, Endianness, Object as _, ObjectSection, SectionKind};
 use telemetry_cli::manifest::{Manifest, read_binary};
+use test_support::TempDir;
 
-/// A directory removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "telemetry-manifest-test-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-
+/// Files of a test's directory.
+trait Files {
     /// Writes `bytes` to the file `name` and returns its path.
+    fn file(&self, name: &str, bytes: &[u8]) -> PathBuf;
+}
+
+impl Files for TempDir {
     fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
         let path = self.join(name);
         fs::write(&path, bytes).unwrap();
         path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
     }
 }
 
@@ -333,7 +313,7 @@ fn the_kv_binary_lists_every_counter_of_both_crates_sorted() {
 
 #[test]
 fn a_stripped_copy_has_the_same_manifest() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("manifest");
     let copy = dir.join("kv-stripped");
     fs::copy(kv(), &copy).unwrap();
     let status = Command::new("strip")
@@ -352,7 +332,7 @@ fn a_stripped_copy_has_the_same_manifest() {
 #[test]
 fn a_copy_that_is_not_executable_has_the_same_manifest() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = TempDir::new();
+    let dir = TempDir::new("manifest");
     let copy = dir.join("kv-not-executable");
     fs::copy(kv(), &copy).unwrap();
     fs::set_permissions(&copy, fs::Permissions::from_mode(0o644)).unwrap();
@@ -382,7 +362,7 @@ fn markdown_is_a_table_with_one_row_per_counter() {
 
 #[test]
 fn check_finds_a_fresh_manifest_up_to_date() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("manifest");
     let committed = dir.file("kv-manifest.json", manifest_ok(&kv(), &[]).as_bytes());
     let out = manifest_ok(&kv(), &["--check", committed.to_str().unwrap()]);
     assert!(out.contains("is up to date"), "{out}");
@@ -390,7 +370,7 @@ fn check_finds_a_fresh_manifest_up_to_date() {
 
 #[test]
 fn check_names_the_counter_added_since_the_file_was_written() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("manifest");
     let mut older = read_binary(&kv()).unwrap();
     let at = older
         .counters
@@ -422,7 +402,7 @@ fn check_names_the_counter_added_since_the_file_was_written() {
 
 #[test]
 fn check_names_the_field_that_changed() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("manifest");
     let mut older = read_binary(&kv()).unwrap();
     let counter = older
         .counters
@@ -452,7 +432,7 @@ fn check_names_the_field_that_changed() {
 
 #[test]
 fn check_refuses_a_file_that_is_not_a_manifest() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("manifest");
     let not_json = dir.file("notes.json", b"[1, 2");
     let err = stderr(&manifest_fails(
         &kv(),
@@ -483,7 +463,7 @@ fn check_refuses_a_file_that_is_not_a_manifest() {
 
 #[test]
 fn a_text_file_or_a_missing_file_is_exit_3() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("manifest");
     let text = dir.file("notes.txt", b"These are notes, not a program.\n");
     let err = stderr(&manifest_fails(&text, &[], 3));
     assert!(
@@ -496,7 +476,7 @@ fn a_text_file_or_a_missing_file_is_exit_3() {
 
 #[test]
 fn a_truncated_copy_of_kv_is_exit_3() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("manifest");
     let data = fs::read(kv()).unwrap();
     let cut = dir.file("kv-cut", &data[..10 * 1024]);
     let err = stderr(&manifest_fails(&cut, &[], 3));
@@ -509,7 +489,7 @@ fn a_truncated_copy_of_kv_is_exit_3() {
 #[test]
 fn truncated_mach_o_and_pe_files_are_exit_3() {
     // Their headers come first, so only the section's place tells they are cut.
-    let dir = TempDir::new();
+    let dir = TempDir::new("manifest");
     for (name, data) in [
         ("app.o", macho(Architecture::Aarch64, &small_program())),
         ("app.exe", pe_image(&small_program())),
@@ -548,7 +528,7 @@ fn a_program_without_telemetry_is_exit_4() {
 
 #[test]
 fn a_registry_with_no_counter_is_exit_4() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("manifest");
     let only_program = dir.file("app.o", &elf(&section(&[program("app", "1.0.0")])));
     let err = stderr(&manifest_fails(&only_program, &[], 4));
     assert!(
@@ -561,7 +541,7 @@ fn a_registry_with_no_counter_is_exit_4() {
 
 #[test]
 fn a_newer_record_format_is_exit_5() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("manifest");
     let mut data = fs::read(kv()).unwrap();
     let start = {
         let file = object::File::parse(&*data).unwrap();
@@ -582,7 +562,7 @@ fn a_newer_record_format_is_exit_5() {
 
 #[test]
 fn damaged_records_are_exit_3() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("manifest");
     let mut records = small_program();
     records.truncate(records.len() - 10);
     let damaged = dir.file("app.o", &elf(&records));
@@ -592,7 +572,7 @@ fn damaged_records_are_exit_3() {
 
 #[test]
 fn conflicting_declarations_are_exit_6_with_every_site() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("manifest");
     let records = section(&[
         basic("app/x", "src/a.rs", 3),
         stack("app/x", "src/b.rs", 9, 4),
@@ -623,7 +603,7 @@ fn conflicting_declarations_are_exit_6_with_every_site() {
 
 #[test]
 fn elf_mach_o_pe_and_coff_files_are_all_read() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("manifest");
     let expected = small_program_json();
     let records = small_program();
     for (name, data) in [
@@ -649,7 +629,7 @@ fn elf_mach_o_pe_and_coff_files_are_all_read() {
 
 #[test]
 fn a_section_of_the_wrong_format_is_not_the_registry() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("manifest");
     let records = small_program();
     for (name, data) in [
         // The PE name in an ELF file and in a Mach-O file, the Mach-O name in another
@@ -693,7 +673,7 @@ fn a_section_of_the_wrong_format_is_not_the_registry() {
 fn a_universal_binary_lists_the_counters_of_every_architecture() {
     const CPU_TYPE_X86_64: u32 = 0x0100_0007;
     const CPU_TYPE_ARM64: u32 = 0x0100_000c;
-    let dir = TempDir::new();
+    let dir = TempDir::new("manifest");
     let x86 = section(&[
         basic("app/open", "src/main.rs", 3),
         basic("app/x86-only", "src/simd.rs", 4),

@@ -1,8 +1,10 @@
 //! The `kv` binary as a user runs it: exact output, exact counts, exit statuses.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
+
+use test_support::TempDir;
 
 /// Runs `kv` with `args` and returns what it did. Telemetry is off for the process
 /// (`TELEMETRY_MODE=off`), so every count it prints is this process's alone.
@@ -28,23 +30,6 @@ fn stdout(output: &Output) -> String {
 
 fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
-}
-
-/// A directory for one test, removed when the test ends.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(test: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("kv-cli-test-{}-{test}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
 }
 
 /// The lines of the section that starts with `heading`, up to the next blank line.
@@ -275,38 +260,41 @@ fn telemetry_shows_only_itself_counted_and_every_counter_declared() {
 
 #[test]
 fn a_value_set_in_one_run_is_read_in_the_next() {
-    let dir = TempDir::new("round-trip");
-    let set = kv_in(&dir.0, &["set", "greeting", "hello, world"]);
+    let dir = TempDir::new("kv-round-trip");
+    let set = kv_in(dir.path(), &["set", "greeting", "hello, world"]);
     assert!(set.status.success(), "{}", stderr(&set));
     assert_eq!(stdout(&set), "");
 
-    let get = kv_in(&dir.0, &["get", "greeting"]);
+    let get = kv_in(dir.path(), &["get", "greeting"]);
     assert!(get.status.success(), "{}", stderr(&get));
     assert_eq!(stdout(&get), "hello, world\n");
     assert_eq!(stderr(&get), "");
 
-    assert!(kv_in(&dir.0, &["set", "answer", "42"]).status.success());
+    assert!(kv_in(dir.path(), &["set", "answer", "42"]).status.success());
     assert_eq!(
-        stdout(&kv_in(&dir.0, &["list"])),
+        stdout(&kv_in(dir.path(), &["list"])),
         "answer=42\ngreeting=hello, world\n"
     );
-    assert!(kv_in(&dir.0, &["del", "answer"]).status.success());
-    assert_eq!(stdout(&kv_in(&dir.0, &["list"])), "greeting=hello, world\n");
-    assert!(dir.0.join("data.kv").is_file());
+    assert!(kv_in(dir.path(), &["del", "answer"]).status.success());
+    assert_eq!(
+        stdout(&kv_in(dir.path(), &["list"])),
+        "greeting=hello, world\n"
+    );
+    assert!(dir.join("data.kv").is_file());
 }
 
 #[test]
 fn import_stores_every_pair_or_nothing() {
-    let dir = TempDir::new("import");
-    fs::create_dir_all(&dir.0).unwrap();
-    let good = dir.0.join("good.txt");
+    let dir = TempDir::new("kv-import");
+    fs::create_dir_all(dir.path()).unwrap();
+    let good = dir.join("good.txt");
     fs::write(&good, "# pairs\na = 1\nb=2=two\n\n").unwrap();
-    let bad = dir.0.join("bad.txt");
+    let bad = dir.join("bad.txt");
     fs::write(&bad, "c=3\nno equals sign\n").unwrap();
 
-    let imported = kv_in(&dir.0, &["import", good.to_str().unwrap()]);
+    let imported = kv_in(dir.path(), &["import", good.to_str().unwrap()]);
     assert_eq!(stdout(&imported), "imported 2 keys\n");
-    let refused = kv_in(&dir.0, &["import", bad.to_str().unwrap()]);
+    let refused = kv_in(dir.path(), &["import", bad.to_str().unwrap()]);
     assert_eq!(refused.status.code(), Some(3));
     assert_eq!(
         stderr(&refused),
@@ -315,19 +303,19 @@ fn import_stores_every_pair_or_nothing() {
             bad.display()
         )
     );
-    assert_eq!(stdout(&kv_in(&dir.0, &["list"])), "a=1\nb=2=two\n");
+    assert_eq!(stdout(&kv_in(dir.path(), &["list"])), "a=1\nb=2=two\n");
 }
 
 #[test]
 fn a_corrupt_line_in_the_data_file_is_skipped_with_a_warning() {
-    let dir = TempDir::new("corrupt");
-    assert!(kv_in(&dir.0, &["set", "a", "1"]).status.success());
-    assert!(kv_in(&dir.0, &["set", "b", "2"]).status.success());
-    let data = dir.0.join("data.kv");
+    let dir = TempDir::new("kv-corrupt");
+    assert!(kv_in(dir.path(), &["set", "a", "1"]).status.success());
+    assert!(kv_in(dir.path(), &["set", "b", "2"]).status.success());
+    let data = dir.join("data.kv");
     let text = fs::read_to_string(&data).unwrap();
     fs::write(&data, text.replacen("\ta\t1\t", "\ta\t7\t", 1)).unwrap();
 
-    let list = kv_in(&dir.0, &["list"]);
+    let list = kv_in(dir.path(), &["list"]);
     assert!(list.status.success());
     assert_eq!(stdout(&list), "b=2\n");
     assert_eq!(
@@ -342,12 +330,12 @@ fn a_corrupt_line_in_the_data_file_is_skipped_with_a_warning() {
 
 #[test]
 fn a_missing_key_is_a_one_line_error_with_exit_status_1() {
-    let dir = TempDir::new("missing");
-    let output = kv_in(&dir.0, &["get", "nope"]);
+    let dir = TempDir::new("kv-missing");
+    let output = kv_in(dir.path(), &["get", "nope"]);
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(stdout(&output), "");
     assert_eq!(stderr(&output), "kv: no such key: nope\n");
-    assert_eq!(kv_in(&dir.0, &["del", "nope"]).status.code(), Some(1));
+    assert_eq!(kv_in(dir.path(), &["del", "nope"]).status.code(), Some(1));
 }
 
 #[test]
@@ -377,13 +365,13 @@ fn help_prints_the_usage_and_succeeds() {
 
 #[test]
 fn two_demo_runs_add_up_in_this_weeks_counter_file() {
-    let home = TempDir::new("weekly-file");
+    let home = TempDir::new("kv-weekly-file");
     let run = || {
         let output = Command::new(env!("CARGO_BIN_EXE_kv"))
             .arg("demo")
             .env_remove("TELEMETRY_MODE")
             .env_remove("DO_NOT_TRACK")
-            .env("TELEMETRY_DIR", &home.0)
+            .env("TELEMETRY_DIR", home.path())
             .output()
             .expect("kv runs");
         assert!(output.status.success(), "{}", stderr(&output));
@@ -397,7 +385,7 @@ fn two_demo_runs_add_up_in_this_weeks_counter_file() {
         second.contains("Counted this week by every kv process"),
         "{second}"
     );
-    let local = home.0.join("default").join("local");
+    let local = home.join("default").join("local");
     let files: Vec<String> = fs::read_dir(&local)
         .expect("the local directory exists")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())

@@ -6,25 +6,18 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
 use kvlite::{DATA_FILE, Error, Store, VerifyReport};
+use test_support::TempDir;
 
-/// A fresh directory for one test, removed when the test ends.
-struct TempDir(PathBuf);
+/// A fresh directory for one test, removed when the test ends, holding the store.
+struct StoreDir(TempDir);
 
-impl TempDir {
-    fn new(test: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("kvlite-test-{}-{test}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        TempDir(dir)
+impl StoreDir {
+    fn new(test: &str) -> StoreDir {
+        StoreDir(TempDir::new(&format!("kvlite-{test}")))
     }
 
     fn data_file(&self) -> PathBuf {
         self.0.join(DATA_FILE)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
     }
 }
 
@@ -43,7 +36,7 @@ fn value(name: &str) -> u64 {
 }
 
 /// Flips one bit of the value of the last record in the data file.
-fn corrupt_last_record(dir: &TempDir) {
+fn corrupt_last_record(dir: &StoreDir) {
     let path = dir.data_file();
     let mut bytes = fs::read(&path).unwrap();
     let last_tab = bytes.iter().rposition(|&b| b == b'\t').unwrap();
@@ -60,14 +53,14 @@ fn read_after_corruption(store: &mut Store, key: &str) -> Option<String> {
 #[test]
 fn values_survive_reopening_the_store() {
     let _serial = serial();
-    let dir = TempDir::new("reopen");
-    let mut store = Store::open(&dir.0).unwrap();
+    let dir = StoreDir::new("reopen");
+    let mut store = Store::open(dir.0.path()).unwrap();
     store.set("alpha", "1").unwrap();
     store.set("beta", "two\twords\nand a line").unwrap();
     store.set("alpha", "3").unwrap();
     drop(store);
 
-    let mut store = Store::open(&dir.0).unwrap();
+    let mut store = Store::open(dir.0.path()).unwrap();
     assert_eq!(store.get("alpha").unwrap().as_deref(), Some("3"));
     assert_eq!(
         store.get("beta").unwrap().as_deref(),
@@ -83,8 +76,8 @@ fn values_survive_reopening_the_store() {
 #[test]
 fn the_first_read_misses_the_cache_and_the_next_hits_until_the_key_is_set_again() {
     let _serial = serial();
-    let dir = TempDir::new("cache");
-    let mut store = Store::open(&dir.0).unwrap();
+    let dir = StoreDir::new("cache");
+    let mut store = Store::open(dir.0.path()).unwrap();
     store.set("k", "1").unwrap();
     let (hits, misses) = (value("kvlite/cache:hit"), value("kvlite/cache:miss"));
 
@@ -102,9 +95,9 @@ fn the_first_read_misses_the_cache_and_the_next_hits_until_the_key_is_set_again(
 #[test]
 fn bytes_written_counts_every_byte_appended() {
     let _serial = serial();
-    let dir = TempDir::new("bytes");
+    let dir = StoreDir::new("bytes");
     let before = value("kvlite/store/bytes-written");
-    let mut store = Store::open(&dir.0).unwrap();
+    let mut store = Store::open(dir.0.path()).unwrap();
     store.set("alpha", "1").unwrap();
     assert!(store.delete("alpha").unwrap());
     assert!(
@@ -120,8 +113,8 @@ fn bytes_written_counts_every_byte_appended() {
 #[test]
 fn a_corrupt_newest_record_is_skipped_and_the_one_before_it_decides() {
     let _serial = serial();
-    let dir = TempDir::new("fallback");
-    let mut store = Store::open(&dir.0).unwrap();
+    let dir = StoreDir::new("fallback");
+    let mut store = Store::open(dir.0.path()).unwrap();
     store.set("delta", "4").unwrap();
     store.set("delta", "40").unwrap();
     corrupt_last_record(&dir);
@@ -145,7 +138,7 @@ fn a_corrupt_newest_record_is_skipped_and_the_one_before_it_decides() {
         )]
     );
 
-    let reopened = Store::open(&dir.0).unwrap();
+    let reopened = Store::open(dir.0.path()).unwrap();
     assert_eq!(reopened.corrupt_lines_seen(), 1);
     assert_eq!(reopened.len(), 1);
 }
@@ -153,19 +146,19 @@ fn a_corrupt_newest_record_is_skipped_and_the_one_before_it_decides() {
 #[test]
 fn an_append_after_a_torn_last_line_starts_a_line_of_its_own() {
     let _serial = serial();
-    let dir = TempDir::new("torn");
-    let mut store = Store::open(&dir.0).unwrap();
+    let dir = StoreDir::new("torn");
+    let mut store = Store::open(dir.0.path()).unwrap();
     store.set("a", "1").unwrap();
     drop(store);
     let mut bytes = fs::read(dir.data_file()).unwrap();
     bytes.extend_from_slice(b"set\tb\t2\t1f"); // a crash in the middle of a write
     fs::write(dir.data_file(), bytes).unwrap();
 
-    let mut store = Store::open(&dir.0).unwrap();
+    let mut store = Store::open(dir.0.path()).unwrap();
     store.set("c", "3").unwrap();
     drop(store);
 
-    let mut store = Store::open(&dir.0).unwrap();
+    let mut store = Store::open(dir.0.path()).unwrap();
     assert_eq!(store.corrupt_lines_seen(), 1);
     let all = store.list().unwrap();
     assert_eq!(all, [("a".into(), "1".into()), ("c".into(), "3".into())]);
@@ -174,8 +167,8 @@ fn an_append_after_a_torn_last_line_starts_a_line_of_its_own() {
 #[test]
 fn compaction_keeps_one_record_per_live_key_and_drops_corrupt_lines() {
     let _serial = serial();
-    let dir = TempDir::new("compact");
-    let mut store = Store::open(&dir.0).unwrap();
+    let dir = StoreDir::new("compact");
+    let mut store = Store::open(dir.0.path()).unwrap();
     for (key, value) in [("a", "1"), ("b", "2"), ("a", "3"), ("c", "4")] {
         store.set(key, value).unwrap();
     }
@@ -195,15 +188,15 @@ fn compaction_keeps_one_record_per_live_key_and_drops_corrupt_lines() {
     assert_eq!(store.get("a").unwrap().as_deref(), Some("3"));
     assert_eq!(store.get("d").unwrap(), None);
     store.set("e", "6").unwrap();
-    let reopened = Store::open(&dir.0).unwrap();
+    let reopened = Store::open(dir.0.path()).unwrap();
     assert_eq!((reopened.len(), reopened.corrupt_lines_seen()), (3, 0));
 }
 
 #[test]
 fn verify_reports_corrupt_lines_and_changes_nothing() {
     let _serial = serial();
-    let dir = TempDir::new("verify");
-    let mut store = Store::open(&dir.0).unwrap();
+    let dir = StoreDir::new("verify");
+    let mut store = Store::open(dir.0.path()).unwrap();
     store.set("a", "1").unwrap();
     store.set("b", "2").unwrap();
     corrupt_last_record(&dir);
@@ -223,8 +216,8 @@ fn verify_reports_corrupt_lines_and_changes_nothing() {
 #[test]
 fn an_empty_key_is_refused() {
     let _serial = serial();
-    let dir = TempDir::new("empty-key");
-    let mut store = Store::open(&dir.0).unwrap();
+    let dir = StoreDir::new("empty-key");
+    let mut store = Store::open(dir.0.path()).unwrap();
     assert!(matches!(store.set("", "x"), Err(Error::EmptyKey)));
     assert_eq!(store.get("").unwrap(), None);
 }
@@ -232,11 +225,11 @@ fn an_empty_key_is_refused() {
 #[test]
 fn an_unusable_directory_is_an_error_naming_the_path() {
     let _serial = serial();
-    let dir = TempDir::new("not-a-dir");
-    fs::write(&dir.0, "a file, not a directory").unwrap();
-    let error = Store::open(&dir.0).unwrap_err();
+    let dir = StoreDir::new("not-a-dir");
+    let path = dir.0.join("store");
+    fs::write(&path, "a file, not a directory").unwrap();
+    let error = Store::open(&path).unwrap_err();
     let message = error.to_string();
     assert!(message.starts_with("cannot "), "{message}");
-    assert!(message.contains(&dir.0.display().to_string()), "{message}");
-    fs::remove_file(&dir.0).unwrap();
+    assert!(message.contains(&path.display().to_string()), "{message}");
 }
