@@ -5,10 +5,10 @@
 //! newlines between its frames inside its quoted name. Rows end with `\n`.
 
 use super::Report;
-use crate::context::Context;
-use crate::display;
-use crate::error::CliError;
-use crate::listing::{self, Kind};
+use crate::app::context::Context;
+use crate::app::display;
+use crate::app::error::CliError;
+use crate::app::listing::{self, Kind};
 
 /// The first row.
 pub(crate) const HEADER: &str =

@@ -8,8 +8,8 @@ use telemetry_cli::manifest::check::{self, Check};
 use telemetry_cli::manifest::{self, ManifestError};
 
 use super::Report;
-use crate::args::{Args, Format};
-use crate::error::CliError;
+use crate::app::args::{Args, Format};
+use crate::app::error::CliError;
 
 /// Prints the manifest of the binary of `args`, or compares it with `--check FILE`.
 pub(crate) fn run(args: &Args) -> Result<Report, CliError> {

@@ -9,9 +9,9 @@ use std::path::Path;
 use telemetry_upload::{Options, Target, Week};
 
 use super::Report;
-use crate::context::Context;
-use crate::display;
-use crate::error::CliError;
+use crate::app::context::Context;
+use crate::app::display;
+use crate::app::error::CliError;
 
 /// Runs an upload, or a dry run, for the namespace.
 pub(crate) fn run(

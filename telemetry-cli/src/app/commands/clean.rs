@@ -12,11 +12,11 @@ use std::time::{Duration, SystemTime};
 use telemetry_formats::mode::MODE_FILE;
 
 use super::Report;
-use crate::context::Context;
-use crate::display;
-use crate::error::CliError;
-use crate::listing::{self, Found, Kind};
-use crate::table::{Align, Table};
+use crate::app::context::Context;
+use crate::app::display;
+use crate::app::error::CliError;
+use crate::app::listing::{self, Found, Kind};
+use crate::app::table::{Align, Table};
 
 /// How old a temporary file must be to count as left over.
 pub(crate) const TEMP_GRACE: Duration = Duration::from_secs(60);

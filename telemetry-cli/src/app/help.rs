@@ -200,7 +200,7 @@ pub(crate) fn version() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::args::COMMAND_NAMES;
+    use crate::app::args::COMMAND_NAMES;
 
     #[test]
     fn every_command_has_help() {

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use telemetry_formats::Mode;
 use telemetry_formats::dirs;
 
-use crate::error::CliError;
+use crate::app::error::CliError;
 
 /// What to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

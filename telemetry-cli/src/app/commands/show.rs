@@ -7,11 +7,11 @@
 use telemetry_formats::file::Contents;
 
 use super::Report;
-use crate::context::Context;
-use crate::display;
-use crate::error::CliError;
-use crate::listing::{self, Found, Kind, Listing};
-use crate::table::{Align, Table};
+use crate::app::context::Context;
+use crate::app::display;
+use crate::app::error::CliError;
+use crate::app::listing::{self, Found, Kind, Listing};
+use crate::app::table::{Align, Table};
 use telemetry_formats::manifest::json_string;
 
 /// The files `show` reads, or `None` when there is no directory of them.

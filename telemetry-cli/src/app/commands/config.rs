@@ -20,7 +20,7 @@ use telemetry_formats::safe_fs;
 use telemetry_formats::signature::{self, PublicKey};
 
 use super::Report;
-use crate::error::CliError;
+use crate::app::error::CliError;
 
 /// The usage of `config`, for its errors.
 pub(crate) const USAGE: &str = "telemetry config init --manifest FILE… [--out CONFIG] | \
@@ -165,7 +165,7 @@ fn check(path: &Path, manifest_paths: &[PathBuf]) -> Result<Report, CliError> {
     for problem in problems {
         report
             .out
-            .push_str(&format!("  {}\n", crate::display::escaped(&problem)));
+            .push_str(&format!("  {}\n", crate::app::display::escaped(&problem)));
     }
     report.failed = true;
     Ok(report)

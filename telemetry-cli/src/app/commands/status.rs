@@ -27,11 +27,11 @@ use telemetry_formats::safe_fs::{self, Filesystem};
 use telemetry_formats::{DefaultMode, ModeSource, cleanup, date, report};
 
 use super::{Report, mode::meaning};
-use crate::context::Context;
-use crate::display;
-use crate::error::CliError;
-use crate::listing::{self, Found, Kind, Listing};
-use crate::table::{Align, Table};
+use crate::app::context::Context;
+use crate::app::display;
+use crate::app::error::CliError;
+use crate::app::listing::{self, Found, Kind, Listing};
+use crate::app::table::{Align, Table};
 
 /// Width of the labels.
 const LABEL: usize = 15;

@@ -10,8 +10,8 @@ use telemetry_formats::mode::{self, MODE_FILE, ModeFile};
 use telemetry_formats::{Mode, date, dirs};
 
 use super::Report;
-use crate::context::Context;
-use crate::error::CliError;
+use crate::app::context::Context;
+use crate::app::error::CliError;
 
 /// Sets the mode of the namespace to `mode`.
 pub(crate) fn run(context: &Context, mode: Mode) -> Result<Report, CliError> {

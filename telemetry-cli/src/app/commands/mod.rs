@@ -10,10 +10,10 @@ mod show;
 mod status;
 mod upload;
 
-use crate::args::{Args, Command};
-use crate::context::Context;
-use crate::error::CliError;
-use crate::help;
+use crate::app::args::{Args, Command};
+use crate::app::context::Context;
+use crate::app::error::CliError;
+use crate::app::help;
 
 /// What a command produced: its output, and problems worth a line on stderr that
 /// did not stop it.

@@ -19,7 +19,7 @@ use telemetry_formats::file::{self as counter_file, BAD_SUFFIX, Contents};
 use telemetry_formats::report::REPORT_SUFFIX;
 use telemetry_formats::week::WEEKDAY_FILE;
 
-use crate::error::CliError;
+use crate::app::error::CliError;
 
 /// What a file in `local/` is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

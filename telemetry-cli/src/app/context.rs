@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use telemetry_formats::mode::Env;
 use telemetry_formats::{date, dirs};
 
-use crate::args::Args;
-use crate::error::CliError;
+use crate::app::args::Args;
+use crate::app::error::CliError;
 
 /// Everything a command needs besides its own flags.
 pub(crate) struct Context {

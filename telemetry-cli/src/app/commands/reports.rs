@@ -9,10 +9,10 @@
 use telemetry_formats::report::{self, Report as WeekReport};
 
 use super::Report;
-use crate::context::Context;
-use crate::display;
-use crate::error::CliError;
-use crate::table::{Align, Table};
+use crate::app::context::Context;
+use crate::app::display;
+use crate::app::error::CliError;
+use crate::app::table::{Align, Table};
 
 /// Lists the local reports.
 pub(crate) fn run(context: &Context, json: bool) -> Result<Report, CliError> {
