@@ -15,6 +15,9 @@
 //! <week>.rejected.json  a 4xx answer and its reason: the week is not sent again
 //! <week>.retry.json     a failed attempt (5xx, garbage, no answer) and when to retry
 //! ```
+//!
+//! Files of weeks past `report::KEEP_REPORT_DAYS` (366 days) and temporary files older
+//! than an hour are deleted at the end of each run.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -419,11 +422,38 @@ fn schedule(path: &Path, previous: Option<Retry>, error: String, now: u64) -> We
     Week::Retry(error, retry.next)
 }
 
-/// Leaves the run's record for `telemetry status` (not in a dry run).
+/// Deletes, in the upload directory, the files of weeks past
+/// [`report::KEEP_REPORT_DAYS`] (copies, receipts, refusals, retries) and temporary
+/// files older than an hour; returns what it deleted.
+pub fn clean_up(dir: &Path, now: u64) -> Vec<PathBuf> {
+    let Ok(read) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut removed = Vec::new();
+    for entry in read.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        let old_week = name
+            .get(..10)
+            .is_some_and(|week| date::parse(week).is_some() && report::expired(week, now));
+        let stale_temp = name.starts_with('.')
+            && name.ends_with(".tmp")
+            && mtime_secs(&path).is_some_and(|t| t + 3600 < now);
+        let regular = fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
+        if regular && (old_week || stale_temp) && fs::remove_file(&path).is_ok() {
+            removed.push(path);
+        }
+    }
+    removed
+}
+
+/// Leaves the run's record for `telemetry status` (not in a dry run), and applies the
+/// upload directory's disk cap.
 fn finish(dir: &Path, options: &Options, outcome: &Outcome) {
     if options.dry_run {
         return;
     }
+    clean_up(dir, options.now);
     let error = outcome
         .stopped
         .clone()
@@ -508,5 +538,36 @@ pub fn state(namespace_dir: &Path) -> State {
         pending,
         rejected,
         last_run: read_json(&dir.join("last-run.json")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copies_of_weeks_past_a_year_and_stale_temporary_files_are_deleted() {
+        let dir = std::env::temp_dir().join(format!("telemetry-clean-up-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let now = date::parse("2026-12-01").unwrap() * DAY;
+        for name in [
+            "2025-11-20.json",
+            "2025-11-20.receipt.json",
+            "2025-12-10.json",
+            "config.json",
+            ".replace.1.2.tmp",
+        ] {
+            fs::write(dir.join(name), b"x").unwrap();
+        }
+        let mut removed: Vec<String> = clean_up(&dir, now)
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        removed.sort();
+        // The temporary file was just written: it stays.
+        assert_eq!(removed, ["2025-11-20.json", "2025-11-20.receipt.json"]);
+        assert!(dir.join("2025-12-10.json").exists() && dir.join("config.json").exists());
+        fs::remove_dir_all(dir).unwrap();
     }
 }
