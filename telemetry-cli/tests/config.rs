@@ -189,32 +189,28 @@ fn a_config_with_an_unknown_field_or_a_future_format_is_refused() {
     let dir = TempDir::new("config-strict");
     let config = init(&dir);
     let text = fs::read_to_string(&config).unwrap();
-    fs::write(
-        &config,
-        text.replacen("\"version\": 1,", "\"version\": 1, \"owner\": \"x\",", 1),
-    )
-    .unwrap();
-    let out = fails(&[
-        "config",
-        "check",
-        s(&config),
-        "--manifest",
-        s(&kv_manifest()),
-    ]);
-    assert!(out.contains("unknown field `owner`"), "{out}");
-    fs::write(
-        &config,
-        text.replacen("\"format\": 1,", "\"format\": 7,", 1),
-    )
-    .unwrap();
-    let out = fails(&[
-        "config",
-        "check",
-        s(&config),
-        "--manifest",
-        s(&kv_manifest()),
-    ]);
-    assert!(out.contains("upload config format 7, newer than"), "{out}");
+    for (from, to, error) in [
+        (
+            "\"version\": 1,",
+            "\"version\": 1, \"owner\": \"x\",",
+            "unknown field `owner`",
+        ),
+        (
+            "\"format\": 1,",
+            "\"format\": 7,",
+            "upload config format 7, newer than",
+        ),
+    ] {
+        fs::write(&config, text.replacen(from, to, 1)).unwrap();
+        let out = fails(&[
+            "config",
+            "check",
+            s(&config),
+            "--manifest",
+            s(&kv_manifest()),
+        ]);
+        assert!(out.contains(error), "{out}");
+    }
 }
 
 #[test]

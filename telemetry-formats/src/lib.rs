@@ -37,3 +37,28 @@ pub mod week;
 
 pub use mode::{DefaultMode, Mode, ModeSource};
 pub use program::ProgramInfo;
+
+/// A small deterministic generator (xorshift64*) for the tests, so failures reproduce.
+#[cfg(test)]
+pub(crate) mod test_rng {
+    pub(crate) struct Rng(pub(crate) u64);
+
+    impl Rng {
+        pub(crate) fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+
+        /// A number in `0..n`.
+        pub(crate) fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+
+        /// A number in (0, 1).
+        pub(crate) fn unit(&mut self) -> f64 {
+            ((self.next() >> 11) as f64 + 1.0) / ((1u64 << 53) as f64 + 2.0)
+        }
+    }
+}

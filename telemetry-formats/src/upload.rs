@@ -225,23 +225,7 @@ mod tests {
     use super::*;
     use crate::config::{CounterConfig, StackConfig};
 
-    /// A small deterministic generator (xorshift64*), so failures reproduce.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-        fn unit(&mut self) -> f64 {
-            ((self.next() >> 11) as f64 + 1.0) / ((1u64 << 53) as f64 + 2.0)
-        }
-    }
+    use crate::test_rng::Rng;
 
     fn program(counters: &[(&str, u64)], stacks: &[(&str, u64)]) -> ProgramReport {
         ProgramReport {
@@ -430,7 +414,7 @@ mod tests {
                 let mut n = String::from("kv");
                 for _ in 0..parts {
                     n.push('/');
-                    n.push_str(words[rng.below(words.len() as u64) as usize]);
+                    n.push_str(words[rng.below(words.len())]);
                 }
                 n
             };
@@ -438,14 +422,14 @@ mod tests {
             let stack_names: Vec<String> = (0..rng.below(3)).map(|_| name(&mut rng)).collect();
             let counters: Vec<(String, u64)> = registry
                 .iter()
-                .map(|n| (n.clone(), rng.below(100)))
+                .map(|n| (n.clone(), rng.below(100) as u64))
                 .collect();
             let stacks: Vec<(String, u64)> = stack_names
                 .iter()
                 .map(|s| {
                     let depth = rng.below(5);
                     let frames: Vec<String> = (0..depth)
-                        .map(|_| registry[rng.below(registry.len() as u64) as usize].clone())
+                        .map(|_| registry[rng.below(registry.len())].clone())
                         .collect();
                     (
                         std::iter::once(s.clone())
