@@ -446,7 +446,7 @@ mod tests {
             let wanted_stacks: Vec<(String, u32, f64)> = (0..rng.below(3))
                 .map(|i| {
                     let n = stack_names
-                        .get(i as usize)
+                        .get(i)
                         .cloned()
                         .unwrap_or_else(|| name(&mut rng));
                     (n, 1 + rng.below(4) as u32, rng.unit())
