@@ -38,10 +38,10 @@ fn owner() -> String {
 /// line of the program's source (the expansion has no span of the program's own).
 const SITE_FILE: &str = "(telemetry::program!)";
 
-/// Expands to `(&'static Counter, &'static StackCounter)`. The facade's path given as
-/// input is accepted for symmetry with the other macros; the expansion uses the same
-/// paths as `counter!` and `stack_counter!`.
-pub(crate) fn crash_counters(_path: TokenStream) -> TokenStream {
+/// Expands to `(&'static Counter, &'static StackCounter)`. `path` is the facade's path
+/// (`program!()` passes its `$crate`), given to both declarations as `crate = path`, so
+/// a renamed or re-exported telemetry works here too.
+pub(crate) fn crash_counters(path: TokenStream) -> TokenStream {
     let owner = owner();
     let panic = format!("{owner}/crash/panic");
     let stack = format!("{owner}/crash/panic-stack");
@@ -52,7 +52,8 @@ pub(crate) fn crash_counters(_path: TokenStream) -> TokenStream {
     let counter_args: Args = match syn::parse2(quote! {
         #panic,
         description = "Panics of this program, on any thread, counted by the panic hook \
-                       `start!()` installs (never the message or location)."
+                       `start!()` installs (never the message or location).",
+        crate = #path
     }) {
         Ok(args) => args,
         Err(e) => return e.into_compile_error(),
@@ -60,7 +61,8 @@ pub(crate) fn crash_counters(_path: TokenStream) -> TokenStream {
     let stack_args: Args = match syn::parse2(quote! {
         #stack,
         depth = #DEPTH,
-        description = "The chain of #[counted] functions around each panic, innermost first."
+        description = "The chain of #[counted] functions around each panic, innermost first.",
+        crate = #path
     }) {
         Ok(args) => args,
         Err(e) => return e.into_compile_error(),
