@@ -238,14 +238,23 @@ impl Args {
     }
 }
 
-/// `<crate>::__private`: the prefix of every path the generated code names, from the
-/// `crate = …` argument. Interpolated as `#private::Counter`.
+/// `<crate>::__private`, from the `crate = …` argument: where every path the generated
+/// code names starts. Each generated block binds it first, with
+/// [`use_item`](Private::use_item), and names everything through that alias.
 #[derive(Clone)]
 pub(crate) struct Private(TokenStream);
 
-impl ToTokens for Private {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        self.0.to_tokens(tokens);
+impl Private {
+    /// `use <crate>::__private as __telemetry_private;`, the path keeping the spans it
+    /// was written with (it may be a macro's `$crate`).
+    pub(crate) fn use_item(&self) -> TokenStream {
+        let path = &self.0;
+        quote!(use #path as __telemetry_private;)
+    }
+
+    /// `<crate>::__private` itself, for the few paths outside a generated block.
+    pub(crate) fn path(&self) -> &TokenStream {
+        &self.0
     }
 }
 

@@ -6,7 +6,7 @@
 //! ```text
 //! fn f(…) -> T {
 //!     #![inner attributes of the body, if any]
-//!     let __telemetry_frame = { static COUNTER = …; enter(&COUNTER) };
+//!     let __telemetry_frame = { use …::__private as …; static COUNTER = …; enter(&COUNTER) };
 //!     original statements
 //! }
 //! ```
@@ -24,13 +24,13 @@
 //! counts when its future is first polled and pushes no frame, since a frame held
 //! across `.await` would follow the task to other threads.
 
-use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
-use quote::{ToTokens, format_ident, quote, quote_spanned};
-use syn::parse::{Parse, ParseStream};
-use syn::{Attribute, Error, Expr, Lit, Meta, Result, Signature, Token, Visibility};
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
+use quote::quote;
+use syn::{Error, Lit, Result};
 
 use crate::args::Args;
 use crate::declare::{CounterName, DeclParts, counter_items};
+use crate::emit::{P, block};
 use crate::enclosing;
 use crate::name::{self, Accept, Name};
 use crate::record::RecordKind;
@@ -39,55 +39,112 @@ use crate::site::Site;
 const USAGE: &str =
     "`#[counted]`, `#[counted(\"owner/name\")]` or `#[counted(name = \"…\", description = \"…\")]`";
 
-/// A function item, with or without a body.
+const NOT_A_FUNCTION: &str = "#[counted] goes on a function, an associated function or a method";
+
+/// A function item, with or without a body, read from its tokens: the macro needs only
+/// the doc comment, the `const` and `async` keywords, the name and the body, and
+/// re-emits everything else exactly as written. (Parsing the signature with `syn`
+/// cost more than the rest of the macro's own work.)
 pub(crate) struct MaybeFn {
-    attrs: Vec<Attribute>,
-    vis: Visibility,
-    sig: Signature,
+    /// Every token before the body: attributes, visibility, signature.
+    head: Vec<TokenTree>,
+    /// The text of each `#[doc = "…"]` attribute (doc comments), in order.
+    docs: Vec<String>,
+    constness: Option<Span>,
+    asyncness: bool,
+    ident: Ident,
     body: Body,
 }
 
 enum Body {
     /// The braces and everything in them, unparsed.
     Block(Group),
-    Missing(Token![;]),
+    Missing(Span),
 }
 
-impl Parse for MaybeFn {
-    fn parse(input: ParseStream<'_>) -> Result<Self> {
-        let attrs = input.call(Attribute::parse_outer)?;
-        let vis: Visibility = input.parse()?;
-        let sig: Signature = input.parse()?;
-        let body = if input.peek(Token![;]) {
-            Body::Missing(input.parse()?)
-        } else if input.peek(syn::token::Brace) {
-            match input.parse()? {
-                TokenTree::Group(group) => Body::Block(group),
-                _ => unreachable!("a brace token starts a group"),
+impl MaybeFn {
+    /// Reads `item`; an error when it is not a function.
+    pub(crate) fn parse(item: TokenStream) -> Result<MaybeFn> {
+        let mut head: Vec<TokenTree> = item.into_iter().collect();
+        let Some(last) = head.pop() else {
+            return Err(Error::new(Span::call_site(), NOT_A_FUNCTION));
+        };
+        let mut docs = Vec::new();
+        let mut at = 0;
+        // Outer attributes: `#` then `[…]`.
+        while let [TokenTree::Punct(hash), TokenTree::Group(attr), ..] = &head[at..]
+            && hash.as_char() == '#'
+            && attr.delimiter() == Delimiter::Bracket
+        {
+            docs.extend(doc_text(attr));
+            at += 2;
+        }
+        // Visibility, then qualifiers up to `fn`: nothing else may come before it.
+        let mut constness = None;
+        let mut asyncness = false;
+        let mut first = true;
+        let fn_at = loop {
+            let Some(token) = head.get(at) else {
+                return Err(Error::new(last.span(), NOT_A_FUNCTION));
+            };
+            let fits = match token {
+                TokenTree::Ident(ident) => match ident.to_string().as_str() {
+                    "fn" => break at,
+                    "const" => {
+                        constness = Some(ident.span());
+                        true
+                    }
+                    "async" => {
+                        asyncness = true;
+                        true
+                    }
+                    "pub" | "unsafe" | "safe" | "extern" | "default" => true,
+                    _ => false,
+                },
+                // `pub(crate)`, and the ABI of `extern "C"`.
+                TokenTree::Group(group) => !first && group.delimiter() == Delimiter::Parenthesis,
+                TokenTree::Literal(_) => !first,
+                TokenTree::Punct(_) => false,
+            };
+            if !fits {
+                return Err(Error::new(token.span(), NOT_A_FUNCTION));
             }
-        } else {
-            return Err(input.error("expected a function body"));
+            first = false;
+            at += 1;
+        };
+        let Some(TokenTree::Ident(ident)) = head.get(fn_at + 1) else {
+            return Err(Error::new(head[fn_at].span(), NOT_A_FUNCTION));
+        };
+        let ident = ident.clone();
+        let body = match last {
+            TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => Body::Block(group),
+            TokenTree::Punct(semi) if semi.as_char() == ';' => Body::Missing(semi.span()),
+            other => return Err(Error::new(other.span(), "expected a function body")),
         };
         Ok(MaybeFn {
-            attrs,
-            vis,
-            sig,
+            head,
+            docs,
+            constness,
+            asyncness,
+            ident,
             body,
         })
     }
 }
 
-impl ToTokens for MaybeFn {
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        for attr in &self.attrs {
-            attr.to_tokens(tokens);
-        }
-        self.vis.to_tokens(tokens);
-        self.sig.to_tokens(tokens);
-        match &self.body {
-            Body::Block(block) => block.to_tokens(tokens),
-            Body::Missing(semi) => semi.to_tokens(tokens),
-        }
+/// The text of a `doc = "…"` attribute.
+fn doc_text(attr: &Group) -> Option<String> {
+    let tokens: Vec<TokenTree> = attr.stream().into_iter().collect();
+    match tokens.as_slice() {
+        [
+            TokenTree::Ident(doc),
+            TokenTree::Punct(eq),
+            TokenTree::Literal(text),
+        ] if doc == "doc" && eq.as_char() == '=' => match Lit::new(text.clone()) {
+            Lit::Str(text) => Some(text.value()),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -98,25 +155,25 @@ pub(crate) fn expand(mut args: Args, item: MaybeFn) -> Result<TokenStream> {
     let private = args.krate()?;
     args.finish(USAGE)?;
 
-    if let Some(constness) = &item.sig.constness {
-        return Err(Error::new_spanned(
+    if let Some(constness) = item.constness {
+        return Err(Error::new(
             constness,
             "#[counted] cannot count a `const fn`: counting is a run-time effect. \
              Count at the call sites with `counter!` instead",
         ));
     }
-    let block = match &item.body {
+    let block_of_body = match &item.body {
         Body::Block(block) => block,
         Body::Missing(semi) => {
-            return Err(Error::new_spanned(
-                semi,
+            return Err(Error::new(
+                *semi,
                 "#[counted] needs a function body to count; put it on the method of each \
                  impl, or give this trait method a default body",
             ));
         }
     };
 
-    let ident = &item.sig.ident;
+    let ident = &item.ident;
     let site = Site::of(ident.span());
     let name = match &explicit {
         Some(lit) => match name::parse(lit, Accept::Plain)? {
@@ -129,47 +186,32 @@ pub(crate) fn expand(mut args: Args, item: MaybeFn) -> Result<TokenStream> {
             tail: derived_tail(&site, ident),
         },
     };
-    let description = description.unwrap_or_else(|| doc_summary(&item.attrs));
+    let description = description.unwrap_or_else(|| doc_summary(&item.docs));
     let parts = DeclParts {
-        private: private.clone(),
         name,
-        kind: quote!(#private::Kind::Basic),
+        kind: format!("{P}::Kind::Basic"),
         description,
         site,
     };
-    let counter = format_ident!("__TELEMETRY_COUNTED");
-    let item_static = counter_items(
-        &counter,
-        &parts,
-        &RecordKind::Basic,
-        |decl| quote!(#private::Counter::__new(#decl)),
-    );
+    let counter = "__TELEMETRY_COUNTED";
+    let items = counter_items(counter, &parts, &RecordKind::Basic, |decl| {
+        format!("{P}::Counter::__new({decl})")
+    });
 
-    let span = Span::mixed_site();
-    let prologue = if item.sig.asyncness.is_some() {
-        quote_spanned! {span=>
-            #private::Counter::inc({
-                #item_static
-                &#counter
-            });
-        }
+    let prologue = if item.asyncness {
+        // `<crate>::__private::Counter::inc({ …; &COUNTER });`
+        let counted = block(&private, &format!("{items} &{counter}"));
+        let path = private.path();
+        quote!(#path::Counter::inc(#counted);)
     } else {
-        let frame = format_ident!("__telemetry_frame", span = span);
-        quote_spanned! {span=>
-            let #frame = {
-                #item_static
-                #private::enter(&#counter)
-            };
-        }
+        // `let __telemetry_frame = { …; enter(&COUNTER) };`
+        let frame = Ident::new("__telemetry_frame", Span::mixed_site());
+        let counted = block(&private, &format!("{items} {P}::enter(&{counter})"));
+        quote!(let #frame = #counted;)
     };
-    let MaybeFn {
-        attrs, vis, sig, ..
-    } = &item;
-    let body = splice(block, prologue);
-    Ok(quote! {
-        #(#attrs)*
-        #vis #sig #body
-    })
+    let mut expanded: TokenStream = item.head.into_iter().collect();
+    expanded.extend([TokenTree::Group(splice(block_of_body, prologue))]);
+    Ok(expanded)
 }
 
 /// The body `block` with `prologue` in front of its statements, after its inner
@@ -201,7 +243,7 @@ fn splice(block: &Group, prologue: TokenStream) -> Group {
 /// What the derived name has after the module path (which only the compiler knows,
 /// and turns into the name's start): the owning type, when the method is found in an
 /// impl or trait, and the function.
-fn derived_tail(site: &Site, ident: &syn::Ident) -> String {
+fn derived_tail(site: &Site, ident: &Ident) -> String {
     let function = name::dashed(&ident.to_string());
     match enclosing::owner(site, &ident.to_string()) {
         Some(owner) => format!("{owner}/{function}"),
@@ -210,26 +252,17 @@ fn derived_tail(site: &Site, ident: &syn::Ident) -> String {
 }
 
 /// The first paragraph of the doc comment, lines joined by spaces.
-fn doc_summary(attrs: &[Attribute]) -> String {
-    let mut lines = Vec::new();
-    for attr in attrs {
-        let Meta::NameValue(nv) = &attr.meta else {
-            continue;
-        };
-        if !nv.path.is_ident("doc") {
-            continue;
-        }
-        if let Expr::Lit(lit) = &nv.value
-            && let Lit::Str(text) = &lit.lit
-        {
-            lines.extend(text.value().split('\n').map(|l| l.trim().to_string()));
-        }
-    }
+fn doc_summary(docs: &[String]) -> String {
+    let lines: Vec<&str> = docs
+        .iter()
+        .flat_map(|doc| doc.split('\n'))
+        .map(str::trim)
+        .collect();
     lines
         .iter()
         .skip_while(|l| l.is_empty())
         .take_while(|l| !l.is_empty())
-        .cloned()
+        .copied()
         .collect::<Vec<_>>()
         .join(" ")
 }

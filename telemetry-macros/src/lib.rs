@@ -1,13 +1,17 @@
 //! Procedural macros of the `telemetry` crate. Depend on `telemetry`, which re-exports
-//! them with their documentation; the expansions name only `::telemetry::__private`.
+//! them with their documentation; the expansions name only `::telemetry::__private`,
+//! or `<path>::__private` when given `crate = path`.
 //!
 //! Each macro has a thin entry point here; arguments are parsed in `args`, names
 //! checked in `name`, and code generated in `declare` (function-like macros) and
-//! `counted` (the attribute).
+//! `counted` (the attribute), written as text (`emit`). Every declaration is a cost at
+//! each `cargo check` of the crate holding it, so the expansions are lean: what the
+//! compiler does per declaration, and why, is in `docs/BENCHMARKS.md`.
 
 mod args;
 mod counted;
 mod declare;
+mod emit;
 mod enclosing;
 mod name;
 mod program;
@@ -59,12 +63,7 @@ pub fn stack_counter(input: TokenStream) -> TokenStream {
 pub fn counted(args: TokenStream, item: TokenStream) -> TokenStream {
     let original = proc_macro2::TokenStream::from(item.clone());
     let result = syn::parse::<Args>(args).and_then(|args| {
-        let item = syn::parse::<counted::MaybeFn>(item).map_err(|e| {
-            syn::Error::new(
-                e.span(),
-                "#[counted] goes on a function, an associated function or a method",
-            )
-        })?;
+        let item = counted::MaybeFn::parse(item.into())?;
         counted::expand(args, item)
     });
     match result {

@@ -5,10 +5,8 @@
 //! the macro's bytes around the name the compiler derives. The layout is
 //! `telemetry_runtime::manifest::record`'s, version 1.
 
-use proc_macro2::{Literal, TokenStream};
-use quote::quote;
-
 use crate::declare::{CounterName, DeclParts, Origin};
+use crate::emit::{P, bytes_lit, str_lit};
 
 /// What kind of counter a record describes, with its list.
 pub(crate) enum RecordKind<'a> {
@@ -27,21 +25,20 @@ pub(crate) enum RecordKind<'a> {
     },
 }
 
-/// A record, as items and as what the counter's `Decl` takes from it.
+/// A record, as items and as what the counter's `Decl` takes from it, all as code.
 pub(crate) struct Record {
     /// The items placing it in the manifest section.
-    pub items: TokenStream,
+    pub items: String,
     /// The counter's name: a `&'static str` expression.
-    pub name: TokenStream,
+    pub name: String,
     /// The record: a `&'static [u8]` expression.
-    pub bytes: TokenStream,
+    pub bytes: String,
 }
 
 /// The record of the counter `parts` describe, as `static #record` in the manifest
 /// section.
-pub(crate) fn record(record: &syn::Ident, kind: &RecordKind<'_>, parts: &DeclParts) -> Record {
+pub(crate) fn record(record: &str, kind: &RecordKind<'_>, parts: &DeclParts) -> Record {
     let DeclParts {
-        private,
         name,
         description,
         site,
@@ -89,7 +86,6 @@ pub(crate) fn record(record: &syn::Ident, kind: &RecordKind<'_>, parts: &DeclPar
             rest.extend_from_slice(&0u32.to_le_bytes());
         }
     }
-    let u8 = quote!(::core::primitive::u8);
     match name {
         CounterName::Literal(name) => {
             let mut whole = head;
@@ -97,40 +93,31 @@ pub(crate) fn record(record: &syn::Ident, kind: &RecordKind<'_>, parts: &DeclPar
             whole.extend_from_slice(&rest);
             let len = whole.len() as u32;
             whole[8..12].copy_from_slice(&len.to_le_bytes());
-            let (len, bytes) = (Literal::usize_unsuffixed(whole.len()), bytes(&whole));
+            let (len, bytes) = (whole.len(), bytes_lit(&whole));
             Record {
-                items: quote! {
-                    #private::manifest_static! {
-                        static #record: [#u8; #len] = *#bytes;
-                    }
-                },
-                name: quote!(#name),
-                bytes: quote!(&#record),
+                items: format!(
+                    "{P}::manifest_static! {{ \
+                     static {record}: [::core::primitive::u8; {len}] = *{bytes}; }}"
+                ),
+                name: str_lit(name),
+                bytes: format!("&{record}"),
             }
         }
         CounterName::Derived { tail } => {
             // Around the length field, which the name's length decides.
-            let (start, middle) = (bytes(&head[..8]), bytes(&head[12..]));
-            let rest_len = Literal::usize_unsuffixed(rest.len());
-            let rest = bytes(&rest);
-            let len = quote!(__TELEMETRY_NAME_LEN);
+            let (start, middle) = (bytes_lit(&head[..8]), bytes_lit(&head[12..]));
+            let (rest_len, rest) = (rest.len(), bytes_lit(&rest));
+            let tail = str_lit(tail);
             Record {
-                items: quote! {
-                    const #len: ::core::primitive::usize =
-                        #private::derived_name_len(#private::module_path!(), #tail);
-                    #private::manifest_static! {
-                        static #record: #private::DerivedRecord<#len, #rest_len> =
-                            #private::DerivedRecord::new(
-                                #start,
-                                #middle,
-                                #private::module_path!(),
-                                #tail,
-                                #rest,
-                            );
-                    }
-                },
-                name: quote!(#record.name()),
-                bytes: quote!(#record.bytes()),
+                items: format!(
+                    "const __TELEMETRY_NAME_LEN: ::core::primitive::usize = \
+                     {P}::derived_name_len({P}::module_path!(), {tail}); \
+                     {P}::manifest_static! {{ \
+                     static {record}: {P}::DerivedRecord<__TELEMETRY_NAME_LEN, {rest_len}> = \
+                     {P}::DerivedRecord::new({start}, {middle}, {P}::module_path!(), {tail}, {rest}); }}"
+                ),
+                name: format!("{record}.name()"),
+                bytes: format!("{record}.bytes()"),
             }
         }
     }
@@ -144,9 +131,4 @@ fn crate_name() -> String {
 fn string(out: &mut Vec<u8>, text: &str) {
     out.extend_from_slice(&(text.len() as u32).to_le_bytes());
     out.extend_from_slice(text.as_bytes());
-}
-
-fn bytes(bytes: &[u8]) -> TokenStream {
-    let literal = Literal::byte_string(bytes);
-    quote!(#literal)
 }

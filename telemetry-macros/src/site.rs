@@ -4,6 +4,9 @@
 //! since Rust 1.88). The file is made relative to the declaring crate's root, so a
 //! binary never carries the absolute path of the machine that built it.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
 use proc_macro2::Span;
@@ -42,11 +45,27 @@ impl Site {
     }
 }
 
+thread_local! {
+    /// `relative_to_crate` of each file seen, by crate root and file: every
+    /// declaration of a file would otherwise resolve both paths again. (A proc-macro
+    /// server expands for several crates in one process, hence the root in the key.)
+    static RELATIVE: RefCell<HashMap<(Option<OsString>, PathBuf), String>> =
+        RefCell::new(HashMap::new());
+}
+
 fn relative_to_crate(path: &Path) -> String {
+    let key = (std::env::var_os("CARGO_MANIFEST_DIR"), path.to_path_buf());
+    if let Some(known) = RELATIVE.with(|cache| cache.borrow().get(&key).cloned()) {
+        return known;
+    }
+    let relative = resolve_relative(key.0.as_deref(), path);
+    RELATIVE.with(|cache| cache.borrow_mut().insert(key, relative.clone()));
+    relative
+}
+
+fn resolve_relative(manifest_dir: Option<&OsStr>, path: &Path) -> String {
     let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let root = std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(PathBuf::from)
-        .and_then(|dir| std::fs::canonicalize(dir).ok());
+    let root = manifest_dir.and_then(|dir| std::fs::canonicalize(dir).ok());
     let shown = match root
         .as_deref()
         .and_then(|root| absolute.strip_prefix(root).ok())

@@ -24,7 +24,7 @@ fn args(tokens: TokenStream) -> Args {
 
 /// Every macro form, expanded with the arguments `extra` added.
 fn expansions(extra: TokenStream) -> Vec<TokenStream> {
-    let item = |tokens: TokenStream| syn::parse2(tokens).expect("a function");
+    let item = |tokens: TokenStream| counted::MaybeFn::parse(tokens).expect("a function");
     let site = Site::default;
     vec![
         declare::counter(args(quote!("t/a" #extra)), site()).unwrap(),
@@ -95,4 +95,15 @@ fn the_crate_path_is_a_path_given_once() {
         error(quote!("t/a", crate = ::a, crate = ::b)),
         "`crate` is given twice"
     );
+}
+
+#[test]
+fn program_crash_counters_use_the_path_program_passes() {
+    let mut names = Vec::new();
+    idents(
+        crate::program::crash_counters(quote!(crate::re::tele)),
+        &mut names,
+    );
+    assert!(!names.iter().any(|n| n == "telemetry"), "{names:?}");
+    assert!(names.iter().any(|n| n == "tele"), "{names:?}");
 }

@@ -1,0 +1,74 @@
+//! Generated code, written as text and handed to the compiler in one piece.
+//!
+//! Inside the compiler, every token a proc macro makes one at a time (as `quote!`
+//! does) is a call across the proc-macro bridge; for the hundred-odd tokens a counter
+//! declaration needs, that was the largest part of the macros' own run time. Text is
+//! lexed by the compiler in one call. Its tokens get the call-site span, as `quote!`'s
+//! do. What must keep a span of its own is joined as tokens: the `crate = …` path
+//! (which may be a macro's `$crate`, which text cannot spell), bound at the start of
+//! each generated block by [`block`], and `#[counted]`'s frame, whose name is
+//! `mixed_site`.
+
+use std::fmt::Write;
+
+use proc_macro2::{Delimiter, Group, TokenStream};
+
+use crate::args::Private;
+
+/// The alias every generated path starts with: `<crate>::__private`, bound by
+/// [`block`].
+pub(crate) const P: &str = "__telemetry_private";
+
+/// `text` as a Rust string literal.
+pub(crate) fn str_lit(text: &str) -> String {
+    // `Debug` writes exactly the escapes a Rust string literal accepts.
+    format!("{text:?}")
+}
+
+/// `bytes` as a Rust byte-string literal.
+pub(crate) fn bytes_lit(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + 3);
+    out.push_str("b\"");
+    for &byte in bytes {
+        match byte {
+            b'"' | b'\\' => {
+                out.push('\\');
+                out.push(byte as char);
+            }
+            b' '..=b'~' => out.push(byte as char),
+            _ => {
+                let _ = write!(out, "\\x{byte:02x}");
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The tokens of `code`, which the macros wrote themselves and which always lex.
+pub(crate) fn tokens(code: &str) -> TokenStream {
+    code.parse()
+        .unwrap_or_else(|e| panic!("telemetry generated code that does not lex ({e}): {code}"))
+}
+
+/// `{ use <crate>::__private as __telemetry_private; code }`.
+pub(crate) fn block(private: &Private, code: &str) -> Group {
+    let mut body = private.use_item();
+    body.extend(tokens(code));
+    Group::new(Delimiter::Brace, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_keep_every_byte_and_char() {
+        let text = "a \"quoted\" \\ back\tslash\n\u{0}é\u{200b}";
+        let lit: syn::LitStr = syn::parse_str(&str_lit(text)).unwrap();
+        assert_eq!(lit.value(), text);
+        let bytes: Vec<u8> = (0..=255).collect();
+        let lit: syn::LitByteStr = syn::parse_str(&bytes_lit(&bytes)).unwrap();
+        assert_eq!(lit.value(), bytes);
+    }
+}
