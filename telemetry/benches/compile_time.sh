@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Compile-time cost of each telemetry macro, per declaration, at `cargo check`.
+#
+# For each kind it writes a throwaway crate with N declarations in one file, and the
+# same file without the macro as a baseline, both depending on this workspace's
+# `telemetry` by path. It builds their dependencies once, then times `cargo check` of
+# just that crate RUNS times (rewriting the file's mtime before each run) and prints
+# the medians of wall-clock and CPU time and (median - baseline median) / N.
+#
+#   telemetry/benches/compile_time.sh                 # every kind, N=2000, RUNS=5
+#   N=500 RUNS=7 telemetry/benches/compile_time.sh counted-methods counter
+#
+# Kinds: counted-methods (in impls of 10 methods), counted-fns, counter, histogram
+# (4 bounds), stack-counter. Everything lives under $OUT (default
+# /tmp/telemetry-compile-time), with its own target dir, so it never waits on or
+# invalidates the workspace's build. CARGO_INCREMENTAL defaults to 0 so that each run
+# checks the whole crate; set it to 1 to measure an incremental re-check instead.
+# Machines with few shared cores are noisy: compare medians of one invocation.
+#
+# WORKSPACE points at another checkout of this workspace to measure it instead (for
+# example an unpacked `git archive` of an older commit, to compare before and after).
+set -euo pipefail
+shopt -s inherit_errexit
+
+root=${WORKSPACE:-$(cd "$(dirname "$0")/../.." && pwd)}
+N=${N:-2000}
+RUNS=${RUNS:-5}
+OUT=${OUT:-/tmp/telemetry-compile-time}
+export CARGO_TARGET_DIR="$OUT/target"
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
+export CARGO_TERM_COLOR=never
+unset RUSTFLAGS RUSTC_WRAPPER
+
+if [ $# -gt 0 ]; then
+    kinds=("$@")
+else
+    kinds=(counted-methods counted-fns counter histogram stack-counter)
+fi
+
+# The body of declaration $1 ($2 = 1 with telemetry, 0 for the baseline), on stdout.
+generate() {
+    local kind=$1 with=$2
+    echo "//! $N declarations of kind $kind (telemetry: $with)."
+    echo "#![allow(dead_code)]"
+    echo "use telemetry as _;"
+    awk -v n="$N" -v kind="$kind" -v with="$with" 'BEGIN {
+        if (kind == "counted-methods") {
+            for (i = 0; i < n; i += 10) {
+                t = i / 10
+                printf "pub struct T%d;\nimpl T%d {\n", t, t
+                for (j = i; j < i + 10 && j < n; j++) {
+                    if (with) print "    #[telemetry::counted]"
+                    printf "    pub fn m%d(&self) -> u64 {\n        %d\n    }\n", j - i, j
+                }
+                print "}"
+            }
+            exit
+        }
+        for (i = 0; i < n; i++) {
+            if (kind == "counted-fns") {
+                if (with) print "#[telemetry::counted]"
+                printf "pub fn f%d() -> u64 {\n    %d\n}\n", i, i
+                continue
+            }
+            printf "pub fn f%d() -> u64 {\n", i
+            if (with && kind == "counter")
+                printf "    telemetry::counter!(\"bench/c-%d\").inc();\n", i
+            if (with && kind == "histogram")
+                printf "    telemetry::histogram!(\"bench/h-%d\", [10, 50, 100, 500]).record(%d);\n", i, i
+            if (with && kind == "stack-counter")
+                printf "    telemetry::stack_counter!(\"bench/s-%d\", depth = 8).inc();\n", i
+            printf "    %d\n}\n", i
+        }
+    }'
+}
+
+# The package name of the facade (its library is `telemetry` either way).
+package=$(sed -n 's/^name = "\(.*\)"$/\1/p' "$root/telemetry/Cargo.toml" | head -n 1)
+
+# Writes crate $1 (directory name) holding the declarations of $2, telemetry $3.
+write_crate() {
+    local dir="$OUT/crates/$1"
+    mkdir -p "$dir/src"
+    cat >"$dir/Cargo.toml" <<EOF
+[package]
+name = "ct-$1"
+version = "0.0.0"
+edition = "2024"
+publish = false
+
+[dependencies]
+telemetry = { package = "$package", path = "$root/telemetry" }
+
+[workspace]
+EOF
+    cp "$root/Cargo.lock" "$dir/Cargo.lock"
+    generate "$2" "$3" >"$dir/src/lib.rs"
+}
+
+# "wall cpu": medians in ms over RUNS timed checks of crate $1, after a warming one.
+# cpu is the user + system time of cargo and rustc: less disturbed than wall-clock time
+# by other work on a shared machine.
+time_check() {
+    local dir="$OUT/crates/$1" log="$OUT/crates/$1.log" walls=() cpus=() t
+    local TIMEFORMAT='%R %U %S'
+    check() {
+        if ! cargo check -q --offline --manifest-path "$dir/Cargo.toml" >"$log" 2>&1; then
+            cat "$log" >&2
+            return 1
+        fi
+    }
+    check # warm: builds the dependencies
+    for _ in $(seq "$RUNS"); do
+        touch "$dir/src/lib.rs"
+        t=$({ time check; } 2>&1)
+        walls+=("$(echo "$t" | awk '{ printf "%d", $1 * 1000 }')")
+        cpus+=("$(echo "$t" | awk '{ printf "%d", ($2 + $3) * 1000 }')")
+    done
+    echo "$(median "${walls[@]}") $(median "${cpus[@]}")"
+}
+
+median() {
+    printf '%s\n' "$@" | sort -n | awk '{ t[NR] = $1 } END { print t[int((NR + 1) / 2)] }'
+}
+
+echo "N=$N RUNS=$RUNS CARGO_INCREMENTAL=$CARGO_INCREMENTAL $(rustc --version)"
+echo "medians in ms; per declaration: (with - baseline) / N, in µs"
+printf '%-16s %9s %9s %9s | %9s %9s %9s\n' kind wall base "µs/decl" cpu base "µs/decl"
+for kind in "${kinds[@]}"; do
+    case $kind in
+    counted-methods | counted-fns | counter | histogram | stack-counter) ;;
+    *)
+        echo "unknown kind: $kind" >&2
+        exit 2
+        ;;
+    esac
+    write_crate "$kind" "$kind" 1
+    write_crate "$kind-baseline" "$kind" 0
+    with=$(time_check "$kind")
+    without=$(time_check "$kind-baseline")
+    read -r wall cpu <<<"$with"
+    read -r base_wall base_cpu <<<"$without"
+    printf '%-16s %9d %9d %9d | %9d %9d %9d\n' "$kind" \
+        "$wall" "$base_wall" $(((wall - base_wall) * 1000 / N)) \
+        "$cpu" "$base_cpu" $(((cpu - base_cpu) * 1000 / N))
+done
