@@ -1,4 +1,5 @@
-//! The engine behind the [`telemetry`](https://docs.rs/telemetry) crate.
+//! The engine behind the [`telemetry`](https://docs.rs/transparent-telemetry) crate
+//! (package `transparent-telemetry`).
 //!
 //! Programs depend on `telemetry`, never on this crate: its macros declare counters
 //! whose `static`s this crate defines, registers and increments. The public items are

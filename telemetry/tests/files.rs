@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use telemetry::{Counter, StackCounter, counted};
 use telemetry_runtime::file;
-use test_support::{TempDir, counter_files, finish, role_out, say, tree, wait_for};
+use test_support::{Running, TempDir, counter_files, finish, role_out, say, tree, wait_for};
 
 macro_rules! histogram32 {
     ($name:literal) => {
@@ -298,7 +298,7 @@ fn two_processes_growing_one_file_with_thousands_of_chains_keep_each_once() {
 #[test]
 fn a_process_killed_mid_increment_leaves_a_readable_file() {
     let dir = temp_dir("kill");
-    let mut spinning = child("spin", &dir).spawn().unwrap();
+    let spinning = Running::spawn(&mut child("spin", &dir));
     wait_for("two million counts", Duration::from_secs(20), || {
         let counted = counter_files_of(&dir)
             .first()
@@ -307,8 +307,7 @@ fn a_process_killed_mid_increment_leaves_a_readable_file() {
             .unwrap_or(0);
         (counted > 2_000_000).then_some(())
     });
-    spinning.kill().unwrap();
-    spinning.wait().unwrap();
+    spinning.stop();
     let contents = only_file(&dir);
     assert!(value(&contents, "files-test/plain").unwrap() > 2_000_000);
     assert!(
@@ -428,15 +427,14 @@ fn a_file_whose_chains_lead_outside_it_is_set_aside_while_in_use() {
         bytes[at..at + 4].copy_from_slice(&0x7fff_fff8u32.to_ne_bytes());
     }
     fs::write(&path, bytes).unwrap();
-    let mut spinning = child("spin", &dir).spawn().unwrap();
+    let spinning = Running::spawn(&mut child("spin", &dir));
     let aside = wait_for("the bad file set aside", Duration::from_secs(20), || {
         let aside = set_aside_files(&dir).pop()?;
         file::read(&path)
             .is_ok_and(|c| value(&c, "files-test/plain").unwrap_or(0) > 0)
             .then_some(aside)
     });
-    spinning.kill().unwrap();
-    spinning.wait().unwrap();
+    spinning.stop();
     assert!(
         file::read(&aside)
             .unwrap_err()

@@ -107,6 +107,31 @@ pub fn child(entry: &str, role: &str) -> Command {
     command
 }
 
+/// A child that runs until the test stops it: killed and waited for when dropped, so
+/// that a test failing half-way never leaves it running.
+#[derive(Debug)]
+pub struct Running(Child);
+
+impl Running {
+    /// Starts `command`.
+    pub fn spawn(command: &mut Command) -> Running {
+        Running(command.spawn().expect("the child starts"))
+    }
+
+    /// Kills the child and waits for it.
+    pub fn stop(mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Waits for a child and asserts that it succeeded, showing its output if not.
 pub fn finish(child: Child) -> Output {
     let output = child
