@@ -231,10 +231,18 @@ fn splice(block: &Group, prologue: TokenStream) -> Group {
     {
         attrs_end += 3;
     }
-    let mut tokens = tokens.into_iter();
-    let mut stream: TokenStream = tokens.by_ref().take(attrs_end).collect();
-    stream.extend(prologue);
-    stream.extend(tokens);
+    let stream = if attrs_end == 0 {
+        // Whole streams joined, not token by token.
+        let mut stream = prologue;
+        stream.extend([block.stream()]);
+        stream
+    } else {
+        let mut tokens = tokens.into_iter();
+        let mut stream: TokenStream = tokens.by_ref().take(attrs_end).collect();
+        stream.extend([prologue]);
+        stream.extend(tokens);
+        stream
+    };
     let mut body = Group::new(Delimiter::Brace, stream);
     body.set_span(block.span());
     body

@@ -47,14 +47,25 @@ pub(crate) fn bytes_lit(bytes: &[u8]) -> String {
 
 /// The tokens of `code`, which the macros wrote themselves and which always lex.
 pub(crate) fn tokens(code: &str) -> TokenStream {
-    code.parse()
-        .unwrap_or_else(|e| panic!("telemetry generated code that does not lex ({e}): {code}"))
+    let failed = |e: &dyn std::fmt::Display| -> ! {
+        panic!("telemetry generated code that does not lex ({e}): {code}")
+    };
+    if proc_macro::is_available() {
+        // Straight to the compiler's lexer: proc-macro2's `parse` first lexes the text
+        // once more with its own (unoptimized) lexer, only to validate it.
+        match code.parse::<proc_macro::TokenStream>() {
+            Ok(tokens) => tokens.into(),
+            Err(e) => failed(&e),
+        }
+    } else {
+        code.parse().unwrap_or_else(|e| failed(&e))
+    }
 }
 
 /// `{ use <crate>::__private as __telemetry_private; code }`.
 pub(crate) fn block(private: &Private, code: &str) -> Group {
     let mut body = private.use_item();
-    body.extend(tokens(code));
+    body.extend([tokens(code)]);
     Group::new(Delimiter::Brace, body)
 }
 
