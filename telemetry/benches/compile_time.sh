@@ -19,12 +19,17 @@
 #
 # WORKSPACE points at another checkout of this workspace to measure it instead (for
 # example an unpacked `git archive` of an older commit, to compare before and after).
+#
+# MEASURE=instructions counts instead the instructions rustc executes for one check of
+# the crate, under valgrind's cachegrind: unlike time, the count barely moves when
+# other work shares the machine. About 40 times slower than a check; use a smaller N.
 set -euo pipefail
 shopt -s inherit_errexit
 
 root=${WORKSPACE:-$(cd "$(dirname "$0")/../.." && pwd)}
 N=${N:-2000}
 RUNS=${RUNS:-5}
+MEASURE=${MEASURE:-time}
 OUT=${OUT:-/tmp/telemetry-compile-time}
 export CARGO_TARGET_DIR="$OUT/target"
 export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
@@ -119,13 +124,46 @@ time_check() {
     echo "$(median "${walls[@]}") $(median "${cpus[@]}")"
 }
 
+# Millions of instructions rustc executes checking crate $1 (MEASURE=instructions).
+count_check() {
+    local dir="$OUT/crates/$1" log="$OUT/crates/$1.log" wrapper="$OUT/valgrind-rustc"
+    cat >"$wrapper" <<'EOF'
+#!/bin/sh
+# cargo calls this as `wrapper rustc args…`; only the generated crate runs under valgrind.
+case " $* " in
+*" --crate-name ct_"*)
+    exec valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
+        --log-file="$TELEMETRY_VALGRIND_LOG" "$@"
+    ;;
+esac
+exec "$@"
+EOF
+    chmod +x "$wrapper"
+    cargo check -q --offline --manifest-path "$dir/Cargo.toml" >"$log" 2>&1 || {
+        cat "$log" >&2
+        return 1
+    }
+    touch "$dir/src/lib.rs"
+    if ! TELEMETRY_VALGRIND_LOG="$log.valgrind" RUSTC_WORKSPACE_WRAPPER="$wrapper" \
+        cargo check -q --offline --manifest-path "$dir/Cargo.toml" >"$log" 2>&1; then
+        cat "$log" >&2
+        return 1
+    fi
+    awk '/I *refs:/ { gsub(",", "", $NF); printf "%d", $NF / 1000000 }' "$log.valgrind"
+}
+
 median() {
     printf '%s\n' "$@" | sort -n | awk '{ t[NR] = $1 } END { print t[int((NR + 1) / 2)] }'
 }
 
-echo "N=$N RUNS=$RUNS CARGO_INCREMENTAL=$CARGO_INCREMENTAL $(rustc --version)"
-echo "medians in ms; per declaration: (with - baseline) / N, in µs"
-printf '%-16s %9s %9s %9s | %9s %9s %9s\n' kind wall base "µs/decl" cpu base "µs/decl"
+echo "N=$N RUNS=$RUNS MEASURE=$MEASURE CARGO_INCREMENTAL=$CARGO_INCREMENTAL $(rustc --version)"
+if [ "$MEASURE" = instructions ]; then
+    echo "millions of instructions; per declaration: (with - baseline) / N, in thousands"
+    printf '%-16s %9s %9s %9s\n' kind instr base "k/decl"
+else
+    echo "medians in ms; per declaration: (with - baseline) / N, in µs"
+    printf '%-16s %9s %9s %9s | %9s %9s %9s\n' kind wall base "µs/decl" cpu base "µs/decl"
+fi
 for kind in "${kinds[@]}"; do
     case $kind in
     counted-methods | counted-fns | counter | histogram | stack-counter) ;;
@@ -136,6 +174,13 @@ for kind in "${kinds[@]}"; do
     esac
     write_crate "$kind" "$kind" 1
     write_crate "$kind-baseline" "$kind" 0
+    if [ "$MEASURE" = instructions ]; then
+        with=$(count_check "$kind")
+        without=$(count_check "$kind-baseline")
+        printf '%-16s %9d %9d %9d\n' "$kind" "$with" "$without" \
+            $(((with - without) * 1000 / N))
+        continue
+    fi
     with=$(time_check "$kind")
     without=$(time_check "$kind-baseline")
     read -r wall cpu <<<"$with"
