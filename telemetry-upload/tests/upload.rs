@@ -512,3 +512,26 @@ fn garbage_and_oversized_answers_are_failures_to_retry_not_crashes() {
         );
     }
 }
+
+#[test]
+fn an_upload_child_uploads_and_ends_in_start_and_never_starts_another() {
+    let setup = Setup::new("upload-child");
+    setup.count_weeks_ago(2);
+    let server = collector(setup.signed(1), |_| receipt());
+    let output = setup
+        .program_command(&server)
+        .env("TELEMETRY_UPLOAD_CHILD", "1")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert_eq!(
+        role_out(&output),
+        Vec::<String>::new(),
+        "start!() ran the upload and ended the process: main went no further"
+    );
+    assert_eq!(server.count("POST", "/upload/"), 1);
+    assert!(
+        !setup.upload().join("token").exists(),
+        "only a program, never a child, takes the daily token and starts a child"
+    );
+}
