@@ -12,11 +12,11 @@
 //! has no type part; should it then collide with another derived name, the registry
 //! reports the conflict with both locations.
 //!
-//! The file is lexed, not parsed: a walk over its token trees finds each `impl` and
-//! `trait` item and the `fn`s directly in it, and only an impl's header is parsed, to
-//! name its type as before. Parsing whole files with `syn` (unoptimized, as build
-//! dependencies are) cost 20 to 40 ms for a file of a few hundred lines, once per file
-//! with a counted method: more than all the rest of the macro for a file's few
+//! The file is lexed (by `lex`), not parsed: a walk over its token trees finds each
+//! `impl` and `trait` item and the `fn`s directly in it, and only an impl's header is
+//! parsed, to name its type as before. Parsing whole files with `syn` (unoptimized, as
+//! build dependencies are) cost 20 to 40 ms for a file of a few hundred lines, once per
+//! file with a counted method: more than all the rest of the macro for a file's few
 //! counted functions. Like `syn`'s, the walk sees every item of the file, in modules
 //! and function bodies, and none inside macro invocations or attributes.
 
@@ -25,9 +25,9 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::rc::Rc;
 
-use proc_macro2::{Delimiter, Group, Ident, Spacing, TokenStream, TokenTree};
 use syn::{ItemImpl, Type};
 
+use crate::lex::{self, Delimiter, Group, Tree, Word};
 use crate::site::Site;
 
 /// A method inside an `impl` or `trait`, and the name of its owner.
@@ -74,88 +74,83 @@ fn methods_in(path: PathBuf) -> Option<Rc<Methods>> {
     if let Some(known) = FILES.with(|files| files.borrow().get(&key).cloned()) {
         return Some(known);
     }
-    let mut text = std::fs::read_to_string(&key.0).ok()?;
-    // What the compiler skips and the lexer would not: a byte-order mark, a `#!` line.
-    if let Some(rest) = text.strip_prefix('\u{feff}') {
-        text = rest.to_string();
-    }
-    if text.starts_with("#!") && !text[2..].trim_start().starts_with('[') {
-        let end = text.find('\n').unwrap_or(text.len());
-        text.replace_range(..end, "");
-    }
-    // Inside the compiler, tokens lexed from a string carry no position; proc-macro2's
-    // own lexer gives them, so it lexes this file, and the compiler's is restored at once.
+    let text = std::fs::read_to_string(&key.0).ok()?;
+    let trees = lex::lex(&text)?;
+    let mut by_line = Methods::new();
+    // Impl headers are parsed by syn with proc-macro2's own lexer: outside the
+    // compiler's, which is restored at once.
     proc_macro2::fallback::force();
-    let lexed = text.parse::<TokenStream>();
-    let methods = lexed.map(|tokens| {
-        let mut by_line = Methods::new();
-        scan(tokens, true, &mut |method| {
-            by_line.entry(method.line).or_default().push(method);
-        });
-        by_line
+    scan(&text, &trees, true, &mut |method| {
+        by_line.entry(method.line).or_default().push(method);
     });
     proc_macro2::fallback::unforce();
-    let methods = Rc::new(methods.ok()?);
+    let methods = Rc::new(by_line);
     FILES.with(|files| files.borrow_mut().insert(key, Rc::clone(&methods)));
     Some(methods)
 }
 
-/// Finds the methods of every `impl` and `trait` in `tokens`, and in every group
-/// within them. `items` tells whether `tokens` is a place for items (a file, a module
+/// Finds the methods of every `impl` and `trait` in `trees`, and in every group
+/// within them. `items` tells whether `trees` is a place for items (a file, a module
 /// or a block), where an `impl` keyword starts an impl rather than an `impl Trait`
 /// type.
-fn scan(tokens: TokenStream, items: bool, found: &mut dyn FnMut(Method)) {
-    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+fn scan(source: &str, trees: &[Tree<'_>], items: bool, found: &mut dyn FnMut(Method)) {
     let mut at = 0;
-    while at < tokens.len() {
-        match &tokens[at] {
-            TokenTree::Ident(ident)
-                if items && (ident == "impl" || ident == "trait") && item_start(&tokens, at) =>
+    while at < trees.len() {
+        match &trees[at] {
+            Tree::Word(word)
+                if items && matches!(word.text, "impl" | "trait") && item_start(trees, at) =>
             {
-                let owner = body_at(&tokens, at).map(|body| {
-                    let owner = if ident == "impl" {
-                        impl_owner(&tokens, at, body)
-                    } else {
-                        trait_owner(&tokens, at)
-                    };
-                    (owner, body)
-                });
-                if let Some((owner, body)) = owner {
-                    let TokenTree::Group(group) = &tokens[body] else {
+                if let Some(body) = body_at(trees, at) {
+                    let Tree::Group(group) = &trees[body] else {
                         unreachable!("body_at finds a group");
                     };
+                    let owner = if word.text == "impl" {
+                        impl_owner(source, word, group)
+                    } else {
+                        trait_owner(trees, at)
+                    };
                     if let Some(owner) = owner {
-                        methods_of(group, &owner, found);
+                        methods_of(source, group, &owner, found);
                     }
                     // Items may hide in the header too, in a `{ … }` const argument.
-                    for token in &tokens[at + 1..body] {
-                        if let TokenTree::Group(inner) = token {
-                            scan(inner.stream(), inner.delimiter() == Delimiter::Brace, found);
+                    for tree in &trees[at + 1..body] {
+                        if let Tree::Group(inner) = tree {
+                            scan(
+                                source,
+                                &inner.trees,
+                                inner.delimiter == Delimiter::Brace,
+                                found,
+                            );
                         }
                     }
-                    scan(group.stream(), true, found);
+                    scan(source, &group.trees, true, found);
                     at = body + 1;
                     continue;
                 }
             }
             // A macro invocation (`name!(…)`, `macro_rules! name {…}`): opaque.
-            TokenTree::Punct(bang) if bang.as_char() == '!' && macro_before(&tokens, at) => {
-                at += match tokens.get(at + 1) {
-                    Some(TokenTree::Ident(_)) => 3,
+            Tree::Punct('!') if macro_before(trees, at) => {
+                at += match trees.get(at + 1) {
+                    Some(Tree::Word(_)) => 3,
                     _ => 2,
                 };
                 continue;
             }
             // An attribute: no items inside.
-            TokenTree::Punct(hash) if hash.as_char() == '#' => {
-                at += match tokens.get(at + 1) {
-                    Some(TokenTree::Punct(bang)) if bang.as_char() == '!' => 3,
+            Tree::Punct('#') => {
+                at += match trees.get(at + 1) {
+                    Some(Tree::Punct('!')) => 3,
                     _ => 2,
                 };
                 continue;
             }
-            TokenTree::Group(group) => {
-                scan(group.stream(), group.delimiter() == Delimiter::Brace, found);
+            Tree::Group(group) => {
+                scan(
+                    source,
+                    &group.trees,
+                    group.delimiter == Delimiter::Brace,
+                    found,
+                );
             }
             _ => {}
         }
@@ -165,80 +160,55 @@ fn scan(tokens: TokenStream, items: bool, found: &mut dyn FnMut(Method)) {
 
 /// Whether the keyword at `at` begins an item: first in its group, or after the end of
 /// a statement or item, an attribute, or what may stand before `impl` and `trait`.
-fn item_start(tokens: &[TokenTree], at: usize) -> bool {
-    let Some(before) = at.checked_sub(1).map(|i| &tokens[i]) else {
+fn item_start(trees: &[Tree<'_>], at: usize) -> bool {
+    let Some(before) = at.checked_sub(1).map(|i| &trees[i]) else {
         return true;
     };
     match before {
-        TokenTree::Punct(p) => p.as_char() == ';',
-        TokenTree::Group(g) => match g.delimiter() {
-            // After `pub(crate)` or an attribute's `[…]`, or a block or item body.
-            Delimiter::Parenthesis | Delimiter::Bracket | Delimiter::Brace => true,
-            Delimiter::None => false,
-        },
-        TokenTree::Ident(i) => {
-            i == "pub" || i == "unsafe" || i == "default" || i == "auto" || i == "safe"
-        }
-        TokenTree::Literal(_) => false,
+        Tree::Punct(p) => *p == ';',
+        // After `pub(crate)` or an attribute's `[…]`, or a block or item body.
+        Tree::Group(_) => true,
+        Tree::Word(w) => matches!(w.text, "pub" | "unsafe" | "default" | "auto" | "safe"),
+        Tree::Other => false,
     }
 }
 
 /// The index of the item's body: the first `{…}` after `at` outside angle brackets
 /// (an impl header's `Foo<{ N }>` is not its body); none when a `;` comes first.
-fn body_at(tokens: &[TokenTree], at: usize) -> Option<usize> {
+fn body_at(trees: &[Tree<'_>], at: usize) -> Option<usize> {
     let mut angles = 0usize;
-    for (i, token) in tokens.iter().enumerate().skip(at + 1) {
-        match token {
-            TokenTree::Group(g) if g.delimiter() == Delimiter::Brace && angles == 0 => {
-                return Some(i);
-            }
-            TokenTree::Punct(p) => match p.as_char() {
-                '<' => angles += 1,
-                // `->` is one token to the compiler, two puncts here.
-                '>' if !arrow(tokens, i) => angles = angles.saturating_sub(1),
-                ';' if angles == 0 => return None,
-                _ => {}
-            },
+    for (i, tree) in trees.iter().enumerate().skip(at + 1) {
+        match tree {
+            Tree::Group(g) if g.delimiter == Delimiter::Brace && angles == 0 => return Some(i),
+            Tree::Punct('<') => angles += 1,
+            // (`->` is lexed as one `-`.)
+            Tree::Punct('>') => angles = angles.saturating_sub(1),
+            Tree::Punct(';') if angles == 0 => return None,
             _ => {}
         }
     }
     None
 }
 
-fn arrow(tokens: &[TokenTree], at: usize) -> bool {
-    matches!(
-        at.checked_sub(1).map(|i| &tokens[i]),
-        Some(TokenTree::Punct(p)) if p.as_char() == '-' && p.spacing() == Spacing::Joint
-    )
-}
-
 /// Whether the `!` at `at` follows a macro's name, not an operator's operand.
-fn macro_before(tokens: &[TokenTree], at: usize) -> bool {
-    let Some(TokenTree::Ident(name)) = at.checked_sub(1).map(|i| &tokens[i]) else {
+fn macro_before(trees: &[Tree<'_>], at: usize) -> bool {
+    let Some(Tree::Word(name)) = at.checked_sub(1).map(|i| &trees[i]) else {
         return false;
     };
-    let is_keyword = [
-        "if", "while", "match", "return", "break", "in", "else", "let", "yield",
-    ]
-    .iter()
-    .any(|keyword| name == keyword);
-    let group_or_name_next = matches!(
-        tokens.get(at + 1),
-        Some(TokenTree::Group(_)) | Some(TokenTree::Ident(_))
+    let is_keyword = matches!(
+        name.text,
+        "if" | "while" | "match" | "return" | "break" | "in" | "else" | "let" | "yield"
     );
+    let group_or_name_next = matches!(trees.get(at + 1), Some(Tree::Group(_) | Tree::Word(_)));
     !is_keyword && group_or_name_next
 }
 
-/// The owner of the methods of the impl at `at` (its header runs up to `body`), by
+/// The owner of the methods of the impl whose keyword is `keyword` and body `body`, by
 /// parsing the header alone: `Type`, or `Type/Trait` for a trait impl. None for a
 /// self type without a name (a tuple, a function pointer…).
-fn impl_owner(tokens: &[TokenTree], at: usize, body: usize) -> Option<String> {
-    let mut header: TokenStream = tokens[at..body].iter().cloned().collect();
-    header.extend([TokenTree::Group(Group::new(
-        Delimiter::Brace,
-        TokenStream::new(),
-    ))]);
-    let item: ItemImpl = syn::parse2(header).ok()?;
+fn impl_owner(source: &str, keyword: &Word<'_>, body: &Group<'_>) -> Option<String> {
+    let header = format!("{} {{}}", &source[keyword.start..body.start]);
+    let item: ItemImpl = syn::parse_str(&header).ok()?;
     let ty = type_label(&item.self_ty)?;
     Some(match &item.trait_ {
         Some((path, _)) => match path.segments.last() {
@@ -250,32 +220,26 @@ fn impl_owner(tokens: &[TokenTree], at: usize, body: usize) -> Option<String> {
 }
 
 /// The name of the trait at `at`.
-fn trait_owner(tokens: &[TokenTree], at: usize) -> Option<String> {
-    match tokens.get(at + 1) {
-        Some(TokenTree::Ident(name)) => Some(name.to_string()),
+fn trait_owner(trees: &[Tree<'_>], at: usize) -> Option<String> {
+    match trees.get(at + 1) {
+        Some(Tree::Word(name)) => Some(name.text.to_string()),
         _ => None,
     }
 }
 
 /// Every `fn name` directly in the body `group` of an impl or trait.
-fn methods_of(group: &Group, owner: &str, found: &mut dyn FnMut(Method)) {
-    let tokens: Vec<TokenTree> = group.stream().into_iter().collect();
-    for pair in tokens.windows(2) {
-        if let [TokenTree::Ident(keyword), TokenTree::Ident(name)] = pair
-            && keyword == "fn"
+fn methods_of(source: &str, group: &Group<'_>, owner: &str, found: &mut dyn FnMut(Method)) {
+    for pair in group.trees.windows(2) {
+        if let [Tree::Word(keyword), Tree::Word(name)] = pair
+            && keyword.text == "fn"
         {
-            found(method(name, owner));
+            found(Method {
+                name: name.text.to_string(),
+                line: name.line,
+                column: name.column(source),
+                owner: owner.to_string(),
+            });
         }
-    }
-}
-
-fn method(name: &Ident, owner: &str) -> Method {
-    let start = name.span().start();
-    Method {
-        name: name.to_string(),
-        line: start.line,
-        column: start.column,
-        owner: owner.to_string(),
     }
 }
 
@@ -307,7 +271,7 @@ mod tests {
     /// `(line, name, owner)` of every method the walk finds in `source`.
     fn methods(source: &str) -> Vec<(usize, String, String)> {
         let mut found = Vec::new();
-        scan(source.parse().unwrap(), true, &mut |m| {
+        scan(source, &lex::lex(source).unwrap(), true, &mut |m| {
             found.push((m.line, m.name, m.owner));
         });
         found.sort();

@@ -13,6 +13,7 @@ mod counted;
 mod declare;
 mod emit;
 mod enclosing;
+mod lex;
 mod name;
 mod program;
 mod record;
