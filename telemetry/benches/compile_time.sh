@@ -13,16 +13,19 @@
 # Kinds: counted-methods (in impls of 10 methods), counted-fns, counter, histogram
 # (4 bounds), stack-counter. Everything lives under $OUT (default
 # /tmp/telemetry-compile-time), with its own target dir, so it never waits on or
-# invalidates the workspace's build. CARGO_INCREMENTAL defaults to 0 so that each run
-# checks the whole crate; set it to 1 to measure an incremental re-check instead.
+# invalidates the workspace's build. Cargo's own default applies, as for a user's
+# `cargo check`: incremental, so a run after `touch` expands every macro again but
+# reuses what the compiler derived from unchanged items (an edit elsewhere in the file).
+# CARGO_INCREMENTAL=0 measures a whole check instead (a clean build, CI).
 # Machines with few shared cores are noisy: compare medians of one invocation.
 #
 # WORKSPACE points at another checkout of this workspace to measure it instead (for
 # example an unpacked `git archive` of an older commit, to compare before and after).
 #
-# MEASURE=instructions counts instead the instructions rustc executes for one check of
-# the crate, under valgrind's cachegrind: unlike time, the count barely moves when
-# other work shares the machine. About 40 times slower than a check; use a smaller N.
+# MEASURE=instructions counts instead the instructions rustc executes for one whole
+# check of the crate (CARGO_INCREMENTAL=0 unless set), under valgrind's cachegrind:
+# unlike time, the count barely moves when other work shares the machine. About 40
+# times slower than a check; use a smaller N.
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -30,9 +33,11 @@ root=${WORKSPACE:-$(cd "$(dirname "$0")/../.." && pwd)}
 N=${N:-2000}
 RUNS=${RUNS:-5}
 MEASURE=${MEASURE:-time}
+if [ "$MEASURE" = instructions ]; then
+    export CARGO_INCREMENTAL=${CARGO_INCREMENTAL-0} # a whole check, counted once
+fi
 OUT=${OUT:-/tmp/telemetry-compile-time}
 export CARGO_TARGET_DIR="$OUT/target"
-export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 export CARGO_TERM_COLOR=never
 unset RUSTFLAGS RUSTC_WRAPPER
 
@@ -156,7 +161,7 @@ median() {
     printf '%s\n' "$@" | sort -n | awk '{ t[NR] = $1 } END { print t[int((NR + 1) / 2)] }'
 }
 
-echo "N=$N RUNS=$RUNS MEASURE=$MEASURE CARGO_INCREMENTAL=$CARGO_INCREMENTAL $(rustc --version)"
+echo "N=$N RUNS=$RUNS MEASURE=$MEASURE CARGO_INCREMENTAL=${CARGO_INCREMENTAL-unset} $(rustc --version)"
 if [ "$MEASURE" = instructions ]; then
     echo "millions of instructions; per declaration: (with - baseline) / N, in thousands"
     printf '%-16s %9s %9s %9s\n' kind instr base "k/decl"
