@@ -1,0 +1,298 @@
+//! The public pages: plain HTML, no script, no cookie, no login; charts drawn here as
+//! SVG by the renderer `telemetry view` uses too.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Arc;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use telemetry_formats::config;
+use telemetry_pages::render::{self, escape};
+
+use crate::publish::sha256_hex;
+use crate::server::{App, json_response, text, week_of};
+
+const NAV: &[(&str, &str)] = &[
+    ("/", "Summary"),
+    ("/charts", "Charts"),
+    ("/counters", "Counters"),
+    ("/data/", "Data"),
+    ("/config", "Config"),
+    ("/privacy", "Privacy"),
+];
+
+/// Headers on every answer: no script, no frame, no referrer, no sniffing.
+pub(crate) async fn headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; \
+             form-action 'none'; frame-ancestors 'none'",
+        ),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
+}
+
+fn html(app: &App, title: &str, body: &str) -> Response {
+    let mut response = render::page(&app.settings.site, NAV, title, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    response
+}
+
+pub(crate) async fn style() -> Response {
+    let mut response = render::STYLE.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    response
+}
+
+pub(crate) async fn not_found(State(app): State<Arc<App>>) -> Response {
+    let mut response = html(&app, "Not found", "<p>There is no such page.</p>");
+    *response.status_mut() = StatusCode::NOT_FOUND;
+    response
+}
+
+pub(crate) async fn home(State(app): State<Arc<App>>) -> Response {
+    let (days, reports, latest) = match app.view.read() {
+        Ok(view) => (
+            view.published.len(),
+            view.published.iter().map(|p| p.reports).sum::<u64>(),
+            view.published.last().map(|p| p.day.clone()),
+        ),
+        Err(_) => (0, 0, None),
+    };
+    let mut body = String::new();
+    let _ = write!(
+        body,
+        "<p>This server collects weekly telemetry reports from programs whose users chose \
+         to upload them. A report holds counts of named events and the program's build, \
+         nothing that identifies a person or a machine, and only what the \
+         <a href=\"/config\">signed config</a> (version {}) asks for. Every report it \
+         accepted is <a href=\"/data/\">published</a>, day by day, once the day is over.</p>\n\
+         <p>{reports} reports published over {days} days{}.</p>\n<h2>Programs</h2>\n<ul>",
+        app.current.version,
+        latest
+            .map(|d| format!(", the latest on {}", escape(&d)))
+            .unwrap_or_default()
+    );
+    for program in &app.current.programs {
+        let _ = write!(
+            body,
+            "<li><a href=\"/charts#{0}\">{0}</a> {1}: {2} counters, {3} stack counters</li>",
+            escape(&program.name),
+            escape(&program.versions),
+            program.counters.len(),
+            program.stacks.len()
+        );
+    }
+    body.push_str("</ul>\n");
+    html(&app, "Transparent telemetry", &body)
+}
+
+pub(crate) async fn charts(State(app): State<Arc<App>>, query: RawQuery) -> Response {
+    let week = week_of(&query);
+    let body = match app.view.read() {
+        Ok(view) => render::charts(&view.aggregate, week.as_deref(), &|w| {
+            format!("/charts?week={w}")
+        }),
+        Err(_) => String::from("<p>Unavailable.</p>"),
+    };
+    html(&app, "Charts", &body)
+}
+
+pub(crate) async fn counters(State(app): State<Arc<App>>) -> Response {
+    let mut body = String::from(
+        "<p>Every counter each program's manifest declares, generated from its source at \
+         build time, next to what the current config collects. Nothing that is not on \
+         this page can be in a report.</p>\n",
+    );
+    // Program → name → (rate, expires) from the current config.
+    let mut collected: BTreeMap<&str, BTreeMap<String, (f64, Option<&str>)>> = BTreeMap::new();
+    for program in &app.current.programs {
+        let names = collected.entry(&program.name).or_default();
+        for entry in &program.counters {
+            for name in config::expand(&entry.name).unwrap_or_default() {
+                names.insert(name, (entry.rate, entry.expires.as_deref()));
+            }
+        }
+        for entry in &program.stacks {
+            names.insert(entry.name.clone(), (entry.rate, entry.expires.as_deref()));
+        }
+    }
+    if app.manifests.is_empty() {
+        body.push_str("<p>This server was started without manifests.</p>\n");
+    }
+    for manifest in &app.manifests {
+        let Some((name, version)) = &manifest.program else {
+            continue;
+        };
+        let _ = write!(
+            body,
+            "<h2 id=\"{0}\">{0} {1}</h2>\n<table><tr><th>counter</th><th>kind</th>\
+             <th>description</th><th>collected</th></tr>\n",
+            escape(name),
+            escape(version)
+        );
+        let names = collected.get(name.as_str());
+        for counter in &manifest.counters {
+            let state = match names.and_then(|n| n.get(&counter.name)) {
+                Some((rate, expires)) => format!(
+                    "yes, rate {rate}{}",
+                    expires
+                        .map(|d| format!(", until {}", escape(d)))
+                        .unwrap_or_default()
+                ),
+                None => "no".into(),
+            };
+            let _ = writeln!(
+                body,
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{state}</td></tr>",
+                escape(&counter.name),
+                escape(counter.kind),
+                escape(&counter.description)
+            );
+        }
+        body.push_str("</table>\n");
+    }
+    html(&app, "Counters", &body)
+}
+
+pub(crate) async fn data_index(State(app): State<Arc<App>>) -> Response {
+    let mut body = String::from(
+        "<p>Every report accepted, one file per UTC day, published once the day is over. \
+         Each line is one report as stored; lines are ordered by their own SHA-256, not \
+         by arrival.</p>\n<p><a href=\"/data/index.json\">index.json</a></p>\n\
+         <table><tr><th>day</th><th class=\"num\">reports</th><th class=\"num\">bytes</th>\
+         <th>SHA-256</th></tr>\n",
+    );
+    if let Ok(view) = app.view.read() {
+        for day in view.published.iter().rev() {
+            let _ = writeln!(
+                body,
+                "<tr><td><a href=\"/data/{0}.ndjson\">{0}.ndjson</a></td>\
+                 <td class=\"num\">{1}</td><td class=\"num\">{2}</td><td><code>{3}</code></td></tr>",
+                escape(&day.day),
+                day.reports,
+                day.bytes,
+                escape(&day.sha256)
+            );
+        }
+    }
+    body.push_str("</table>\n");
+    html(&app, "Data", &body)
+}
+
+pub(crate) async fn data_index_json(State(app): State<Arc<App>>) -> Response {
+    let days: Vec<serde_json::Value> = match app.view.read() {
+        Ok(view) => view
+            .published
+            .iter()
+            .map(|d| {
+                serde_json::json!({
+                    "day": d.day,
+                    "file": format!("{}.ndjson", d.day),
+                    "reports": d.reports,
+                    "bytes": d.bytes,
+                    "sha256": d.sha256,
+                })
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    let body = serde_json::to_string_pretty(&serde_json::json!({ "format": 1, "days": days }))
+        .unwrap_or_default();
+    json_response(StatusCode::OK, body + "\n")
+}
+
+pub(crate) async fn data_file(State(app): State<Arc<App>>, Path(file): Path<String>) -> Response {
+    let day = file.strip_suffix(".ndjson").unwrap_or("");
+    let published = app
+        .view
+        .read()
+        .ok()
+        .and_then(|v| v.published.iter().find(|p| p.day == day).cloned());
+    let Some(published) = published else {
+        return not_found(State(app)).await;
+    };
+    let kept = match app.db.kept_of_day(day).await {
+        Ok(kept) => kept,
+        Err(e) => return text(StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n")),
+    };
+    let mut bytes = Vec::with_capacity(published.bytes as usize);
+    for (line, _) in &kept {
+        bytes.extend_from_slice(line.as_bytes());
+        bytes.push(b'\n');
+    }
+    if sha256_hex(&bytes) != published.sha256 {
+        return text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!(
+                "the stored reports of {day} no longer match what was published: run telemetry-server rebuild\n"
+            ),
+        );
+    }
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-ndjson"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", published.sha256)) {
+        headers.insert(header::ETAG, etag);
+    }
+    response
+}
+
+pub(crate) async fn privacy(State(app): State<Arc<App>>) -> Response {
+    let limit = app.settings.rate_limit;
+    let body = format!(
+        "<h2>What is collected</h2>\n<p>Only weekly reports that programs upload after their \
+         user turned upload on (<code>telemetry on</code>), holding only the counters the \
+         <a href=\"/config\">signed config</a> asks for, each of which its program declares \
+         in its source (see <a href=\"/counters\">Counters</a>). A report carries no \
+         identifier: the program's name, version, toolchain, operating system and \
+         architecture, the week, a random number drawn for that report alone, and counts.</p>\n\
+         <h2>What is not</h2>\n<p>The server never stores or logs IP addresses, user \
+         agents or any other request header, and sets no cookie. The time a report \
+         arrived is kept only as its UTC day. Uploads are limited to {} a minute from one \
+         address by counters keyed with a hash of the address under a key drawn at random \
+         and redrawn every hour, in memory only.</p>\n\
+         <h2>What is published</h2>\n<p>Every accepted report, as stored, in the file of \
+         the day it arrived, once that day is over, in an order that does not reveal the \
+         order of arrival; the charts are computed from those files alone. Reports larger \
+         than {} bytes, or not matching the config, are refused or cut down to what the \
+         config asks for, and the sender is told exactly what was dropped.</p>\n",
+        if limit == 0 {
+            "any number".to_string()
+        } else {
+            limit.to_string()
+        },
+        app.settings.max_body
+    );
+    html(&app, "Privacy", &body)
+}

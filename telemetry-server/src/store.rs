@@ -1,0 +1,436 @@
+//! Storage: every signed config ever served, every accepted report with its receipt,
+//! and what was published of each day. One schema, one set of queries, on SQLite (the
+//! embedded default, in WAL mode with full synchronous commits) or PostgreSQL (for
+//! several server processes sharing one database), both through `sqlx`.
+//!
+//! The schema is versioned: [`MIGRATIONS`] lists every change in order, and a database
+//! records the ones it has had, so a server started on an older database brings it up
+//! to date (under a lock, so several processes starting at once do it once) and one
+//! started on a database from a newer server refuses to touch it.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgPoolOptions, PgRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{PgPool, Row, SqlitePool};
+
+/// Every schema change, in order: `(version, statements)`.
+pub const MIGRATIONS: &[(i64, &[&str])] = &[(
+    1,
+    &[
+        "CREATE TABLE configs (
+            version BIGINT PRIMARY KEY,
+            signed TEXT NOT NULL,
+            digest TEXT NOT NULL
+        )",
+        // One row per report key (week, x): the body's digest decides whether a second
+        // upload is the same report (same receipt) or a conflict (409). `kept` is what
+        // is published, NULL when nothing was kept; `day` the UTC day it arrived, the
+        // day whose public file holds it; `kept_digest` its place in that file.
+        "CREATE TABLE reports (
+            week TEXT NOT NULL,
+            x TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            day TEXT NOT NULL,
+            config BIGINT NOT NULL,
+            kept TEXT,
+            kept_digest TEXT,
+            receipt TEXT NOT NULL,
+            PRIMARY KEY (week, x)
+        )",
+        "CREATE INDEX reports_by_day ON reports (day, kept_digest)",
+        "CREATE TABLE published (
+            day TEXT PRIMARY KEY,
+            reports BIGINT NOT NULL,
+            bytes BIGINT NOT NULL,
+            sha256 TEXT NOT NULL,
+            aggregate TEXT NOT NULL
+        )",
+    ],
+)];
+
+/// A storage error, in one line.
+#[derive(Debug)]
+pub struct StoreError(pub String);
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> StoreError {
+        StoreError(format!("database: {e}"))
+    }
+}
+
+type Result<T> = std::result::Result<T, StoreError>;
+
+/// The database.
+#[derive(Clone, Debug)]
+pub enum Db {
+    /// An SQLite file.
+    Sqlite(SqlitePool),
+    /// A PostgreSQL server.
+    Postgres(PgPool),
+}
+
+/// Runs the same code against whichever pool `db` holds (the queries are written once,
+/// in the SQL both databases speak, with `$1` parameters).
+macro_rules! on {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            Db::Sqlite($pool) => $body,
+            Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// A report to store.
+#[derive(Clone, Debug)]
+pub struct NewReport {
+    /// Its week.
+    pub week: String,
+    /// Its `x`, as written in JSON.
+    pub x: String,
+    /// SHA-256 of the body as received.
+    pub digest: String,
+    /// The UTC day it arrived.
+    pub day: String,
+    /// The config version it was checked against.
+    pub config: u64,
+    /// What is kept (compact JSON), if anything.
+    pub kept: Option<String>,
+    /// SHA-256 of `kept`.
+    pub kept_digest: Option<String>,
+    /// The receipt.
+    pub receipt: String,
+}
+
+/// What storing a report did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stored {
+    /// Stored now.
+    New,
+    /// The same report was stored before: its receipt.
+    Same(String),
+    /// A different report under the same key.
+    Conflict,
+}
+
+/// A published day.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Published {
+    /// The day.
+    pub day: String,
+    /// Reports in it.
+    pub reports: u64,
+    /// The size of its NDJSON file.
+    pub bytes: u64,
+    /// The SHA-256 of that file.
+    pub sha256: String,
+    /// Its aggregate (JSON).
+    pub aggregate: String,
+}
+
+fn sqlite_options(url: &str) -> Result<SqliteConnectOptions> {
+    Ok(SqliteConnectOptions::from_str(url)
+        .map_err(|e| StoreError(format!("bad SQLite address {url:?}: {e}")))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // A commit is on disk before it returns: a report is acknowledged only then.
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(Duration::from_secs(10)))
+}
+
+impl Db {
+    /// Opens `url` (`sqlite:PATH` or `postgres://…`) and brings its schema up to date.
+    pub async fn open(url: &str) -> Result<Db> {
+        let db = if url.starts_with("sqlite:") {
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(sqlite_options(url)?)
+                .await
+                .map_err(|e| StoreError(format!("cannot open {url}: {e}")))?;
+            Db::Sqlite(pool)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await
+                .map_err(|e| StoreError(format!("cannot connect to PostgreSQL: {e}")))?;
+            Db::Postgres(pool)
+        } else {
+            return Err(StoreError(format!(
+                "database {url:?}: expected sqlite:PATH or postgres://…"
+            )));
+        };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// The backend's name.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        on!(self, pool => pool.close().await)
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        on!(self, pool => {
+            let mut tx = pool.begin().await?;
+            if let Db::Postgres(_) = self {
+                // One process at a time, however many start together.
+                sqlx::query("SELECT pg_advisory_xact_lock(7013370)").execute(&mut *tx).await?;
+            }
+            sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY)")
+                .execute(&mut *tx)
+                .await?;
+            let done: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+                .fetch_all(&mut *tx)
+                .await?;
+            let known = MIGRATIONS.last().map_or(0, |m| m.0);
+            if let Some(newer) = done.iter().find(|v| **v > known) {
+                return Err(StoreError(format!(
+                    "the database has schema version {newer}, newer than this server's {known}: \
+                     run a newer telemetry-server"
+                )));
+            }
+            for (version, statements) in MIGRATIONS {
+                if done.contains(version) {
+                    continue;
+                }
+                for statement in *statements {
+                    sqlx::query(statement).execute(&mut *tx).await?;
+                }
+                sqlx::query("INSERT INTO schema_migrations (version) VALUES ($1)")
+                    .bind(version)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Stores a signed config under its version. The same bytes again are fine; other
+    /// bytes under a version already stored are an error (a version names one config
+    /// forever).
+    pub async fn put_config(&self, version: u64, signed: &str, digest: &str) -> Result<()> {
+        let version = to_i64(version)?;
+        on!(self, pool => {
+            sqlx::query("INSERT INTO configs (version, signed, digest) VALUES ($1, $2, $3) ON CONFLICT (version) DO NOTHING")
+                .bind(version)
+                .bind(signed)
+                .bind(digest)
+                .execute(pool)
+                .await?;
+            let stored: String = sqlx::query_scalar("SELECT digest FROM configs WHERE version = $1")
+                .bind(version)
+                .fetch_one(pool)
+                .await?;
+            if stored != digest {
+                return Err(StoreError(format!(
+                    "config version {version} was served before with other contents: \
+                     give the new config a higher version"
+                )));
+            }
+            Ok(())
+        })
+    }
+
+    /// Every stored config: `(version, signed bytes)`, by version.
+    pub async fn configs(&self) -> Result<Vec<(u64, String)>> {
+        let rows: Vec<(i64, String)> = on!(self, pool => {
+            sqlx::query_as("SELECT version, signed FROM configs ORDER BY version")
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows.into_iter().map(|(v, s)| (v as u64, s)).collect())
+    }
+
+    /// Stores a batch of reports in one transaction, committed (on disk) before this
+    /// returns: one answer per report, in order.
+    pub async fn store(&self, reports: &[NewReport]) -> Result<Vec<Stored>> {
+        on!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut answers = Vec::with_capacity(reports.len());
+            for r in reports {
+                let done = sqlx::query(
+                    "INSERT INTO reports (week, x, digest, day, config, kept, kept_digest, receipt) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (week, x) DO NOTHING",
+                )
+                .bind(&r.week)
+                .bind(&r.x)
+                .bind(&r.digest)
+                .bind(&r.day)
+                .bind(to_i64(r.config)?)
+                .bind(&r.kept)
+                .bind(&r.kept_digest)
+                .bind(&r.receipt)
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 1 {
+                    answers.push(Stored::New);
+                    continue;
+                }
+                let (digest, receipt): (String, String) =
+                    sqlx::query_as("SELECT digest, receipt FROM reports WHERE week = $1 AND x = $2")
+                        .bind(&r.week)
+                        .bind(&r.x)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                answers.push(if digest == r.digest {
+                    Stored::Same(receipt)
+                } else {
+                    Stored::Conflict
+                });
+            }
+            tx.commit().await?;
+            Ok(answers)
+        })
+    }
+
+    /// Days before `today` with stored reports and no published file yet.
+    pub async fn unpublished_days(&self, today: &str) -> Result<Vec<String>> {
+        Ok(on!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT DISTINCT day FROM reports WHERE day < $1 \
+                 AND day NOT IN (SELECT day FROM published) ORDER BY day",
+            )
+            .bind(today)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// The kept reports of a day with their config versions, in publication order
+    /// (by the digest of each, which says nothing of when it arrived).
+    pub async fn kept_of_day(&self, day: &str) -> Result<Vec<(String, u64)>> {
+        let rows: Vec<(String, i64)> = on!(self, pool => {
+            sqlx::query_as(
+                "SELECT kept, config FROM reports WHERE day = $1 AND kept IS NOT NULL \
+                 ORDER BY kept_digest, week, x",
+            )
+            .bind(day)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows.into_iter().map(|(k, c)| (k, c as u64)).collect())
+    }
+
+    /// Every day with reports, published or not.
+    pub async fn days(&self) -> Result<Vec<String>> {
+        Ok(on!(self, pool => {
+            sqlx::query_scalar("SELECT DISTINCT day FROM reports ORDER BY day")
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// Records a published day (once: a second process publishing the same day
+    /// computed the same bytes).
+    pub async fn publish(&self, p: &Published) -> Result<()> {
+        on!(self, pool => {
+            sqlx::query(
+                "INSERT INTO published (day, reports, bytes, sha256, aggregate) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (day) DO NOTHING",
+            )
+            .bind(&p.day)
+            .bind(to_i64(p.reports)?)
+            .bind(to_i64(p.bytes)?)
+            .bind(&p.sha256)
+            .bind(&p.aggregate)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
+    }
+
+    /// Replaces a published day's record (for `rebuild`, when it differed).
+    pub async fn republish(&self, p: &Published) -> Result<()> {
+        on!(self, pool => {
+            sqlx::query(
+                "UPDATE published SET reports = $2, bytes = $3, sha256 = $4, aggregate = $5 \
+                 WHERE day = $1",
+            )
+            .bind(&p.day)
+            .bind(to_i64(p.reports)?)
+            .bind(to_i64(p.bytes)?)
+            .bind(&p.sha256)
+            .bind(&p.aggregate)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
+    }
+
+    /// Every published day, oldest first.
+    pub async fn published(&self) -> Result<Vec<Published>> {
+        let rows = on!(self, pool => {
+            sqlx::query(
+                "SELECT day, reports, bytes, sha256, aggregate FROM published ORDER BY day",
+            )
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(published_of)
+            .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?
+        });
+        Ok(rows)
+    }
+
+    /// Reports stored, and reports with something kept.
+    pub async fn counts(&self) -> Result<(u64, u64)> {
+        let (all, kept): (i64, i64) = on!(self, pool => {
+            sqlx::query_as("SELECT COUNT(*), COUNT(kept) FROM reports")
+                .fetch_one(pool)
+                .await?
+        });
+        Ok((all as u64, kept as u64))
+    }
+}
+
+trait PublishedRow: Row {
+    fn published(&self) -> std::result::Result<Published, sqlx::Error>;
+}
+
+fn published_of<R: PublishedRow>(row: &R) -> std::result::Result<Published, sqlx::Error> {
+    row.published()
+}
+
+macro_rules! published_row {
+    ($row:ty) => {
+        impl PublishedRow for $row {
+            fn published(&self) -> std::result::Result<Published, sqlx::Error> {
+                Ok(Published {
+                    day: self.try_get(0)?,
+                    reports: self.try_get::<i64, _>(1)? as u64,
+                    bytes: self.try_get::<i64, _>(2)? as u64,
+                    sha256: self.try_get(3)?,
+                    aggregate: self.try_get(4)?,
+                })
+            }
+        }
+    };
+}
+published_row!(SqliteRow);
+published_row!(PgRow);
+
+fn to_i64(value: u64) -> Result<i64> {
+    i64::try_from(value).map_err(|_| StoreError(format!("{value} is too large to store")))
+}

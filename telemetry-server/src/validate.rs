@@ -1,0 +1,421 @@
+//! What the server keeps of an upload: the checks every report passes, and the receipt
+//! that says what was kept and what was dropped, and why.
+//!
+//! A report that is not a report at all (not JSON, a wrong type, an unknown field), that
+//! names a config this server never served, or whose week is outside the window is
+//! refused whole ([`Refusal`], a 4xx). Everything else is **partially accepted**: the
+//! config's own filter — the very function the client runs before it sends,
+//! [`telemetry_formats::upload::filter`] — keeps only what the config the report names
+//! asks for, and the server's own limits drop what no honest client sends (absurd
+//! values, too many programs or chains, undeclared or malformed frames). What is left
+//! is stored; the receipt lists every part dropped with a reason.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use telemetry_formats::config::Config;
+use telemetry_formats::date;
+use telemetry_formats::report::{ProgramReport, Report};
+use telemetry_formats::upload::{self, Out};
+
+/// The receipt format version.
+pub const RECEIPT_FORMAT: u32 = 1;
+
+/// The server's bounds on what a report may hold.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Program builds per report; more are dropped.
+    pub programs: usize,
+    /// Counters per program build; more are dropped.
+    pub counters: usize,
+    /// Stack chains per program build; more are dropped.
+    pub stacks: usize,
+    /// The largest count accepted (2^40: a trillion events a week).
+    pub value: u64,
+    /// Days before today a report's week may have ended.
+    pub past_days: u64,
+    /// Days after today a report's week may end (clocks differ).
+    pub future_days: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            programs: 16,
+            counters: 4096,
+            stacks: 1024,
+            value: 1 << 40,
+            past_days: upload::MAX_AGE_DAYS + 7,
+            future_days: 1,
+        }
+    }
+}
+
+/// Why a report is refused whole.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// The HTTP status: 400 for what is not a report, 422 for a report outside what
+    /// the server accepts.
+    pub status: u16,
+    /// One line for the client to keep.
+    pub reason: String,
+}
+
+fn refuse(status: u16, reason: String) -> Refusal {
+    Refusal { status, reason }
+}
+
+/// Why a part of a report was dropped, as a machine-readable code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Dropped {
+    /// The report's `x` is above the config's `sample_rate`.
+    ReportSampledOut,
+    /// The program, version, os or arch is not allowed by the config.
+    BuildNotAllowed,
+    /// The toolchain is not a Rust version (or `devel`).
+    BadToolchain,
+    /// The config does not ask for the counter.
+    NotInConfig,
+    /// The report's `x` is above the counter's rate.
+    SampledOut,
+    /// The counter's config entry has expired.
+    Expired,
+    /// A count of zero or above the limit.
+    ValueOutOfBounds,
+    /// More programs, counters or chains than the limits allow.
+    TooMany,
+    /// A chain frame that is not a counter name, or not one the program declares.
+    BadFrame,
+}
+
+impl Dropped {
+    /// Every code, for metrics.
+    pub const ALL: [Dropped; 9] = [
+        Dropped::ReportSampledOut,
+        Dropped::BuildNotAllowed,
+        Dropped::BadToolchain,
+        Dropped::NotInConfig,
+        Dropped::SampledOut,
+        Dropped::Expired,
+        Dropped::ValueOutOfBounds,
+        Dropped::TooMany,
+        Dropped::BadFrame,
+    ];
+
+    /// The code as written in receipts and metrics.
+    pub fn code(self) -> &'static str {
+        match self {
+            Dropped::ReportSampledOut => "report-sampled-out",
+            Dropped::BuildNotAllowed => "build-not-allowed",
+            Dropped::BadToolchain => "bad-toolchain",
+            Dropped::NotInConfig => "not-in-config",
+            Dropped::SampledOut => "sampled-out",
+            Dropped::Expired => "expired",
+            Dropped::ValueOutOfBounds => "value-out-of-bounds",
+            Dropped::TooMany => "too-many",
+            Dropped::BadFrame => "bad-frame",
+        }
+    }
+
+    fn of(out: &Out) -> Dropped {
+        match out {
+            Out::ReportSampledOut => Dropped::ReportSampledOut,
+            Out::BuildNotAllowed(_) => Dropped::BuildNotAllowed,
+            Out::NotInConfig => Dropped::NotInConfig,
+            Out::SampledOut => Dropped::SampledOut,
+            Out::Expired(_) => Dropped::Expired,
+            // The server checks the window itself and never asks about `on`.
+            Out::BeforeOn | Out::TooOld => Dropped::NotInConfig,
+        }
+    }
+}
+
+/// One dropped part in a receipt.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DroppedPart {
+    /// The program build (`program version toolchain os arch`), or "" for the report.
+    pub build: String,
+    /// The counter or chain, or "" for a whole build or report.
+    pub name: String,
+    /// The code ([`Dropped::code`]).
+    pub reason: &'static str,
+    /// The same for people.
+    pub why: String,
+}
+
+/// How much was kept.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Kept {
+    /// Program builds.
+    pub programs: usize,
+    /// Counters.
+    pub counters: usize,
+    /// Stack chains.
+    pub stacks: usize,
+}
+
+/// The server's answer to an accepted upload, kept by the client beside its copy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Receipt {
+    /// [`RECEIPT_FORMAT`].
+    pub format: u32,
+    /// The report's week.
+    pub week: String,
+    /// The config version it was checked against.
+    pub config: u64,
+    /// Whether anything was stored (and will be published).
+    pub stored: bool,
+    /// What was kept.
+    pub kept: Kept,
+    /// Every part dropped, sorted.
+    pub dropped: Vec<DroppedPart>,
+}
+
+impl Receipt {
+    /// The receipt's bytes: pretty JSON and a newline, the same for the same receipt.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+}
+
+/// What the server keeps of a report.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Accepted {
+    /// The part stored and published, if anything is left.
+    pub kept: Option<Report>,
+    /// The answer.
+    pub receipt: Receipt,
+}
+
+/// The counters and frames each program declares, from its manifests: when a program
+/// has one, its chains may only hold declared names.
+#[derive(Clone, Debug, Default)]
+pub struct Declared {
+    /// Program name → every counter name it declares.
+    pub programs: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// A counter name as the naming rules allow: printable ASCII, no whitespace, at most
+/// 256 bytes, at most one `:`.
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 256
+        && name.bytes().all(|b| b.is_ascii_graphic())
+        && name.matches(':').count() <= 1
+}
+
+/// `1.95.0`, `1.96.0-nightly`, `1.95.0-beta.3` or `devel`.
+fn valid_toolchain(text: &str) -> bool {
+    text == "devel"
+        || (text.len() <= 40 && semver::Version::parse(text).is_ok_and(|v| v.build.is_empty()))
+}
+
+/// The config version a report names: digits, no leading zero.
+pub fn config_version(report: &Report) -> Result<u64, Refusal> {
+    let text = &report.config;
+    let ok = !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && !(text.len() > 1 && text.starts_with('0'));
+    match text.parse::<u64>() {
+        Ok(v) if ok && v > 0 => Ok(v),
+        _ => Err(refuse(
+            422,
+            format!("the report names config version {text:?}, not a config version"),
+        )),
+    }
+}
+
+/// Checks the parts of a report that do not depend on the config: the path's week,
+/// the window around `today`, `last_week`.
+pub fn check_envelope(
+    report: &Report,
+    path_week: &str,
+    today: u64,
+    limits: &Limits,
+) -> Result<(), Refusal> {
+    if report.week != path_week {
+        return Err(refuse(
+            400,
+            format!(
+                "the report is of the week {}, posted to /upload/{path_week}",
+                report.week
+            ),
+        ));
+    }
+    let week = date::parse(&report.week).unwrap_or(0);
+    if week + limits.past_days < today || week > today + limits.future_days {
+        return Err(refuse(
+            422,
+            format!(
+                "week {} is outside the accepted window ({} to {})",
+                report.week,
+                date::format(today.saturating_sub(limits.past_days)),
+                date::format(today + limits.future_days)
+            ),
+        ));
+    }
+    if !report.last_week.is_empty() {
+        match date::parse(&report.last_week) {
+            Some(last) if last < week => {}
+            _ => {
+                return Err(refuse(
+                    422,
+                    format!(
+                        "last_week {:?} is not a date before the week",
+                        report.last_week
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What the server keeps of `report` under `config` (the version it names) on `today`.
+pub fn accept(
+    report: &Report,
+    config: &Config,
+    declared: &Declared,
+    today: u64,
+    limits: &Limits,
+) -> Accepted {
+    let mut dropped = Vec::new();
+    let mut drop = |build: &str, name: &str, reason: Dropped, why: String| {
+        dropped.push(DroppedPart {
+            build: build.to_string(),
+            name: name.to_string(),
+            reason: reason.code(),
+            why,
+        });
+    };
+    // The server's own limits first, on what arrived.
+    let mut sane = report.clone();
+    if sane.programs.len() > limits.programs {
+        for extra in sane.programs.drain(limits.programs..) {
+            drop(
+                &extra.build().join(" "),
+                "",
+                Dropped::TooMany,
+                format!("more than {} program builds in one report", limits.programs),
+            );
+        }
+    }
+    sane.programs.retain_mut(|program| {
+        let build = program.build().join(" ");
+        if !valid_toolchain(&program.toolchain) {
+            drop(
+                &build,
+                "",
+                Dropped::BadToolchain,
+                "the toolchain is not a Rust version".into(),
+            );
+            return false;
+        }
+        sanitize(program, &build, declared, limits, &mut drop);
+        true
+    });
+    // Then the config's filter, the client's own (on_since 0: the client checked its
+    // `on` day; the window was checked above).
+    let (kept, decisions) = upload::filter(&sane, config, 0, today, &report.last_week);
+    if let Some(out) = &decisions.week {
+        drop("", "", Dropped::of(out), out.to_string());
+    }
+    for (build, out) in &decisions.builds {
+        drop(build, "", Dropped::of(out), out.to_string());
+    }
+    for (build, name, out) in &decisions.names {
+        if let Some(out) = out {
+            drop(build, name, Dropped::of(out), out.to_string());
+        }
+    }
+    dropped.sort_by(|a, b| (&a.build, &a.name, a.reason).cmp(&(&b.build, &b.name, b.reason)));
+    let kept_counts = kept.as_ref().map_or_else(Kept::default, |k| Kept {
+        programs: k.programs.len(),
+        counters: k.programs.iter().map(|p| p.counters.len()).sum(),
+        stacks: k.programs.iter().map(|p| p.stacks.len()).sum(),
+    });
+    Accepted {
+        receipt: Receipt {
+            format: RECEIPT_FORMAT,
+            week: report.week.clone(),
+            config: config.version,
+            stored: kept.is_some(),
+            kept: kept_counts,
+            dropped,
+        },
+        kept,
+    }
+}
+
+fn sanitize(
+    program: &mut ProgramReport,
+    build: &str,
+    declared: &Declared,
+    limits: &Limits,
+    drop: &mut impl FnMut(&str, &str, Dropped, String),
+) {
+    let bounds = |value: u64| value >= 1 && value <= limits.value;
+    let mut kept = 0;
+    program.counters.retain(|name, value| {
+        if !bounds(*value) {
+            drop(
+                build,
+                name,
+                Dropped::ValueOutOfBounds,
+                format!("count {value} is not in [1, {}]", limits.value),
+            );
+            return false;
+        }
+        kept += 1;
+        if kept > limits.counters {
+            drop(
+                build,
+                name,
+                Dropped::TooMany,
+                format!("more than {} counters in one build", limits.counters),
+            );
+            return false;
+        }
+        true
+    });
+    let names = declared.programs.get(&program.program);
+    let mut kept = 0;
+    program.stacks.retain(|chain, value| {
+        if !bounds(*value) {
+            drop(
+                build,
+                chain,
+                Dropped::ValueOutOfBounds,
+                format!("count {value} is not in [1, {}]", limits.value),
+            );
+            return false;
+        }
+        let mut frames = chain.split('\n');
+        frames.next();
+        for frame in frames {
+            let ok = valid_name(frame) && names.is_none_or(|names| names.contains(frame));
+            if !ok {
+                drop(
+                    build,
+                    chain,
+                    Dropped::BadFrame,
+                    format!("frame {frame:?} is not a counter this program declares"),
+                );
+                return false;
+            }
+        }
+        kept += 1;
+        if kept > limits.stacks {
+            drop(
+                build,
+                chain,
+                Dropped::TooMany,
+                format!("more than {} chains in one build", limits.stacks),
+            );
+            return false;
+        }
+        true
+    });
+}
