@@ -11,6 +11,7 @@
 //! - a collector on a loopback port that answers as told and counts requests
 //!   ([`server`]).
 
+pub mod http;
 pub mod server;
 
 use std::collections::BTreeMap;

@@ -1,0 +1,304 @@
+//! The collection server as a client and a reader of its public pages meet it, on
+//! every backend: uploads, receipts, idempotence, publication, rebuild, the config.
+
+mod common;
+
+use common::*;
+use telemetry_formats::report::Report;
+
+const TODAY: &str = "2026-12-01";
+const TOMORROW: &str = "2026-12-02";
+const WEEK: &str = "2026-11-28";
+
+fn receipt(response: &Response) -> serde_json::Value {
+    assert_eq!(response.status, 200, "{}", response.text());
+    serde_json::from_slice(&response.body).expect("the receipt is JSON")
+}
+
+#[test]
+fn an_upload_keeps_what_the_config_asks_for_and_says_what_it_dropped() {
+    let collector = Collector::new(test_config(1));
+    for db in databases(&collector.dir) {
+        let server = ServerProcess::start(&db.url, &collector.signed, TODAY, &[]);
+        let sent = report(
+            WEEK,
+            0.75,
+            &[
+                ("kv/command:get", 4),
+                ("kv/commands/get", 4),
+                ("kv/secret", 9),
+                ("kv/rare", 2),
+                ("kv/old", 1),
+                ("kv/latency:<1ms", 1 << 41),
+            ],
+            &[("kv/bug/corrupt\nkv/commands/get\nkv/a\nkv/b", 1)],
+        );
+        let answer = server.upload(&sent);
+        let r = receipt(&answer);
+        assert_eq!(r["stored"], true, "{}", db.name);
+        assert_eq!(r["config"], 1);
+        assert_eq!(
+            r["kept"],
+            serde_json::json!({"programs": 1, "counters": 2, "stacks": 1})
+        );
+        let dropped: Vec<(String, String)> = r["dropped"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|d| {
+                (
+                    d["name"].as_str().unwrap_or("").to_string(),
+                    d["reason"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            dropped,
+            [
+                (
+                    "kv/latency:<1ms".to_string(),
+                    "value-out-of-bounds".to_string()
+                ),
+                ("kv/old".into(), "expired".into()),
+                ("kv/rare".into(), "sampled-out".into()),
+                ("kv/secret".into(), "not-in-config".into()),
+            ],
+            "{}",
+            db.name
+        );
+        // The same bytes again: the same receipt, stored once.
+        let again = server.upload(&sent);
+        assert_eq!(again.body, answer.body, "{}", db.name);
+        // Other bytes under the same week and x: a conflict.
+        let mut other = sent.clone();
+        other.programs[0]
+            .counters
+            .insert("kv/command:get".into(), 5);
+        let conflict = server.upload(&other);
+        assert_eq!(conflict.status, 409, "{}", db.name);
+        assert_eq!(server.metric("telemetry_reports_accepted_total"), 1);
+        assert_eq!(server.metric("telemetry_reports_duplicate_total"), 1);
+        assert_eq!(server.metric("telemetry_reports_conflict_total"), 1);
+        assert_eq!(
+            server.metric("telemetry_dropped_total{reason=\"not-in-config\"}"),
+            1
+        );
+        assert!(server.terminate(), "{}: a clean shutdown", db.name);
+
+        // The next day the report is public, as kept: the chain cut to depth 2, none
+        // of what was dropped anywhere on the server.
+        let server = ServerProcess::start(&db.url, &collector.signed, TOMORROW, &[]);
+        let data = server.get(&format!("/data/{TODAY}.ndjson"));
+        assert_eq!(data.status, 200, "{}: {}", db.name, data.text());
+        let lines: Vec<Report> = data
+            .text()
+            .lines()
+            .map(|l| Report::parse(l.as_bytes()).expect("each line is a report"))
+            .collect();
+        assert_eq!(lines.len(), 1);
+        let kept = &lines[0].programs[0];
+        assert_eq!(
+            kept.counters.keys().collect::<Vec<_>>(),
+            ["kv/command:get", "kv/commands/get"]
+        );
+        assert_eq!(
+            kept.stacks.keys().collect::<Vec<_>>(),
+            ["kv/bug/corrupt\nkv/commands/get\nkv/a"]
+        );
+        for page in [
+            "/",
+            "/charts",
+            "/counters",
+            "/data/",
+            &format!("/data/{TODAY}.ndjson"),
+        ] {
+            let text = server.get(page).text();
+            for absent in ["kv/secret", "kv/rare", "kv/old"] {
+                assert!(!text.contains(absent), "{}: {absent} on {page}", db.name);
+            }
+        }
+        // The index states the file's size and digest.
+        let index: serde_json::Value =
+            serde_json::from_slice(&server.get("/data/index.json").body).expect("JSON");
+        assert_eq!(index["days"][0]["day"], TODAY);
+        assert_eq!(index["days"][0]["reports"], 1);
+        assert_eq!(index["days"][0]["bytes"], data.body.len());
+        assert_eq!(
+            index["days"][0]["sha256"],
+            telemetry_server::publish::sha256_hex(&data.body)
+        );
+        // Today's reports are not public before the day is over.
+        assert_eq!(server.get(&format!("/data/{TOMORROW}.ndjson")).status, 404);
+        drop(server);
+
+        let rebuilt = std::process::Command::new(binary())
+            .args(["rebuild", "--db", &db.url])
+            .output()
+            .expect("rebuild runs");
+        let out = String::from_utf8_lossy(&rebuilt.stdout);
+        assert!(rebuilt.status.success(), "{}: {out}", db.name);
+        assert!(
+            out.starts_with(&format!("{TODAY}: same (1 reports")),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn the_public_file_is_ordered_by_digest_not_by_arrival() {
+    let collector = Collector::new(test_config(1));
+    for db in databases(&collector.dir) {
+        let server = ServerProcess::start(&db.url, &collector.signed, TODAY, &[]);
+        for i in 1..=20u64 {
+            let r = report(WEEK, i as f64 / 32.0, &[("kv/command:get", i)], &[]);
+            assert_eq!(server.upload(&r).status, 200);
+        }
+        drop(server);
+        let server = ServerProcess::start(&db.url, &collector.signed, TOMORROW, &[]);
+        let text = server.get(&format!("/data/{TODAY}.ndjson")).text();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 20, "{}", db.name);
+        let digests: Vec<String> = lines
+            .iter()
+            .map(|l| telemetry_server::publish::sha256_hex(l.as_bytes()))
+            .collect();
+        let mut sorted = digests.clone();
+        sorted.sort();
+        assert_eq!(digests, sorted, "{}: lines in digest order", db.name);
+        let counts: Vec<u64> = lines
+            .iter()
+            .map(|l| Report::parse(l.as_bytes()).expect("a report").programs[0].counters["kv/command:get"])
+            .collect();
+        assert_ne!(
+            counts,
+            (1..=20).collect::<Vec<_>>(),
+            "{}: not arrival order",
+            db.name
+        );
+        // The charts count all twenty reports, and the label chart has one bar.
+        let charts = server.get("/charts").text();
+        assert!(charts.contains("<p>20 reports"), "{charts}");
+    }
+}
+
+#[test]
+fn the_config_is_served_with_an_etag_and_never_rolled_back() {
+    let collector = Collector::new(test_config(2));
+    for db in databases(&collector.dir) {
+        let server = ServerProcess::start(&db.url, &collector.signed, TODAY, &[]);
+        let config = server.get("/config");
+        assert_eq!(config.status, 200);
+        assert_eq!(
+            config.body,
+            std::fs::read(&collector.signed).expect("signed config")
+        );
+        let etag = config.header("etag").expect("an ETag").to_string();
+        assert!(
+            config
+                .header("cache-control")
+                .is_some_and(|c| c.contains("max-age"))
+        );
+        let again = http::request(
+            server.addr,
+            "GET",
+            "/config",
+            &[("If-None-Match", &etag)],
+            b"",
+        );
+        assert_eq!(again.status, 304);
+        assert!(again.body.is_empty());
+        drop(server);
+
+        // An older version than one served: refused, with the reason.
+        let older = collector.dir.join(format!("older-{}.json", db.name));
+        collector.sign(&test_config(1), &older);
+        let refused = ServerProcess::try_start(&db.url, &older, TODAY, &[])
+            .err()
+            .unwrap_or_default();
+        assert!(
+            refused.contains("older than version 2"),
+            "{}: {refused}",
+            db.name
+        );
+        // The same version with other contents: refused.
+        let mut changed = test_config(2);
+        changed.sample_rate = 0.5;
+        let other = collector.dir.join(format!("other-{}.json", db.name));
+        collector.sign(&changed, &other);
+        let refused = ServerProcess::try_start(&db.url, &other, TODAY, &[])
+            .err()
+            .unwrap_or_default();
+        assert!(
+            refused.contains("served before with other contents"),
+            "{}: {refused}",
+            db.name
+        );
+        // A newer version is served, and reports naming the older one still validate
+        // against it.
+        let newer = collector.dir.join(format!("newer-{}.json", db.name));
+        let mut three = test_config(3);
+        three.programs[0]
+            .counters
+            .retain(|c| c.name != "kv/commands/get");
+        collector.sign(&three, &newer);
+        let server = ServerProcess::start(&db.url, &newer, TODAY, &[]);
+        let mut old = report(WEEK, 0.5, &[("kv/commands/get", 1)], &[]);
+        old.config = "2".into();
+        assert_eq!(
+            receipt(&server.upload(&old))["kept"]["counters"],
+            1,
+            "{}",
+            db.name
+        );
+        let mut new = report(WEEK, 0.6, &[("kv/commands/get", 1)], &[]);
+        new.config = "3".into();
+        let r = receipt(&server.upload(&new));
+        assert_eq!(r["stored"], false, "{}", db.name);
+        assert_eq!(r["dropped"][0]["reason"], "not-in-config");
+        let mut unknown = report(WEEK, 0.7, &[("kv/commands/get", 1)], &[]);
+        unknown.config = "9".into();
+        let refused = server.upload(&unknown);
+        assert_eq!(refused.status, 422);
+        assert!(
+            refused
+                .text()
+                .contains("config version 9 was never served here")
+        );
+    }
+}
+
+#[test]
+fn nothing_of_the_sender_is_stored_or_logged() {
+    let collector = Collector::new(test_config(1));
+    let dir = TempDir::new("privacy");
+    let db = format!("sqlite:{}", dir.join("server.db").display());
+    let server = ServerProcess::start(&db, &collector.signed, TODAY, &[]);
+    let agent = "agent-6b1f0e-of-a-curious-client";
+    let body = report(WEEK, 0.5, &[("kv/command:get", 1)], &[]).to_json();
+    let answer = http::request(
+        server.addr,
+        "POST",
+        &format!("/upload/{WEEK}"),
+        &[
+            ("Content-Type", "application/json"),
+            ("User-Agent", agent),
+            ("X-Forwarded-For", "203.0.113.77"),
+            ("Cookie", "session=c00kie-9"),
+        ],
+        &body,
+    );
+    assert_eq!(answer.status, 200);
+    assert!(answer.header("set-cookie").is_none());
+    let stderr = server.stderr();
+    assert!(server.terminate());
+    let mut stored = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("the directory") {
+        stored.extend(std::fs::read(entry.expect("an entry").path()).expect("a file"));
+    }
+    let stored = String::from_utf8_lossy(&stored);
+    assert!(stored.contains("kv/command:get"), "the report is stored");
+    for secret in [agent, "203.0.113.77", "127.0.0.1", "c00kie-9"] {
+        assert!(!stored.contains(secret), "{secret} stored");
+        assert!(!stderr.contains(secret), "{secret} logged");
+    }
+}
