@@ -197,13 +197,14 @@ pub struct Declared {
     pub programs: BTreeMap<String, BTreeSet<String>>,
 }
 
-/// A counter name as the naming rules allow: printable ASCII, no whitespace, at most
-/// 256 bytes, at most one `:`.
-pub fn valid_name(name: &str) -> bool {
+/// A frame of a chain as the naming rules allow for a `#[counted]` function's counter:
+/// at most 256 bytes of ASCII letters, digits, `/`, `-`, `_` and `.`.
+pub fn valid_frame(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 256
-        && name.bytes().all(|b| b.is_ascii_graphic())
-        && name.matches(':').count() <= 1
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/-_.".contains(&b))
 }
 
 /// `1.95.0`, `1.96.0-nightly`, `1.95.0-beta.3` or `devel`.
@@ -395,7 +396,7 @@ fn sanitize(
         let mut frames = chain.split('\n');
         frames.next();
         for frame in frames {
-            let ok = valid_name(frame) && names.is_none_or(|names| names.contains(frame));
+            let ok = valid_frame(frame) && names.is_none_or(|names| names.contains(frame));
             if !ok {
                 drop(
                     build,
