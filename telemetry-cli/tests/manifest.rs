@@ -102,8 +102,14 @@ fn manifest_fails(path: &Path, extra: &[&str], status: i32) -> Output {
 // records and object files made by hand
 // ---------------------------------------------------------------------------------
 
-/// A record, as `docs/MANIFEST.md` lays it out.
-fn record(kind: u16, line: u32, arg: u32, origin: u8, strings: &[&str], list: &[u8]) -> Vec<u8> {
+/// A record of format `version`, as `docs/MANIFEST.md` lays it out.
+fn record_of(
+    version: u16,
+    kind: u16,
+    (line, arg, origin): (u32, u32, u8),
+    strings: &[&str],
+    list: &[u8],
+) -> Vec<u8> {
     let mut body = Vec::new();
     for text in strings {
         body.extend_from_slice(&(text.len() as u32).to_le_bytes());
@@ -112,7 +118,7 @@ fn record(kind: u16, line: u32, arg: u32, origin: u8, strings: &[&str], list: &[
     body.extend_from_slice(list);
     let mut out = Vec::new();
     out.extend_from_slice(b"TTMR");
-    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&version.to_le_bytes());
     out.extend_from_slice(&kind.to_le_bytes());
     out.extend_from_slice(&(24 + body.len() as u32).to_le_bytes());
     out.extend_from_slice(&line.to_le_bytes());
@@ -122,16 +128,22 @@ fn record(kind: u16, line: u32, arg: u32, origin: u8, strings: &[&str], list: &[
     out
 }
 
+/// A record of the format the macros write now, version 2: a counter's strings end
+/// with its unit and its expiry ("" for none).
+fn record(kind: u16, line: u32, arg: u32, origin: u8, strings: &[&str], list: &[u8]) -> Vec<u8> {
+    record_of(2, kind, (line, arg, origin), strings, list)
+}
+
 /// A basic counter's record, its name written by the author.
 fn basic(name: &str, file: &str, line: u32) -> Vec<u8> {
     let description = format!("Counts {name}");
-    let strings = [name, &description, "app", file, ""];
+    let strings = [name, &description, "app", file, "", ""];
     record(0, line, 0, 1, &strings, &0u32.to_le_bytes())
 }
 
 /// A stack counter's record.
 fn stack(name: &str, file: &str, line: u32, depth: u32) -> Vec<u8> {
-    let strings = [name, "", "app", file, ""];
+    let strings = [name, "", "app", file, "", ""];
     record(1, line, depth, 1, &strings, &0u32.to_le_bytes())
 }
 
@@ -141,7 +153,7 @@ fn bucket(name: &str, index: u32, bounds: &[u64]) -> Vec<u8> {
     for bound in bounds {
         list.extend_from_slice(&bound.to_le_bytes());
     }
-    let strings = [name, "Latency", "app", "src/main.rs", "ms"];
+    let strings = [name, "Latency", "app", "src/main.rs", "ms", ""];
     record(2, 7, index, 1, &strings, &list)
 }
 
@@ -551,11 +563,85 @@ fn a_newer_record_format_is_exit_5() {
         offset as usize + bytes.iter().position(|&b| b != 0).unwrap()
     };
     assert_eq!(&data[start..start + 4], b"TTMR");
-    data[start + 4..start + 6].copy_from_slice(&2u16.to_le_bytes());
+    data[start + 4..start + 6].copy_from_slice(&3u16.to_le_bytes());
     let patched = dir.file("kv-newer", &data);
     let err = stderr(&manifest_fails(&patched, &[], 5));
     assert!(
-        err.contains("written in manifest record format 2, newer than the format 1"),
+        err.contains("written in manifest record format 3, newer than the format 2"),
+        "{err}"
+    );
+}
+
+#[test]
+fn expiries_are_listed_and_version_1_records_still_read() {
+    let dir = TempDir::new("manifest");
+    let no_list = 0u32.to_le_bytes();
+    let records = section(&[
+        // As telemetry 0.1's macros wrote them: no expiry field.
+        record_of(
+            1,
+            0,
+            (3, 0, 1),
+            &["app/old", "", "app", "src/a.rs", ""],
+            &no_list,
+        ),
+        record(
+            0,
+            4,
+            0,
+            1,
+            &["app/until", "", "app", "src/a.rs", "", "2027-06-30"],
+            &no_list,
+        ),
+        record(
+            1,
+            5,
+            8,
+            1,
+            &["app/bug", "", "app", "src/a.rs", "", "2026-01-31"],
+            &no_list,
+        ),
+        program("app", "1.2.3"),
+    ]);
+    let path = dir.file("app.o", &elf(&records));
+    let json = manifest_ok(&path, &[]);
+    let manifest = Manifest::parse_json(&json).unwrap();
+    let expiries: Vec<(&str, Option<&str>)> = manifest
+        .counters
+        .iter()
+        .map(|c| (c.name.as_str(), c.expires.as_deref()))
+        .collect();
+    assert_eq!(
+        expiries,
+        [
+            ("app/bug", Some("2026-01-31")),
+            ("app/old", None),
+            ("app/until", Some("2027-06-30"))
+        ]
+    );
+    assert!(
+        json.contains(
+            "\"kind\": \"stack\",\n      \"depth\": 8,\n      \"expires\": \"2026-01-31\",\n"
+        ),
+        "{json}"
+    );
+    let table = manifest_ok(&path, &["--format", "md"]);
+    assert!(
+        table.contains("| `app/until` | basic, expires 2027-06-30 |"),
+        "{table}"
+    );
+    // A version 2 record with a date that is not one is damaged.
+    let bad = section(&[record(
+        0,
+        4,
+        0,
+        1,
+        &["app/until", "", "app", "src/a.rs", "", "2027-02-30"],
+        &no_list,
+    )]);
+    let err = stderr(&manifest_fails(&dir.file("bad.o", &elf(&bad)), &[], 3));
+    assert!(
+        err.contains("\"2027-02-30\" is not a YYYY-MM-DD date"),
         "{err}"
     );
 }

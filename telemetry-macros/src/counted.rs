@@ -32,12 +32,13 @@ use crate::args::Args;
 use crate::declare::{CounterName, DeclParts, counter_items};
 use crate::emit::{P, block};
 use crate::enclosing;
+use crate::expires;
 use crate::name::{self, Accept, Name};
 use crate::record::RecordKind;
 use crate::site::Site;
 
-const USAGE: &str =
-    "`#[counted]`, `#[counted(\"owner/name\")]` or `#[counted(name = \"…\", description = \"…\")]`";
+const USAGE: &str = "`#[counted]`, `#[counted(\"owner/name\")]` or \
+                     `#[counted(name = \"…\", description = \"…\", expires = \"YYYY-MM-DD\")]`";
 
 const NOT_A_FUNCTION: &str = "#[counted] goes on a function, an associated function or a method";
 
@@ -152,6 +153,7 @@ fn doc_text(attr: &Group) -> Option<String> {
 pub(crate) fn expand(mut args: Args, item: MaybeFn) -> Result<TokenStream> {
     let explicit = args.name()?;
     let description = args.take_str("description")?.map(|d| d.value());
+    let expires = expires::take(&mut args)?;
     let private = args.krate()?;
     args.finish(USAGE)?;
 
@@ -191,6 +193,7 @@ pub(crate) fn expand(mut args: Args, item: MaybeFn) -> Result<TokenStream> {
         name,
         kind: format!("{P}::Kind::Basic"),
         description,
+        expires,
         site,
     };
     let counter = "__TELEMETRY_COUNTED";

@@ -17,6 +17,7 @@ use syn::{Error, LitStr, Result};
 
 use crate::args::{Args, Private, missing};
 use crate::emit::{P, block, str_lit};
+use crate::expires;
 use crate::name::{self, Accept, FALLBACK, Name};
 use crate::record::RecordKind;
 use crate::site::Site;
@@ -48,6 +49,8 @@ pub(crate) struct DeclParts {
     /// An expression of type `Kind`.
     pub kind: String,
     pub description: String,
+    /// The last day it is uploaded, `YYYY-MM-DD`, or "" when it does not expire.
+    pub expires: String,
     pub site: Site,
 }
 
@@ -137,13 +140,14 @@ fn required_name(args: &mut Args, usage: &str) -> Result<LitStr> {
     })
 }
 
-const COUNTER_USAGE: &str =
-    "`counter!(\"owner/name\")`, optionally followed by `description = \"…\"`";
+const COUNTER_USAGE: &str = "`counter!(\"owner/name\")`, optionally followed by \
+                             `description = \"…\"` and `expires = \"YYYY-MM-DD\"`";
 
 /// `counter!("name")` or `counter!("chart:{a,b}")`.
 pub(crate) fn counter(mut args: Args, site: Site) -> Result<TokenStream> {
     let lit = required_name(&mut args, COUNTER_USAGE)?;
     let description = description(&mut args)?;
+    let expires = expires::take(&mut args)?;
     let private = args.krate()?;
     args.finish(COUNTER_USAGE)?;
     match name::parse(&lit, Accept::CounterOrLabels)? {
@@ -154,6 +158,7 @@ pub(crate) fn counter(mut args: Args, site: Site) -> Result<TokenStream> {
                     name: CounterName::Literal(name),
                     kind: format!("{P}::Kind::Basic"),
                     description,
+                    expires,
                     site,
                 },
                 &RecordKind::Basic,
@@ -181,6 +186,7 @@ pub(crate) fn counter(mut args: Args, site: Site) -> Result<TokenStream> {
                             "{P}::Kind::Label {{ labels: __TELEMETRY_LABELS, index: {index} }}"
                         ),
                         description: description.clone(),
+                        expires: expires.clone(),
                         site: site.clone(),
                     },
                     &RecordKind::Label {
@@ -200,7 +206,9 @@ pub(crate) fn counter(mut args: Args, site: Site) -> Result<TokenStream> {
     }
 }
 
-const HISTOGRAM_USAGE: &str = "`histogram!(\"owner/name\", [10, 50, 100])`, optionally followed by `unit = \"ms\"` and `description = \"…\"`";
+const HISTOGRAM_USAGE: &str = "`histogram!(\"owner/name\", [10, 50, 100])`, optionally \
+                               followed by `unit = \"ms\"`, `description = \"…\"` and \
+                               `expires = \"YYYY-MM-DD\"`";
 
 /// `histogram!("name", [bounds…], unit = "ms")`.
 pub(crate) fn histogram(mut args: Args, site: Site) -> Result<TokenStream> {
@@ -216,6 +224,7 @@ pub(crate) fn histogram(mut args: Args, site: Site) -> Result<TokenStream> {
         None => String::new(),
     };
     let description = description(&mut args)?;
+    let expires = expires::take(&mut args)?;
     let private = args.krate()?;
     args.finish(HISTOGRAM_USAGE)?;
     let Name::Plain(chart) = name::parse(&lit, Accept::Chart)? else {
@@ -247,6 +256,7 @@ pub(crate) fn histogram(mut args: Args, site: Site) -> Result<TokenStream> {
                      index: {index} }}"
                 ),
                 description: description.clone(),
+                expires: expires.clone(),
                 site: site.clone(),
             },
             &RecordKind::Bucket {
@@ -296,8 +306,8 @@ fn parse_bounds(span: Span, list: &[syn::LitInt]) -> Result<Vec<u64>> {
     Ok(bounds)
 }
 
-const STACK_USAGE: &str =
-    "`stack_counter!(\"owner/name\", depth = 8)`, optionally followed by `description = \"…\"`";
+const STACK_USAGE: &str = "`stack_counter!(\"owner/name\", depth = 8)`, optionally followed \
+                           by `description = \"…\"` and `expires = \"YYYY-MM-DD\"`";
 
 /// `stack_counter!("name", depth = N)`.
 pub(crate) fn stack_counter(mut args: Args, site: Site) -> Result<TokenStream> {
@@ -309,6 +319,7 @@ pub(crate) fn stack_counter(mut args: Args, site: Site) -> Result<TokenStream> {
         )
     })?;
     let description = description(&mut args)?;
+    let expires = expires::take(&mut args)?;
     let private = args.krate()?;
     args.finish(STACK_USAGE)?;
     let Name::Plain(name) = name::parse(&lit, Accept::Plain)? else {
@@ -328,6 +339,7 @@ pub(crate) fn stack_counter(mut args: Args, site: Site) -> Result<TokenStream> {
         name: CounterName::Literal(name),
         kind: format!("{P}::Kind::Stack {{ depth: {depth} }}"),
         description,
+        expires,
         site,
     };
     let entry = counter_items(

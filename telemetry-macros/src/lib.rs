@@ -13,6 +13,7 @@ mod counted;
 mod declare;
 mod emit;
 mod enclosing;
+mod expires;
 mod lex;
 mod name;
 mod program;

@@ -3,10 +3,14 @@
 //! with thousands of counters). Only a name that `#[counted]` derives from
 //! `module_path!()` is unknown here: such a record is the facade's `DerivedRecord`,
 //! the macro's bytes around the name the compiler derives. The layout is
-//! `telemetry_runtime::manifest::record`'s, version 1.
+//! `telemetry_formats::manifest::record`'s, version 2 (`VERSION` below).
 
 use crate::declare::{CounterName, DeclParts, Origin};
 use crate::emit::{P, bytes_lit, str_lit};
+
+/// The record format version written; keep in step with
+/// `telemetry_formats::manifest::record::VERSION`.
+const VERSION: u16 = 2;
 
 /// What kind of counter a record describes, with its list.
 pub(crate) enum RecordKind<'a> {
@@ -41,6 +45,7 @@ pub(crate) fn record(record: &str, kind: &RecordKind<'_>, parts: &DeclParts) -> 
     let DeclParts {
         name,
         description,
+        expires,
         site,
         ..
     } = parts;
@@ -52,7 +57,7 @@ pub(crate) fn record(record: &str, kind: &RecordKind<'_>, parts: &DeclParts) -> 
     };
     let mut head = Vec::with_capacity(24);
     head.extend_from_slice(b"TTMR");
-    head.extend_from_slice(&1u16.to_le_bytes());
+    head.extend_from_slice(&VERSION.to_le_bytes());
     head.extend_from_slice(&code.to_le_bytes());
     head.extend_from_slice(&0u32.to_le_bytes()); // total length, set below
     head.extend_from_slice(&site.line.to_le_bytes());
@@ -66,23 +71,26 @@ pub(crate) fn record(record: &str, kind: &RecordKind<'_>, parts: &DeclParts) -> 
     string(&mut rest, description);
     string(&mut rest, &crate_name());
     string(&mut rest, &site.file);
+    let unit = match kind {
+        RecordKind::Bucket { unit, .. } => unit,
+        _ => "",
+    };
+    string(&mut rest, unit);
+    string(&mut rest, expires);
     match kind {
-        RecordKind::Bucket { bounds, unit, .. } => {
-            string(&mut rest, unit);
+        RecordKind::Bucket { bounds, .. } => {
             rest.extend_from_slice(&(bounds.len() as u32).to_le_bytes());
             for bound in *bounds {
                 rest.extend_from_slice(&bound.to_le_bytes());
             }
         }
         RecordKind::Label { labels, .. } => {
-            string(&mut rest, "");
             rest.extend_from_slice(&(labels.len() as u32).to_le_bytes());
             for label in *labels {
                 string(&mut rest, label);
             }
         }
         RecordKind::Basic | RecordKind::Stack { .. } => {
-            string(&mut rest, "");
             rest.extend_from_slice(&0u32.to_le_bytes());
         }
     }

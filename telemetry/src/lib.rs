@@ -89,6 +89,26 @@
 //!
 //! The counters are the same wherever the path leads: one registry per version of
 //! this crate in the program.
+//!
+//! # Expiry
+//!
+//! Every declaring macro takes `expires = "YYYY-MM-DD"`, the last day (UTC) the
+//! counter is uploaded. The macro checks that it is a real date while the program
+//! compiles, and writes it into the counter's manifest record; `telemetry config init`
+//! copies it into the upload config, and after that day no client uploads the counter.
+//! The program itself is unchanged by the date: the counter **still counts locally**
+//! after it, and stays in the registry and the local reports; only its upload stops.
+//!
+//! ```
+//! #[telemetry::counted(expires = "2027-06-30")]
+//! fn import() {}
+//!
+//! import();
+//! telemetry::counter!("mytool/editor:{vscode,vim}", expires = "2027-06-30").inc("vim");
+//! let in_manifest = telemetry::manifest();
+//! let editor = in_manifest.counters.iter().find(|c| c.name == "mytool/editor:vim");
+//! assert_eq!(editor.unwrap().expires.as_deref(), Some("2027-06-30"));
+//! ```
 
 #![warn(clippy::unwrap_used)]
 
@@ -114,6 +134,10 @@ mod expansion;
 ///
 /// The same name may be declared at several places; they share one counter.
 ///
+/// `expires = "YYYY-MM-DD"` is the last day the counter, or every counter of the label
+/// set, is uploaded (see [the crate docs](crate#expiry)):
+/// `counter!("mytool/cache:hit", expires = "2027-06-30")`.
+///
 /// `crate = path` names this crate where it is not `::telemetry` (see [the crate
 /// docs](crate#a-renamed-or-re-exported-dependency)):
 /// `counter!("mytool/cache:hit", crate = ::my_lib::telemetry)`.
@@ -133,6 +157,9 @@ pub use telemetry_macros::counter;
 /// latency.record(900); // mytool/latency:>=100ms
 /// assert_eq!(latency.bucket_for(10).name(), "mytool/latency:<50ms");
 /// ```
+///
+/// `expires = "YYYY-MM-DD"` is the last day its buckets are uploaded (see [the crate
+/// docs](crate#expiry)): `histogram!("mytool/latency", [10, 50], expires = "2027-06-30")`.
 ///
 /// `crate = path` names this crate where it is not `::telemetry` (see [the crate
 /// docs](crate#a-renamed-or-re-exported-dependency)):
@@ -163,6 +190,9 @@ pub use telemetry_macros::histogram;
 /// let chains: Vec<&str> = stack.chains().map(|c| c.name()).collect();
 /// assert_eq!(chains, ["mytool/bug/unexpected-eof\nmytool/parse"]);
 /// ```
+///
+/// `expires = "YYYY-MM-DD"` is the last day its chains are uploaded (see [the crate
+/// docs](crate#expiry)): `stack_counter!("mytool/bug", depth = 8, expires = "2027-06-30")`.
 ///
 /// `crate = path` names this crate where it is not `::telemetry` (see [the crate
 /// docs](crate#a-renamed-or-re-exported-dependency)):
@@ -197,6 +227,9 @@ pub use telemetry_macros::stack_counter;
 ///
 /// The description is the first paragraph of the doc comment, or
 /// `description = "…"`.
+///
+/// `expires = "YYYY-MM-DD"` is the last day the counter is uploaded (see [the crate
+/// docs](crate#expiry)): `#[counted(expires = "2027-06-30")]`, with a name or not.
 ///
 /// `crate = path` names this crate where it is not `::telemetry` (see [the crate
 /// docs](crate#a-renamed-or-re-exported-dependency)):

@@ -197,6 +197,9 @@ fn counter_fields(c: &CounterRecord) -> Fields {
     if c.kind == "label" {
         fields.insert("labels".into(), c.labels.clone().into());
     }
+    if let Some(day) = &c.expires {
+        fields.insert("expires".into(), day.clone().into());
+    }
     fields.insert("description".into(), c.description.clone().into());
     fields.insert("crate".into(), c.crate_name.clone().into());
     fields.insert("file".into(), c.file.clone().into());
@@ -246,13 +249,14 @@ fn pair(old: &[Fields], new: &[Fields]) -> Vec<(usize, usize)> {
 
 /// The fields in which two declarations differ, each as `field old -> new`.
 fn differences(old: &Fields, new: &Fields) -> Vec<String> {
-    const ORDER: [&str; 11] = [
+    const ORDER: [&str; 12] = [
         "name",
         "kind",
         "depth",
         "bounds",
         "unit",
         "labels",
+        "expires",
         "description",
         "crate",
         "file",
@@ -332,6 +336,7 @@ mod tests {
             file: "src/main.rs".to_string(),
             line,
             derived: false,
+            expires: None,
         }
     }
 
@@ -362,6 +367,7 @@ mod tests {
         label.kind = "label";
         label.index = Some(0);
         label.labels = vec!["vim".to_string(), "other".to_string()];
+        label.expires = Some("2027-06-30".to_string());
         manifest(vec![counter("app/a", 1), stack, bucket, label])
     }
 
@@ -417,6 +423,22 @@ mod tests {
             ["app/a: kind \"basic\" -> \"stack\"; depth (none) -> 4"]
         );
         assert_eq!(staleness.program.as_deref(), Some("app 1.0.0 -> app 1.1.0"));
+    }
+
+    #[test]
+    fn an_expiry_given_changed_or_dropped_is_reported() {
+        let committed = every_kind();
+        let mut current = every_kind();
+        current.counters[0].expires = Some("2027-01-31".to_string());
+        current.counters[3].expires = None;
+        let staleness = stale(&committed, &current);
+        assert_eq!(
+            staleness.changed,
+            [
+                "app/a: expires (none) -> \"2027-01-31\"",
+                "app/editor:vim: expires \"2027-06-30\" -> (none)"
+            ]
+        );
     }
 
     #[test]

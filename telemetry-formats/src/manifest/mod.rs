@@ -62,7 +62,8 @@ impl std::fmt::Display for ManifestConflict {
 impl Manifest {
     /// Reads a manifest from its JSON (as [`Manifest::to_json`] writes it and
     /// `telemetry manifest` prints it): every counter with its kind and the fields of
-    /// that kind. An unknown manifest format or kind, or a missing field, is an error.
+    /// that kind, and `expires` when it has one. An unknown manifest format or kind, a
+    /// missing field, or an `expires` that is not a `YYYY-MM-DD` date is an error.
     /// (A bucket's or label's index is not in the JSON; it is taken from the order of
     /// the declaration's buckets or labels.)
     pub fn parse_json(text: &str) -> Result<Manifest, String> {
@@ -120,6 +121,13 @@ impl Manifest {
                 _ => Vec::new(),
             };
             let unit = text("unit").unwrap_or_default();
+            let expires = match c.get("expires") {
+                None => None,
+                Some(Value::String(day)) if crate::date::parse(day).is_some() => Some(day.clone()),
+                Some(other) => {
+                    return Err(at(&format!("expires {other} is not a YYYY-MM-DD date")));
+                }
+            };
             let bucket = name.split_once(':').map(|(_, b)| b.to_string());
             let index = match kind {
                 "bucket" => bucket.as_deref().and_then(|b| {
@@ -160,6 +168,7 @@ impl Manifest {
                     .get("name_derived")
                     .and_then(Value::as_bool)
                     .unwrap_or(false),
+                expires,
                 name,
                 kind,
             });
@@ -241,6 +250,9 @@ impl Manifest {
                 let labels: Vec<String> = c.labels.iter().map(|l| json_string(l)).collect();
                 fields.push(("labels", format!("[{}]", labels.join(", "))));
             }
+            if let Some(day) = &c.expires {
+                fields.push(("expires", json_string(day)));
+            }
             fields.push(("description", json_string(&c.description)));
             fields.push(("crate", json_string(&c.crate_name)));
             fields.push(("file", json_string(&c.file)));
@@ -285,10 +297,14 @@ impl Manifest {
             } else {
                 c.description.replace('|', "\\|").replace('\n', " ")
             };
+            let kind = match &c.expires {
+                Some(day) => format!("{}, expires {day}", shape(c)),
+                None => shape(c),
+            };
             let _ = writeln!(
                 out,
                 "| `{name}` | {} | {description} | `{}` {}:{} |",
-                shape(c).replace('|', "\\|"),
+                kind.replace('|', "\\|"),
                 c.crate_name,
                 c.file,
                 c.line
@@ -353,6 +369,60 @@ mod tests {
         assert_eq!(manifest.program.as_ref().map(|p| p.0.as_str()), Some("kv"));
         assert!(manifest.counters.iter().any(|c| c.kind == "stack"));
         assert!(Manifest::parse_json("{\"manifest_format\": 2}").is_err());
+    }
+
+    fn counter(name: &str, kind: &'static str) -> CounterRecord {
+        CounterRecord {
+            name: name.to_string(),
+            kind,
+            depth: None,
+            index: None,
+            bounds: Vec::new(),
+            unit: String::new(),
+            labels: Vec::new(),
+            description: String::new(),
+            crate_name: "app".to_string(),
+            file: "src/main.rs".to_string(),
+            line: 3,
+            derived: false,
+            expires: None,
+        }
+    }
+
+    #[test]
+    fn an_expiry_is_in_the_json_and_the_table_only_when_declared() {
+        let mut expiring = counter("app/era:old", "label");
+        expiring.labels = vec!["old".to_string(), "other".to_string()];
+        expiring.index = Some(0);
+        expiring.expires = Some("2027-06-30".to_string());
+        let manifest = Manifest {
+            program: Some(("app".to_string(), "1.0.0".to_string())),
+            counters: vec![counter("app/a", "basic"), expiring],
+        };
+        let json = manifest.to_json();
+        assert_eq!(json.matches("\"expires\"").count(), 1, "{json}");
+        assert!(
+            json.contains(
+                "\"labels\": [\"old\", \"other\"],\n      \"expires\": \"2027-06-30\",\n      \
+                 \"description\""
+            ),
+            "{json}"
+        );
+        assert_eq!(Manifest::parse_json(&json), Ok(manifest.clone()));
+        let table = manifest.to_markdown();
+        assert!(
+            table.contains("| `app/era:old` | label of {old,other}, expires 2027-06-30 |"),
+            "{table}"
+        );
+        assert!(table.contains("| `app/a` | basic |"), "{table}");
+        for bad in ["\"2027-02-30\"", "\"later\"", "20270630"] {
+            let text = json.replace("\"2027-06-30\"", bad);
+            let error = Manifest::parse_json(&text).unwrap_err();
+            assert!(
+                error.starts_with("counter 2: expires") && error.contains("YYYY-MM-DD"),
+                "{error}"
+            );
+        }
     }
 
     #[test]

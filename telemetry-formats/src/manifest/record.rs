@@ -2,14 +2,15 @@
 //! the macros in a link section of its own, so that a tool can list every counter of a
 //! compiled binary without running it. `docs/MANIFEST.md` describes the same bytes.
 //!
-//! Records are plain bytes, built by `const fn`s while the program compiles: no
-//! pointer, so reading them needs no relocation. The linker concatenates them (they
-//! have an alignment of 1); a reader walks the section record by record.
+//! Records are plain bytes, written by the macros as literals (or by `const fn`s for
+//! the runtime's own counters and the program): no pointer, so reading them needs no
+//! relocation. The linker concatenates them (they have an alignment of 1); a reader
+//! walks the section record by record.
 //!
 //! ```text
 //! offset  size  field (integers little-endian)
 //!      0     4  magic "TTMR"
-//!      4     2  record format version = 1
+//!      4     2  record format version = 2
 //!      6     2  kind: 0 basic, 1 stack, 2 bucket, 3 label, 16 program
 //!      8     4  total length of the record, header included
 //!     12     4  line of the declaration (0 for a program record)
@@ -17,20 +18,27 @@
 //!     20     1  how the name was chosen: 0 derived by #[counted], 1 written, 2 program
 //!     21     3  reserved, 0
 //!     24        strings, each a u32 length and UTF-8 bytes:
-//!                 counter: name, description, crate, file, unit
+//!                 counter: name, description, crate, file, unit, expires
 //!                 program: name, version
 //!               then a u32 count and the list:
 //!                 bucket: the bounds, u64 each; label: the labels, as strings;
 //!                 others: count 0
 //! ```
 //!
+//! `expires` is the last day the counter is uploaded, `YYYY-MM-DD`, or empty. Version
+//! 1 is the same without `expires`; it is still read (as a counter that does not
+//! expire), since a binary linking two semver-incompatible versions of `telemetry`
+//! holds the records of both in one section.
+//!
 //! A reader accepts the versions it knows and rejects a higher one with its number, so
 //! an old tool says "newer format" instead of misreading a new binary.
 
 /// First bytes of every record.
 pub const MAGIC: [u8; 4] = *b"TTMR";
-/// The record format this crate writes and reads.
-pub const VERSION: u16 = 1;
+/// The record format this crate writes, and the newest it reads.
+pub const VERSION: u16 = 2;
+/// The oldest record format this crate reads: version 1, without `expires`.
+pub const OLDEST_VERSION: u16 = 1;
 /// The section holding the records, by object format.
 pub const SECTION_ELF: &str = "telemetry_manifest";
 /// Mach-O: segment `__DATA`, section `__tmanifest` (names are limited to 16 bytes).
@@ -92,6 +100,9 @@ pub struct CounterRecord {
     pub line: u32,
     /// True when `#[counted]` derived the name.
     pub derived: bool,
+    /// The last day (`YYYY-MM-DD`, UTC) the counter is uploaded, when its declaration
+    /// says `expires = "…"`. After it the counter still counts locally.
+    pub expires: Option<String>,
 }
 
 /// Why a section's bytes are not a list of records.
@@ -154,12 +165,12 @@ pub fn decode_one(bytes: &[u8]) -> Result<(Record, usize), RecordError> {
     if r.take(4)? != MAGIC {
         return Err(r.malformed("not a manifest record (bad magic)"));
     }
-    let version = u16::from_le_bytes([r.u8()?, r.u8()?]);
-    if version > VERSION {
-        return Err(RecordError::NewerVersion(version));
+    let format = u16::from_le_bytes([r.u8()?, r.u8()?]);
+    if format > VERSION {
+        return Err(RecordError::NewerVersion(format));
     }
-    if version == 0 {
-        return Err(r.malformed("record format version 0"));
+    if format < OLDEST_VERSION {
+        return Err(r.malformed(&format!("record format version {format}")));
     }
     let kind = u16::from_le_bytes([r.u8()?, r.u8()?]);
     let len = r.u32()? as usize;
@@ -194,6 +205,15 @@ pub fn decode_one(bytes: &[u8]) -> Result<(Record, usize), RecordError> {
         let crate_name = r.string()?;
         let file = r.string()?;
         let unit = r.string()?;
+        let expires = if format >= 2 {
+            let text = r.string()?;
+            if !text.is_empty() && crate::date::parse(&text).is_none() {
+                return Err(r.malformed(&format!("expiry {text:?} is not a YYYY-MM-DD date")));
+            }
+            (!text.is_empty()).then_some(text)
+        } else {
+            None
+        };
         let count = r.u32()? as usize;
         let mut bounds = Vec::new();
         let mut labels = Vec::new();
@@ -226,6 +246,7 @@ pub fn decode_one(bytes: &[u8]) -> Result<(Record, usize), RecordError> {
             file,
             line,
             derived: origin == 0,
+            expires,
         })
     };
     if r.at != len {
@@ -273,5 +294,118 @@ impl Reader<'_> {
         let len = self.u32()? as usize;
         let bytes = self.take(len)?;
         String::from_utf8(bytes.to_vec()).map_err(|_| self.malformed("text is not UTF-8"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A counter record of format `version`, laid out as the module docs say.
+    fn counter(version: u16, kind: u16, arg: u32, strings: &[&str], list: &[u8]) -> Vec<u8> {
+        let mut body = Vec::new();
+        for text in strings {
+            body.extend_from_slice(&(text.len() as u32).to_le_bytes());
+            body.extend_from_slice(text.as_bytes());
+        }
+        body.extend_from_slice(list);
+        let mut out = Vec::new();
+        out.extend_from_slice(&MAGIC);
+        out.extend_from_slice(&version.to_le_bytes());
+        out.extend_from_slice(&kind.to_le_bytes());
+        out.extend_from_slice(&(HEADER as u32 + body.len() as u32).to_le_bytes());
+        out.extend_from_slice(&7u32.to_le_bytes());
+        out.extend_from_slice(&arg.to_le_bytes());
+        out.extend_from_slice(&[1, 0, 0, 0]);
+        out.extend_from_slice(&body);
+        out
+    }
+
+    fn only(bytes: &[u8]) -> CounterRecord {
+        match decode_all(bytes) {
+            Ok(records) => match records.as_slice() {
+                [Record::Counter(c)] => c.clone(),
+                other => panic!("{other:?}"),
+            },
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    const NO_LIST: [u8; 4] = [0; 4];
+
+    #[test]
+    fn a_version_2_record_carries_its_expiry_or_none() {
+        let strings = ["app/a", "A", "app", "src/main.rs", "", "2027-06-30"];
+        let expiring = only(&counter(2, KIND_BASIC, 0, &strings, &NO_LIST));
+        assert_eq!(expiring.expires.as_deref(), Some("2027-06-30"));
+        assert_eq!((expiring.name.as_str(), expiring.line), ("app/a", 7));
+        let strings = ["app/a", "A", "app", "src/main.rs", "", ""];
+        assert_eq!(
+            only(&counter(2, KIND_BASIC, 0, &strings, &NO_LIST)).expires,
+            None
+        );
+        let mut list = 1u32.to_le_bytes().to_vec();
+        list.extend_from_slice(&5u64.to_le_bytes());
+        let strings = ["app/l:<5ms", "", "app", "src/main.rs", "ms", "2030-01-01"];
+        let bucket = only(&counter(2, KIND_BUCKET, 0, &strings, &list));
+        assert_eq!((bucket.unit.as_str(), &bucket.bounds[..]), ("ms", &[5][..]));
+        assert_eq!(bucket.expires.as_deref(), Some("2030-01-01"));
+    }
+
+    #[test]
+    fn version_1_records_are_still_read_as_never_expiring() {
+        let strings = ["app/old", "", "app", "src/lib.rs", ""];
+        let v1 = counter(1, KIND_STACK, 4, &strings, &NO_LIST);
+        let strings = ["app/new", "", "app", "src/lib.rs", "", "2027-06-30"];
+        let v2 = counter(2, KIND_STACK, 4, &strings, &NO_LIST);
+        // Both versions in one section, as two telemetry versions in one binary leave.
+        let section = [v1, vec![0, 0], v2].concat();
+        let records = decode_all(&section).unwrap();
+        let expiries: Vec<(&str, Option<&str>, Option<u32>)> = records
+            .iter()
+            .map(|r| match r {
+                Record::Counter(c) => (c.name.as_str(), c.expires.as_deref(), c.depth),
+                Record::Program { .. } => panic!("{r:?}"),
+            })
+            .collect();
+        assert_eq!(
+            expiries,
+            [
+                ("app/old", None, Some(4)),
+                ("app/new", Some("2027-06-30"), Some(4))
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_versions_and_bad_expiries_are_refused() {
+        let strings = ["app/a", "", "app", "src/main.rs", "", ""];
+        let newer = counter(3, KIND_BASIC, 0, &strings, &NO_LIST);
+        assert_eq!(decode_all(&newer), Err(RecordError::NewerVersion(3)));
+        let message = RecordError::NewerVersion(3).to_string();
+        assert!(
+            message.contains("record format 3, newer than the format 2"),
+            "{message}"
+        );
+        let zero = counter(0, KIND_BASIC, 0, &strings, &NO_LIST);
+        assert!(matches!(
+            decode_all(&zero),
+            Err(RecordError::Malformed { what, .. }) if what == "record format version 0"
+        ));
+        for bad in ["2027-02-30", "2027-6-30", "soon"] {
+            let strings = ["app/a", "", "app", "src/main.rs", "", bad];
+            let error = decode_all(&counter(2, KIND_BASIC, 0, &strings, &NO_LIST)).unwrap_err();
+            assert!(
+                error.to_string().contains("is not a YYYY-MM-DD date"),
+                "{error}"
+            );
+        }
+        // A version 1 record read as version 2 is cut short: its list count would be
+        // read as the expiry's length.
+        let strings = ["app/a", "", "app", "src/main.rs", ""];
+        assert!(matches!(
+            decode_all(&counter(2, KIND_BASIC, 0, &strings, &NO_LIST)),
+            Err(RecordError::Malformed { .. })
+        ));
     }
 }

@@ -26,8 +26,10 @@ const fn origin_code(origin: Origin) -> u8 {
 /// The length of the record of `decl`. Not public API: used by generated code.
 #[doc(hidden)]
 pub const fn record_len(decl: &Decl) -> usize {
+    // Six strings (the expiry empty: the runtime's own counters never expire), the
+    // list's count.
     let mut len = HEADER
-        + 5 * 4
+        + 6 * 4
         + decl.name.len()
         + decl.description.len()
         + first_segment(decl.module_path).len()
@@ -58,9 +60,14 @@ pub const fn encode_record<const N: usize>(decl: &Decl) -> [u8; N] {
     w.string(decl.description);
     w.string(first_segment(decl.module_path));
     w.string(decl.file);
+    let unit = match decl.kind {
+        Kind::Bucket { unit, .. } => unit,
+        _ => "",
+    };
+    w.string(unit);
+    w.string(""); // expires: never
     match decl.kind {
-        Kind::Bucket { bounds, unit, .. } => {
-            w.string(unit);
+        Kind::Bucket { bounds, .. } => {
             w.u32(bounds.len() as u32);
             let mut i = 0;
             while i < bounds.len() {
@@ -69,7 +76,6 @@ pub const fn encode_record<const N: usize>(decl: &Decl) -> [u8; N] {
             }
         }
         Kind::Label { labels, .. } => {
-            w.string("");
             w.u32(labels.len() as u32);
             let mut i = 0;
             while i < labels.len() {
@@ -77,10 +83,7 @@ pub const fn encode_record<const N: usize>(decl: &Decl) -> [u8; N] {
                 i += 1;
             }
         }
-        Kind::Basic | Kind::Stack { .. } => {
-            w.string("");
-            w.u32(0);
-        }
+        Kind::Basic | Kind::Stack { .. } => w.u32(0),
     }
     assert!(w.at == N, "manifest record length mismatch");
     out
