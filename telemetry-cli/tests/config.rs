@@ -115,7 +115,10 @@ fn check_names_every_entry_no_manifest_declares() {
         "--manifest",
         s(&kv_manifest()),
     ]);
-    assert!(out.contains("3 entries no manifest declares"), "{out}");
+    assert!(
+        out.contains("3 entries that the manifests do not declare or allow"),
+        "{out}"
+    );
     assert!(
         out.contains("program \"ghost\": no manifest declares it"),
         "{out}"

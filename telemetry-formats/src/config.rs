@@ -207,8 +207,10 @@ impl Config {
 
     /// A first config for the programs of `manifests`: every counter each declares,
     /// histograms and label sets as one family each, at rate 1, expiring when the
-    /// declaration says; versions from the manifest's version on; the common operating
-    /// systems and architectures. Meant to be edited down, then checked.
+    /// declaration says (an entry standing for several declarations, a family's members
+    /// or one name declared at several places, expires on the earliest of their dates);
+    /// versions from the manifest's version on; the common operating systems and
+    /// architectures. Meant to be edited down, then checked.
     pub fn from_manifests(manifests: &[Manifest]) -> Result<Config, String> {
         let mut programs = Vec::new();
         for manifest in manifests {
@@ -218,34 +220,37 @@ impl Config {
                     .into());
             };
             let mut counters: BTreeMap<String, CounterConfig> = BTreeMap::new();
-            let mut stacks = Vec::new();
+            let mut stacks: BTreeMap<String, StackConfig> = BTreeMap::new();
             for record in &manifest.counters {
+                let expires = record.expires.as_deref();
                 match record.kind {
-                    "stack" => stacks.push(StackConfig {
-                        name: record.name.clone(),
-                        depth: record.depth.unwrap_or(1).clamp(1, MAX_DEPTH),
-                        rate: 1.0,
-                        expires: None,
-                    }),
+                    "stack" => {
+                        let entry = stacks.entry(record.name.clone()).or_insert(StackConfig {
+                            name: record.name.clone(),
+                            depth: record.depth.unwrap_or(1).clamp(1, MAX_DEPTH),
+                            rate: 1.0,
+                            expires: expires.map(String::from),
+                        });
+                        entry.expires = earliest(entry.expires.take(), expires);
+                    }
                     _ => {
                         let name = family_of(record);
-                        counters.entry(name.clone()).or_insert(CounterConfig {
+                        let entry = counters.entry(name.clone()).or_insert(CounterConfig {
                             name,
                             rate: 1.0,
-                            expires: None,
+                            expires: expires.map(String::from),
                         });
+                        entry.expires = earliest(entry.expires.take(), expires);
                     }
                 }
             }
-            stacks.sort_by(|a, b| a.name.cmp(&b.name));
-            stacks.dedup_by(|a, b| a.name == b.name);
             programs.push(ProgramConfig {
                 name: name.clone(),
                 versions: format!(">={version}"),
                 os: ["linux", "macos", "windows"].map(String::from).to_vec(),
                 arch: ["x86_64", "aarch64"].map(String::from).to_vec(),
                 counters: counters.into_values().collect(),
-                stacks,
+                stacks: stacks.into_values().collect(),
             });
         }
         let config = Config {
@@ -260,8 +265,9 @@ impl Config {
 
     /// Every entry of the config that no manifest declares, each as a sentence: a
     /// program without a manifest, a counter (or a member of a family) that is not
-    /// declared, a stack counter that is not one or asks for more depth than it has.
-    /// Empty when the config only asks for what can exist.
+    /// declared, a stack counter that is not one or asks for more depth than it has,
+    /// and an entry collected past the day its declaration expires (later, or with no
+    /// `expires`). Empty when the config only asks for what can exist.
     pub fn check(&self, manifests: &[Manifest]) -> Vec<String> {
         let mut problems = Vec::new();
         for program in &self.programs {
@@ -280,9 +286,30 @@ impl Config {
                 .iter()
                 .map(|c| (c.name.as_str(), c))
                 .collect();
+            // The earliest expiry of each name's declarations.
+            let mut expiries: BTreeMap<&str, Option<String>> = BTreeMap::new();
+            for c in &manifest.counters {
+                let known = expiries.entry(&c.name).or_insert(None);
+                *known = earliest(known.take(), c.expires.as_deref());
+            }
+            // An entry for `names` collected later than one of them expires.
+            let outlives = |what: &str, entry: &str, names: &[String], asked: Option<&str>| {
+                let last = names.iter().fold(None, |last, name| {
+                    let declared = expiries.get(name.as_str()).cloned().flatten();
+                    earliest(last, declared.as_deref())
+                })?;
+                asked.is_none_or(|asked| day(asked) > day(&last)).then(|| {
+                    format!(
+                        "{:?} {what} {entry:?}: collected {}, past the last day its \
+                         declaration allows, {last}",
+                        program.name,
+                        asked.map_or("with no end".to_string(), |a| format!("until {a}"))
+                    )
+                })
+            };
             for counter in &program.counters {
                 let names = expand(&counter.name).unwrap_or_default();
-                for name in names {
+                for name in &names {
                     match declared.get(name.as_str()) {
                         None => problems.push(format!(
                             "{:?} counter {name:?}: the program declares no such counter",
@@ -295,10 +322,15 @@ impl Config {
                         Some(_) => {}
                     }
                 }
+                let asked = counter.expires.as_deref();
+                problems.extend(outlives("counter", &counter.name, &names, asked));
             }
             for stack in &program.stacks {
                 match declared.get(stack.name.as_str()) {
                     Some(record) if record.kind == "stack" => {
+                        let names = [stack.name.clone()];
+                        let asked = stack.expires.as_deref();
+                        problems.extend(outlives("stack", &stack.name, &names, asked));
                         let depth = record.depth.unwrap_or(0);
                         if stack.depth > depth {
                             problems.push(format!(
@@ -320,6 +352,20 @@ impl Config {
         }
         problems
     }
+}
+
+/// The earlier of two expiry dates, where `None` is never: what an entry standing for
+/// declarations `a` and `b` may promise.
+fn earliest(a: Option<String>, b: Option<&str>) -> Option<String> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if day(b) < day(&a) { b.to_string() } else { a }),
+        (a, b) => a.or_else(|| b.map(String::from)),
+    }
+}
+
+/// The day number of a date already checked, for ordering.
+fn day(text: &str) -> u64 {
+    date::parse(text).unwrap_or(0)
 }
 
 fn check_date(program: &str, name: &str, date_text: Option<&str>) -> Result<(), ConfigError> {
@@ -441,6 +487,183 @@ mod tests {
                 "{to}"
             );
         }
+    }
+
+    /// A record of `kind` as the manifest holds it, expiring on `expires`.
+    fn declared(name: &str, kind: &'static str, line: u32, expires: Option<&str>) -> CounterRecord {
+        CounterRecord {
+            name: name.to_string(),
+            kind,
+            depth: (kind == "stack").then_some(8),
+            index: None,
+            bounds: Vec::new(),
+            unit: String::new(),
+            labels: Vec::new(),
+            description: String::new(),
+            crate_name: "kv".to_string(),
+            file: "src/main.rs".to_string(),
+            line,
+            derived: false,
+            expires: expires.map(String::from),
+        }
+    }
+
+    /// The record of the label `name` of the set `labels`.
+    fn label(name: &str, labels: &[&str], line: u32, expires: Option<&str>) -> CounterRecord {
+        let member = name.split_once(':').map_or("", |(_, m)| m);
+        CounterRecord {
+            index: labels.iter().position(|l| *l == member).map(|i| i as u32),
+            labels: labels.iter().map(|l| l.to_string()).collect(),
+            ..declared(name, "label", line, expires)
+        }
+    }
+
+    fn kv(counters: Vec<CounterRecord>) -> Manifest {
+        Manifest {
+            program: Some(("kv".to_string(), "0.3.1".to_string())),
+            counters,
+        }
+    }
+
+    #[test]
+    fn init_copies_each_declared_expiry_and_the_earliest_of_a_family() {
+        let manifest = kv(vec![
+            declared("kv/a", "basic", 1, Some("2027-06-30")),
+            declared("kv/b", "basic", 2, None),
+            // One name at two places: the earlier date (none is never).
+            declared("kv/c", "basic", 3, None),
+            declared("kv/c", "basic", 4, Some("2028-01-31")),
+            declared("kv/c", "basic", 5, Some("2027-12-31")),
+            // A family whose members' declarations differ.
+            label("kv/e:x", &["x", "other"], 6, Some("2029-03-01")),
+            label("kv/e:other", &["x", "other"], 6, Some("2029-03-01")),
+            label("kv/e:x", &["x", "other"], 9, Some("2028-02-29")),
+            declared("kv/s", "stack", 7, Some("2027-01-02")),
+            declared("kv/s", "stack", 8, Some("2026-12-31")),
+            declared("kv/t", "stack", 10, None),
+        ]);
+        let config = Config::from_manifests(std::slice::from_ref(&manifest)).unwrap();
+        let program = &config.programs[0];
+        let counters: Vec<(&str, Option<&str>)> = program
+            .counters
+            .iter()
+            .map(|c| (c.name.as_str(), c.expires.as_deref()))
+            .collect();
+        assert_eq!(
+            counters,
+            [
+                ("kv/a", Some("2027-06-30")),
+                ("kv/b", None),
+                ("kv/c", Some("2027-12-31")),
+                ("kv/e:{x,other}", Some("2028-02-29")),
+            ]
+        );
+        let stacks: Vec<(&str, Option<&str>)> = program
+            .stacks
+            .iter()
+            .map(|c| (c.name.as_str(), c.expires.as_deref()))
+            .collect();
+        assert_eq!(stacks, [("kv/s", Some("2026-12-31")), ("kv/t", None)]);
+        assert_eq!(config.check(&[manifest]), Vec::<String>::new());
+        let text = String::from_utf8(config.to_json()).unwrap();
+        assert!(text.contains("\"expires\": \"2027-06-30\""), "{text}");
+        assert_eq!(
+            text.matches("\"expires\"").count(),
+            4,
+            "none for kv/b, kv/t"
+        );
+    }
+
+    #[test]
+    fn check_names_an_entry_collected_past_its_declared_expiry() {
+        let manifest = kv(vec![
+            declared("kv/a", "basic", 1, Some("2027-06-30")),
+            label("kv/e:x", &["x", "y"], 2, None),
+            label("kv/e:y", &["x", "y"], 2, Some("2027-01-31")),
+            declared("kv/s", "stack", 3, Some("2027-06-30")),
+        ]);
+        let mut config = Config::from_manifests(std::slice::from_ref(&manifest)).unwrap();
+        // Earlier than declared is fine: the collector may stop sooner.
+        config.programs[0].stacks[0].expires = Some("2027-01-01".into());
+        assert_eq!(
+            config.check(std::slice::from_ref(&manifest)),
+            Vec::<String>::new()
+        );
+        config.programs[0].counters[0].expires = None;
+        config.programs[0].counters[1].expires = Some("2027-02-01".into());
+        config.programs[0].stacks[0].expires = Some("2027-07-01".into());
+        assert_eq!(
+            config.check(&[manifest]),
+            [
+                "\"kv\" counter \"kv/a\": collected with no end, past the last day its \
+                 declaration allows, 2027-06-30",
+                "\"kv\" counter \"kv/e:{x,y}\": collected until 2027-02-01, past the last \
+                 day its declaration allows, 2027-01-31",
+                "\"kv\" stack \"kv/s\": collected until 2027-07-01, past the last day its \
+                 declaration allows, 2027-06-30",
+            ]
+        );
+    }
+
+    /// A declaration's expiry, from the record the macro writes to the upload filter:
+    /// the record decoded into a manifest, its JSON read back, `config init`, then the
+    /// filter on the last day and the day after.
+    #[test]
+    fn a_declared_expiry_stops_the_upload_after_its_last_day() {
+        let mut record = Vec::new();
+        record.extend_from_slice(b"TTMR\x02\0\0\0\0\0\0\0\x05\0\0\0\0\0\0\0\x01\0\0\0");
+        for text in ["kv/old", "", "kv", "src/main.rs", "", "2026-11-27"] {
+            record.extend_from_slice(&(text.len() as u32).to_le_bytes());
+            record.extend_from_slice(text.as_bytes());
+        }
+        record.extend_from_slice(&0u32.to_le_bytes());
+        let len = record.len() as u32;
+        record[8..12].copy_from_slice(&len.to_le_bytes());
+        let mut records = crate::manifest::record::decode_all(&record).unwrap();
+        records.push(crate::manifest::Record::Program {
+            name: "kv".into(),
+            version: "0.3.1".into(),
+        });
+        let manifest = Manifest::from_records(records);
+        let manifest = Manifest::parse_json(&manifest.to_json()).unwrap();
+        let config = Config::from_manifests(&[manifest]).unwrap();
+        assert_eq!(
+            config.programs[0].counters[0].expires.as_deref(),
+            Some("2026-11-27")
+        );
+        let local = crate::report::Report {
+            format: 1,
+            week: "2026-11-26".into(),
+            last_week: String::new(),
+            x: 0.5,
+            config: String::new(),
+            programs: vec![crate::report::ProgramReport {
+                program: "kv".into(),
+                version: "0.3.1".into(),
+                toolchain: "1.95.0".into(),
+                os: "linux".into(),
+                arch: "x86_64".into(),
+                counters: [("kv/old".to_string(), 4)].into(),
+                stacks: BTreeMap::new(),
+            }],
+        };
+        let day = |text| date::parse(text).unwrap();
+        let filter = |today| crate::upload::filter(&local, &config, 0, day(today), "");
+        let (sent, _) = filter("2026-11-27");
+        assert_eq!(
+            sent.map(|r| r.programs[0].counters.clone()),
+            Some([("kv/old".to_string(), 4)].into())
+        );
+        let (sent, decisions) = filter("2026-11-28");
+        assert_eq!(sent, None);
+        assert_eq!(
+            decisions.names,
+            [(
+                "kv 0.3.1 1.95.0 linux x86_64".to_string(),
+                "kv/old".to_string(),
+                Some(crate::upload::Out::Expired("2026-11-27".into()))
+            )]
+        );
     }
 
     #[test]

@@ -121,7 +121,8 @@ declaring site is listed).",
   config init --manifest FILE… [--out CONFIG]   a first config: every counter of
       each manifest at rate 1, to edit down
   config check CONFIG --manifest FILE…          every entry no manifest declares
-      (exit 1 when there is one)
+      or allows, such as one collected past its declared expiry (exit 1 when
+      there is one)
   config keygen --out KEYFILE                   a new Ed25519 key pair: the private
       key to KEYFILE (mode 0600), the public key printed
   config sign CONFIG --key KEYFILE [--out SIGNED]  the signed config

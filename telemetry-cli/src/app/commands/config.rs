@@ -158,9 +158,14 @@ fn check(path: &Path, manifest_paths: &[PathBuf]) -> Result<Report, CliError> {
         )));
     }
     let mut report = Report::text(format!(
-        "{}: {} entries no manifest declares:\n",
+        "{}: {} {} that the manifests do not declare or allow:\n",
         path.display(),
-        problems.len()
+        problems.len(),
+        if problems.len() == 1 {
+            "entry"
+        } else {
+            "entries"
+        }
     ));
     for problem in problems {
         report
