@@ -84,6 +84,16 @@ fn init_lists_every_declared_counter_and_check_accepts_it() {
         .map(|c| (c["name"].as_str().unwrap(), c["depth"].as_u64().unwrap()))
         .collect();
     assert!(stacks.contains(&("kv/crash/panic-stack", 16)), "{stacks:?}");
+    // kv declares `import` with `#[counted(expires = "2027-06-30")]`, and nothing else
+    // with an expiry: the entry has the date, no other one has any.
+    let expiring: Vec<(&str, &str)> = program["counters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(program["stacks"].as_array().unwrap())
+        .filter_map(|c| Some((c["name"].as_str()?, c.get("expires")?.as_str()?)))
+        .collect();
+    assert_eq!(expiring, [("kv/commands/import", "2027-06-30")]);
     let out = succeeds(&[
         "config",
         "check",
@@ -131,6 +141,54 @@ fn check_names_every_entry_no_manifest_declares() {
         out.contains("depth 20 asked, the counter records 16"),
         "{out}"
     );
+}
+
+#[test]
+fn check_names_an_entry_collected_past_its_declared_expiry() {
+    let dir = TempDir::new("config-expiry");
+    let config = init(&dir);
+    let text = fs::read_to_string(&config).unwrap();
+    for (edited, why) in [
+        (
+            text.replacen("\"2027-06-30\"", "\"2027-07-01\"", 1),
+            "collected until 2027-07-01, past the last day its declaration allows, 2027-06-30",
+        ),
+        (
+            text.replacen(",\n          \"expires\": \"2027-06-30\"", "", 1),
+            "collected with no end, past the last day its declaration allows, 2027-06-30",
+        ),
+    ] {
+        assert_ne!(edited, text);
+        fs::write(&config, &edited).unwrap();
+        let out = fails(&[
+            "config",
+            "check",
+            s(&config),
+            "--manifest",
+            s(&kv_manifest()),
+        ]);
+        assert!(
+            out.contains("1 entry that the manifests do not declare or allow"),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!("\"kv\" counter \"kv/commands/import\": {why}")),
+            "{out}"
+        );
+    }
+    // Stopping sooner than the declaration says is the collector's choice.
+    fs::write(
+        &config,
+        text.replacen("\"2027-06-30\"", "\"2027-01-31\"", 1),
+    )
+    .unwrap();
+    succeeds(&[
+        "config",
+        "check",
+        s(&config),
+        "--manifest",
+        s(&kv_manifest()),
+    ]);
 }
 
 #[test]

@@ -309,6 +309,8 @@ fn the_kv_binary_lists_every_counter_of_both_crates_sorted() {
         "\"crate\": \"kvlite\",",
         "\"name\": \"kv/command-latency:<1ms\",\n      \"kind\": \"bucket\",\n      \"bounds\": [1, 5, 20, 100, 500],\n      \"unit\": \"ms\",",
         "\"name_derived\": true",
+        // `#[counted(expires = "2027-06-30")]`.
+        "\"name\": \"kv/commands/import\",\n      \"kind\": \"basic\",\n      \"expires\": \"2027-06-30\",",
     ] {
         assert!(json.contains(expected), "{expected} not in\n{json}");
     }

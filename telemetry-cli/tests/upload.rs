@@ -28,6 +28,29 @@ fn text(output: &Output) -> String {
 /// A namespace in mode `on` for 30 days with the report of last week, and a collector
 /// serving a config that asks for `kv/get` only.
 fn setup(label: &str) -> (TempDir, Server, String) {
+    let config = Config {
+        format: 1,
+        version: 4,
+        sample_rate: 1.0,
+        programs: vec![ProgramConfig {
+            name: "kv".into(),
+            versions: "*".into(),
+            os: vec!["linux".into()],
+            arch: vec!["x86_64".into()],
+            counters: vec![CounterConfig {
+                name: "kv/get".into(),
+                rate: 1.0,
+                expires: None,
+            }],
+            stacks: vec![],
+        }],
+    };
+    setup_with(label, &config, &[("kv/get", 3), ("kv/secret-ish", 1)])
+}
+
+/// A namespace in mode `on` for 30 days with the report of last week, of kv 0.1.0 on
+/// linux x86_64 with `counters`, and a collector serving `config`, signed.
+fn setup_with(label: &str, config: &Config, counters: &[(&str, u64)]) -> (TempDir, Server, String) {
     let root = TempDir::new(label);
     let ns = root.join("default");
     let local = ns.join("local");
@@ -51,29 +74,12 @@ fn setup(label: &str) -> (TempDir, Server, String) {
             toolchain: "1.95.0".into(),
             os: "linux".into(),
             arch: "x86_64".into(),
-            counters: BTreeMap::from([("kv/get".into(), 3), ("kv/secret-ish".into(), 1)]),
+            counters: counters.iter().map(|(n, v)| (n.to_string(), *v)).collect(),
             stacks: BTreeMap::new(),
         }],
     };
     fs::write(local.join(format!("{week}.json")), report.to_json()).unwrap();
     let (secret, key) = signature::keygen().unwrap();
-    let config = Config {
-        format: 1,
-        version: 4,
-        sample_rate: 1.0,
-        programs: vec![ProgramConfig {
-            name: "kv".into(),
-            versions: "*".into(),
-            os: vec!["linux".into()],
-            arch: vec!["x86_64".into()],
-            counters: vec![CounterConfig {
-                name: "kv/get".into(),
-                rate: 1.0,
-                expires: None,
-            }],
-            stacks: vec![],
-        }],
-    };
     let signed = signature::sign(&config.to_json(), &secret).unwrap();
     let server = Server::start(move |request| match request.path.as_str() {
         "/config" => Answer::Respond(200, signed.clone()),
@@ -82,10 +88,9 @@ fn setup(label: &str) -> (TempDir, Server, String) {
     (root, server, key.to_string())
 }
 
-#[test]
-fn a_dry_run_shows_each_counter_in_or_out_and_sends_and_writes_nothing() {
-    let (root, server, key) = setup("cli-upload-dry");
-    let before = test_support::tree(root.path());
+/// `telemetry upload --dry-run` against `server`: its output, after checking that it
+/// succeeded.
+fn dry_run(root: &TempDir, server: &Server, key: &str) -> String {
     let output = telemetry(
         root.path(),
         &[
@@ -94,11 +99,28 @@ fn a_dry_run_shows_each_counter_in_or_out_and_sends_and_writes_nothing() {
             "--collector",
             &server.url,
             "--key",
-            &key,
+            key,
         ],
     );
     let out = text(&output);
     assert!(output.status.success(), "{out}");
+    out
+}
+
+/// The expiry a counter's declaration gives it, in kv's committed manifest, which
+/// `examples/kv/tests/manifest.rs` keeps equal to what the kv binary declares.
+fn declared_expiry(manifest: &Path, name: &str) -> String {
+    let text = fs::read_to_string(manifest).unwrap();
+    let manifest = telemetry_formats::manifest::Manifest::parse_json(&text).unwrap();
+    let record = manifest.counters.iter().find(|c| c.name == name).unwrap();
+    record.expires.clone().unwrap()
+}
+
+#[test]
+fn a_dry_run_shows_each_counter_in_or_out_and_sends_and_writes_nothing() {
+    let (root, server, key) = setup("cli-upload-dry");
+    let before = test_support::tree(root.path());
+    let out = dry_run(&root, &server, &key);
     assert!(
         out.contains("Config: version 4, verified with ed25519:"),
         "{out}"
@@ -152,4 +174,64 @@ fn in_mode_local_upload_sends_nothing() {
         "{out}"
     );
     assert_eq!(server.requests().len(), 0);
+}
+
+/// `#[counted(expires = "2027-06-30")]` on kv's `import`, through kv's manifest and
+/// `telemetry config init`, to the upload: the counter goes until that day and not
+/// after; the same entry with its day moved to yesterday stays local, saying why.
+#[test]
+fn a_counter_declared_with_an_expiry_goes_until_its_last_day_only() {
+    let kv_manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/kv-manifest.json");
+    let last_day = declared_expiry(&kv_manifest, "kv/commands/import");
+    let dir = TempDir::new("cli-upload-expiry-init");
+    let config_path = dir.join("config.json");
+    let init = Command::new(env!("CARGO_BIN_EXE_telemetry"))
+        .args(["config", "init", "--manifest"])
+        .arg(&kv_manifest)
+        .arg("--out")
+        .arg(&config_path)
+        .output()
+        .unwrap();
+    assert!(init.status.success(), "{}", text(&init));
+    let config = Config::parse(&fs::read(&config_path).unwrap()).unwrap();
+    let entry = |config: &Config| {
+        let program = config.program("kv").unwrap();
+        let index = program
+            .counters
+            .iter()
+            .position(|c| c.name == "kv/commands/import")
+            .unwrap();
+        (program.counters[index].expires.clone(), index)
+    };
+    let (copied, index) = entry(&config);
+    assert_eq!(copied.as_deref(), Some(last_day.as_str()));
+
+    let today = date::now_secs() / 86_400;
+    let yesterday = date::format(today - 1);
+    let mut moved = config.clone();
+    moved.programs[0].counters[index].expires = Some(yesterday.clone());
+    let counters = [("kv/commands/import", 2), ("kv/commands/get", 5)];
+    for (label, config, last_day) in [
+        ("cli-upload-expiry", &config, &last_day),
+        ("cli-upload-expired", &moved, &yesterday),
+    ] {
+        let (root, server, key) = setup_with(label, config, &counters);
+        let out = dry_run(&root, &server, &key);
+        assert!(out.contains("  in   kv/commands/get\n"), "{out}");
+        if date::parse(last_day).is_some_and(|last| today <= last) {
+            assert!(
+                out.contains("  in   kv/commands/import\n"),
+                "{label}: {out}"
+            );
+            assert!(out.contains("\"kv/commands/import\": 2"), "{label}: {out}");
+        } else {
+            assert!(
+                out.contains(&format!(
+                    "  out  kv/commands/import: expired on {last_day}\n"
+                )),
+                "{label}: {out}"
+            );
+            assert!(!out.contains("\"kv/commands/import\": 2"), "{label}: {out}");
+        }
+    }
 }

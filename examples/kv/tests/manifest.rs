@@ -121,4 +121,11 @@ fn the_manifest_lists_both_crates_and_the_program() {
     ] {
         assert!(names.contains(&name), "{name} missing from {names:?}");
     }
+    // `#[counted(expires = "2027-06-30")]` on `import`, and no other expiry.
+    let expiring: Vec<(&str, &str)> = manifest
+        .counters
+        .iter()
+        .filter_map(|c| Some((c.name.as_str(), c.expires.as_deref()?)))
+        .collect();
+    assert_eq!(expiring, [("kv/commands/import", "2027-06-30")]);
 }
