@@ -221,6 +221,7 @@ impl Server {
         }
         let fixed_today = match std::env::var_os(TODAY_VAR) {
             None => None,
+            Some(text) if text.is_empty() => None,
             Some(text) => Some(
                 text.to_str()
                     .and_then(date::parse)

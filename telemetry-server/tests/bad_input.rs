@@ -17,7 +17,12 @@ fn start(dir: &TempDir, collector: &Collector, extra: &[&str]) -> ServerProcess 
 }
 
 fn valid() -> telemetry_formats::report::Report {
-    report(WEEK, 0.5, &[("kv/command:get", 3)], &[("kv/bug/corrupt\nkv/commands/get", 1)])
+    report(
+        WEEK,
+        0.5,
+        &[("kv/command:get", 3)],
+        &[("kv/bug/corrupt\nkv/commands/get", 1)],
+    )
 }
 
 #[test]
@@ -34,21 +39,89 @@ fn each_kind_of_bad_upload_gets_its_status_and_reason() {
     };
     let nested = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000)).into_bytes();
     let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
-        ("not JSON", b"{\"format\": 1, ".to_vec(), 400, "not a report"),
+        (
+            "not JSON",
+            b"{\"format\": 1, ".to_vec(),
+            400,
+            "not a report",
+        ),
         ("empty", Vec::new(), 400, "not a report"),
         ("deeply nested", nested, 400, "not a report"),
-        ("a string for x", swap("\"x\": 0.5", "\"x\": \"0.5\""), 400, "invalid type"),
-        ("x of 0", swap("\"x\": 0.5", "\"x\": 0.0"), 400, "is not in (0, 1)"),
-        ("x of 1", swap("\"x\": 0.5", "\"x\": 1.0"), 400, "is not in (0, 1)"),
-        ("an unknown field", swap("\"x\": 0.5", "\"x\": 0.5, \"id\": 7"), 400, "unknown field `id`"),
-        ("a future format", swap("\"format\": 1", "\"format\": 2"), 400, "newer than the format"),
-        ("a negative count", swap("\"kv/command:get\": 3", "\"kv/command:get\": -3"), 400, "invalid value"),
-        ("a count past u64", swap("\"kv/command:get\": 3", "\"kv/command:get\": 18446744073709551616"), 400, "not a report"),
-        ("a week that is no date", swap(WEEK, "2026-02-30"), 400, "is not a date"),
-        ("another week than the path", swap(WEEK, "2026-11-27"), 400, "posted to /upload/2026-11-28"),
-        ("no config version", swap("\"config\": \"1\"", "\"config\": \"\""), 422, "not a config version"),
-        ("a config version with a zero", swap("\"config\": \"1\"", "\"config\": \"01\""), 422, "not a config version"),
-        ("a bad last week", swap("\"last_week\": \"\"", "\"last_week\": \"2026-12-05\""), 422, "last_week"),
+        (
+            "a string for x",
+            swap("\"x\": 0.5", "\"x\": \"0.5\""),
+            400,
+            "invalid type",
+        ),
+        (
+            "x of 0",
+            swap("\"x\": 0.5", "\"x\": 0.0"),
+            400,
+            "is not in (0, 1)",
+        ),
+        (
+            "x of 1",
+            swap("\"x\": 0.5", "\"x\": 1.0"),
+            400,
+            "is not in (0, 1)",
+        ),
+        (
+            "an unknown field",
+            swap("\"x\": 0.5", "\"x\": 0.5, \"id\": 7"),
+            400,
+            "unknown field `id`",
+        ),
+        (
+            "a future format",
+            swap("\"format\": 1", "\"format\": 2"),
+            400,
+            "newer than the format",
+        ),
+        (
+            "a negative count",
+            swap("\"kv/command:get\": 3", "\"kv/command:get\": -3"),
+            400,
+            "invalid value",
+        ),
+        (
+            "a count past u64",
+            swap(
+                "\"kv/command:get\": 3",
+                "\"kv/command:get\": 18446744073709551616",
+            ),
+            400,
+            "not a report",
+        ),
+        (
+            "a week that is no date",
+            swap(WEEK, "2026-02-30"),
+            400,
+            "is not a date",
+        ),
+        (
+            "another week than the path",
+            swap(WEEK, "2026-11-27"),
+            400,
+            "posted to /upload/2026-11-28",
+        ),
+        (
+            "no config version",
+            swap("\"config\": \"1\"", "\"config\": \"\""),
+            422,
+            "not a config version",
+        ),
+        (
+            "a config version with a zero",
+            swap("\"config\": \"1\"", "\"config\": \"01\""),
+            422,
+            "not a config version",
+        ),
+        (
+            "a bad last week",
+            swap("\"last_week\": \"\"", "\"last_week\": \"2026-12-05\""),
+            422,
+            "last_week",
+        ),
     ];
     for (what, body, status, reason) in cases {
         let answer = server.post(&path, &body);
@@ -66,7 +139,9 @@ fn each_kind_of_bad_upload_gets_its_status_and_reason() {
     // Oversize, compressed, or not JSON at all: refused before reading a report.
     let mut big = valid();
     for i in 0..5000 {
-        big.programs[0].counters.insert(format!("kv/padding/{i:05}"), 1);
+        big.programs[0]
+            .counters
+            .insert(format!("kv/padding/{i:05}"), 1);
     }
     let answer = server.upload(&big);
     assert_eq!(answer.status, 413, "{}", answer.text());
@@ -74,7 +149,10 @@ fn each_kind_of_bad_upload_gets_its_status_and_reason() {
         server.addr,
         "POST",
         &path,
-        &[("Content-Type", "application/json"), ("Content-Encoding", "gzip")],
+        &[
+            ("Content-Type", "application/json"),
+            ("Content-Encoding", "gzip"),
+        ],
         &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3],
     );
     assert_eq!(gzip.status, 415);
@@ -101,7 +179,11 @@ fn absurd_parts_are_dropped_and_the_rest_kept() {
     let mut r = report(
         WEEK,
         0.25,
-        &[("kv/command:get", 2), ("kv/command:set", 0), ("kv/command:other", u64::MAX)],
+        &[
+            ("kv/command:get", 2),
+            ("kv/command:set", 0),
+            ("kv/command:other", u64::MAX),
+        ],
         &[
             ("kv/bug/corrupt\nkv/commands/get", 1),
             ("kv/bug/corrupt\nhas space", 1),
@@ -126,7 +208,10 @@ fn absurd_parts_are_dropped_and_the_rest_kept() {
     };
     // Of 22 builds, six past the limit of 16 and one with a bad toolchain are dropped;
     // the other 15 keep their one sane counter and their one sane chain.
-    assert_eq!(receipt["kept"], serde_json::json!({"programs": 15, "counters": 15, "stacks": 15}));
+    assert_eq!(
+        receipt["kept"],
+        serde_json::json!({"programs": 15, "counters": 15, "stacks": 15})
+    );
     assert_eq!(reasons("too-many"), 6);
     assert_eq!(reasons("bad-toolchain"), 1);
     assert_eq!(reasons("value-out-of-bounds"), 30);
@@ -155,8 +240,18 @@ fn random_mutations_of_a_report_never_get_a_server_error() {
     let path = format!("/upload/{WEEK}");
     let base = valid().to_json();
     let values: [&[u8]; 12] = [
-        b"null", b"-1", b"1e309", b"\"\"", b"[]", b"{}", b"true", b"18446744073709551615",
-        b"\"\\u0000\"", b"\"\\ud800\"", b"0.5", b"\"kv/command:get\"",
+        b"null",
+        b"-1",
+        b"1e309",
+        b"\"\"",
+        b"[]",
+        b"{}",
+        b"true",
+        b"18446744073709551615",
+        b"\"\\u0000\"",
+        b"\"\\ud800\"",
+        b"0.5",
+        b"\"kv/command:get\"",
     ];
     let mut rng = Rng(0x5eed_1234_abcd_0001);
     let mut statuses = std::collections::BTreeMap::new();
@@ -200,8 +295,12 @@ fn random_mutations_of_a_report_never_get_a_server_error() {
         );
         if answer.status == 200 {
             // Whatever was accepted holds only what the config names.
-            let receipt: serde_json::Value = serde_json::from_slice(&answer.body).expect("a receipt");
-            assert!(receipt["kept"]["counters"].as_u64().is_some_and(|n| n <= 1), "case {case}");
+            let receipt: serde_json::Value =
+                serde_json::from_slice(&answer.body).expect("a receipt");
+            assert!(
+                receipt["kept"]["counters"].as_u64().is_some_and(|n| n <= 1),
+                "case {case}"
+            );
         }
         *statuses.entry(answer.status).or_insert(0) += 1;
     }
@@ -217,7 +316,11 @@ fn the_rate_limit_turns_away_a_burst_with_retry_after() {
     let db = format!("sqlite:{}", dir.join("server.db").display());
     let server = ServerProcess::start(&db, &collector.signed, TODAY, &["--rate-limit", "3"]);
     let statuses: Vec<u16> = (1..=5)
-        .map(|i| server.upload(&report(WEEK, i as f64 / 8.0, &[("kv/command:get", 1)], &[])).status)
+        .map(|i| {
+            server
+                .upload(&report(WEEK, i as f64 / 8.0, &[("kv/command:get", 1)], &[]))
+                .status
+        })
         .collect();
     assert_eq!(statuses, [200, 200, 200, 503, 503]);
     let refused = server.upload(&report(WEEK, 0.9, &[("kv/command:get", 1)], &[]));
