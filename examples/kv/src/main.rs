@@ -41,7 +41,18 @@ const USAGE_ERROR: u8 = 2;
 const OUTPUT_ERROR: u8 = 3;
 
 fn main() -> ExitCode {
-    telemetry::start!();
+    // kv has no collector of its own. A real program writes its collector's address and
+    // public key here as constants; kv reads them from the environment so that the
+    // README can show the whole path against a collector started on this machine.
+    let program = telemetry::program!();
+    let program = match (
+        std::env::var("KV_COLLECTOR"),
+        std::env::var("KV_COLLECTOR_KEY"),
+    ) {
+        (Ok(url), Ok(key)) => program.upload(url, key),
+        _ => program,
+    };
+    program.start();
     let invocation = match cli::parse(std::env::args_os().skip(1)) {
         Ok(invocation) => invocation,
         Err(error) => {
