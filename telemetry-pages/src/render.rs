@@ -272,6 +272,19 @@ pub fn program_charts(name: &str, program: &ProgramAggregate) -> String {
 /// The body of a charts page: links to every week, then the charts of `week` (the
 /// latest when `None`), each program in turn. `link` makes a week's address.
 pub fn charts(aggregate: &Aggregate, week: Option<&str>, link: &dyn Fn(&str) -> String) -> String {
+    charts_labelled(aggregate, week, link, &|_| None)
+}
+
+/// [`charts`], with some weeks named otherwise than by their date: a week for which
+/// `label` gives a name is linked by that name, and its charts are captioned as the
+/// week that ends on its date, that name after it. `telemetry view` names so the week
+/// still running, drawn from its counter files: "this week so far".
+pub fn charts_labelled(
+    aggregate: &Aggregate,
+    week: Option<&str>,
+    link: &dyn Fn(&str) -> String,
+    label: &dyn Fn(&str) -> Option<String>,
+) -> String {
     let mut out = String::new();
     let Some(week) = week.or(aggregate.latest_week()) else {
         out.push_str("<p>No reports yet.</p>\n");
@@ -283,10 +296,16 @@ pub fn charts(aggregate: &Aggregate, week: Option<&str>, link: &dyn Fn(&str) -> 
          behind each estimate.</p>\n<p>Weeks:",
     );
     for w in aggregate.weeks.keys().rev() {
+        let name = label(w).unwrap_or_else(|| w.clone());
         if w == week {
-            let _ = write!(out, " <strong>{}</strong>", escape(w));
+            let _ = write!(out, " <strong>{}</strong>", escape(&name));
         } else {
-            let _ = write!(out, " <a href=\"{}\">{}</a>", escape(&link(w)), escape(w));
+            let _ = write!(
+                out,
+                " <a href=\"{}\">{}</a>",
+                escape(&link(w)),
+                escape(&name)
+            );
         }
     }
     out.push_str("</p>\n");
@@ -295,7 +314,15 @@ pub fn charts(aggregate: &Aggregate, week: Option<&str>, link: &dyn Fn(&str) -> 
             let _ = writeln!(out, "<p>No reports for the week {}.</p>", escape(week));
         }
         Some(programs) => {
-            let _ = writeln!(out, "<p>The week that ended on {}.</p>", escape(week));
+            let _ = match label(week) {
+                Some(name) => writeln!(
+                    out,
+                    "<p>The week that ends on {}: {}.</p>",
+                    escape(week),
+                    escape(&name)
+                ),
+                None => writeln!(out, "<p>The week that ended on {}.</p>", escape(week)),
+            };
             for (name, program) in programs {
                 out.push_str(&program_charts(name, program));
             }
@@ -341,6 +368,47 @@ mod tests {
             .map(|(l, _)| l)
             .collect();
         assert_eq!(sorted, ["<1ms", "<5ms", "<100ms", "<1s", ">=500ms"]);
+    }
+
+    #[test]
+    fn labelled_weeks_are_linked_and_captioned_by_their_name() {
+        use telemetry_formats::report::{FORMAT, ProgramReport, Report};
+        let report = |week: &str| Report {
+            format: FORMAT,
+            week: week.into(),
+            last_week: String::new(),
+            x: 0.5,
+            config: String::new(),
+            programs: vec![ProgramReport {
+                program: "kv".into(),
+                version: "0.1.0".into(),
+                toolchain: "1.95.0".into(),
+                os: "linux".into(),
+                arch: "x86_64".into(),
+                counters: [("kv/command:get".to_string(), 3)].into(),
+                stacks: BTreeMap::new(),
+            }],
+        };
+        let mut aggregate = Aggregate::new();
+        aggregate.add(&report("2026-11-26"), &crate::Unsampled);
+        aggregate.add(&report("2026-12-03"), &crate::Unsampled);
+        let link = |w: &str| format!("/?week={w}");
+        let label = |w: &str| (w == "2026-12-03").then(|| "this week so far".to_string());
+        let running = charts_labelled(&aggregate, None, &link, &label);
+        assert!(running.contains(
+            "<p>Weeks: <strong>this week so far</strong> <a href=\"/?week=2026-11-26\">2026-11-26</a></p>"
+        ));
+        assert!(running.contains("<p>The week that ends on 2026-12-03: this week so far.</p>"));
+        let past = charts_labelled(&aggregate, Some("2026-11-26"), &link, &label);
+        assert!(past.contains(
+            "<p>Weeks: <a href=\"/?week=2026-12-03\">this week so far</a> <strong>2026-11-26</strong></p>"
+        ));
+        assert!(past.contains("<p>The week that ended on 2026-11-26.</p>"));
+        // Without labels, the page is the server's, byte for byte.
+        assert_eq!(
+            charts_labelled(&aggregate, None, &link, &|_| None),
+            charts(&aggregate, None, &link)
+        );
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub(crate) enum Command {
     Csv,
     /// List the weekly reports.
     Reports,
+    /// Serve pages of what was counted and sent, on this machine only.
+    View,
     /// Make, check, sign or verify an upload config.
     Config,
     /// Upload what is due now, or show what would be sent.
@@ -49,6 +51,7 @@ impl Command {
             "show" => Command::Show,
             "csv" => Command::Csv,
             "reports" => Command::Reports,
+            "view" => Command::View,
             "config" => Command::Config,
             "upload" => Command::Upload,
             "clean" => Command::Clean,
@@ -66,6 +69,7 @@ impl Command {
             Command::Show => "show",
             Command::Csv => "csv",
             Command::Reports => "reports",
+            Command::View => "view",
             Command::Config => "config",
             Command::Upload => "upload",
             Command::Clean => "clean",
@@ -109,6 +113,8 @@ pub(crate) struct Args {
     pub dry_run: bool,
     /// `--collector URL` and `--key ed25519:…` (only for `upload`).
     pub collector: Option<(String, String)>,
+    /// `--addr IP:PORT` (only for `view`), checked by `view`.
+    pub addr: Option<String>,
 }
 
 /// Parses the arguments after the program name.
@@ -127,6 +133,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, Cl
     let mut dry_run = false;
     let mut collector_url: Option<String> = None;
     let mut collector_key: Option<String> = None;
+    let mut addr: Option<String> = None;
     while let Some(arg) = args.next() {
         let Some(text) = arg.to_str() else {
             // A path need not be UTF-8.
@@ -188,6 +195,13 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, Cl
                         &mut collector_key
                     };
                     set_once(slot, value, &flag)?;
+                }
+                "addr" => {
+                    let value = value_of("--addr", inline, &mut args)?;
+                    let value = value
+                        .into_string()
+                        .map_err(|_| CliError::usage("the value of --addr is not valid UTF-8"))?;
+                    set_once(&mut addr, value, "--addr")?;
                 }
                 "dry-run" if inline.is_none() => dry_run = true,
                 "json" | "help" | "version" if inline.is_some() => {
@@ -274,6 +288,12 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, Cl
             command.name()
         )));
     }
+    if addr.is_some() && !matches!(command, Command::View | Command::Help(_) | Command::Version) {
+        return Err(CliError::usage(format!(
+            "--addr is only for `view`, not `{}`",
+            command.name()
+        )));
+    }
     let collector = match (collector_url, collector_key) {
         (Some(url), Some(key)) => Some((url, key)),
         (None, None) => None,
@@ -310,12 +330,14 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, Cl
         rest,
         dry_run,
         collector,
+        addr,
     })
 }
 
 /// Every command name, as `help <command>` accepts it.
-pub(crate) const COMMAND_NAMES: [&str; 11] = [
-    "on", "off", "local", "status", "show", "csv", "reports", "clean", "manifest", "config", "help",
+pub(crate) const COMMAND_NAMES: [&str; 12] = [
+    "on", "off", "local", "status", "show", "csv", "reports", "view", "clean", "manifest",
+    "config", "help",
 ];
 
 /// The value of a flag: after `=`, or the next argument (which must not be a flag).

@@ -10,7 +10,7 @@ struct Entry {
     namespaced: bool,
 }
 
-const COMMANDS: [Entry; 12] = [
+const COMMANDS: [Entry; 13] = [
     Entry {
         name: "on",
         usage: "telemetry on",
@@ -73,6 +73,18 @@ counter files into one report, <week>.json in the local directory (the schema is
 docs/REPORT.md). One line per report: the week (the day it ended), its program
 builds, how many counters and stack chains it holds, its size and its file.
 --json prints the reports themselves, as a JSON array.",
+        namespaced: true,
+    },
+    Entry {
+        name: "view",
+        usage: "telemetry view [--addr 127.0.0.1:PORT]",
+        about: "Serves pages of what was counted here, to this machine only: at / the charts
+of every weekly report and of this week so far (read from the counter files),
+drawn by the code of a collector's public charts; at /sent every uploaded copy
+with the collector's receipt (what it kept and dropped). Prints the address and
+runs until stopped (Ctrl-C). Without --addr it listens on a free port of
+127.0.0.1; an address that is not loopback is refused. It only reads: nothing is
+written, in any mode.",
         namespaced: true,
     },
     Entry {

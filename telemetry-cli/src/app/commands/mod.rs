@@ -9,6 +9,7 @@ mod reports;
 mod show;
 mod status;
 mod upload;
+mod view;
 
 use crate::app::args::{Args, Command};
 use crate::app::context::Context;
@@ -50,6 +51,7 @@ pub(crate) fn run(args: &Args) -> Result<Report, CliError> {
         Command::Show => show::run(&context()),
         Command::Csv => csv::run(&context()),
         Command::Reports => reports::run(&context(), args.json),
+        Command::View => view::run(&context(), args.addr.as_deref()),
         Command::Clean => clean::run(&context()),
         Command::Manifest => manifest::run(args),
         Command::Config => config::run(&args.rest),

@@ -1,0 +1,443 @@
+//! `telemetry view`, run for real: a child process serving a `TELEMETRY_DIR` that holds
+//! two weekly reports, a counter file of the week still running, and an uploaded copy
+//! with its receipt; pages fetched over loopback and checked exactly, and the directory
+//! tree compared before and after.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use telemetry_formats::date::{self, DAY};
+use telemetry_formats::file::format::{Layout, buckets_for, encode_new, place};
+use telemetry_formats::file::{self as counter_file, Header};
+use telemetry_formats::report::{ProgramReport, Report};
+use test_support::http::{self, Response};
+use test_support::{Running, TempDir, tree, wait_for};
+
+/// The report whose charts are checked, and the week that was uploaded.
+const WEEK: &str = "2026-11-26";
+/// An older report, for the week links.
+const OLDER: &str = "2026-11-19";
+const CHAIN: &str = "kv/bug/corrupt-record\nkvlite/parse/parse-record\nkvlite/store/Store/get";
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+                   base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// `telemetry ARGS` with `TELEMETRY_DIR=root` and no other telemetry variable.
+fn command(root: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_telemetry"));
+    command.args(args).env("TELEMETRY_DIR", root);
+    command
+        .env_remove("DO_NOT_TRACK")
+        .env_remove("TELEMETRY_MODE");
+    command
+}
+
+fn run(root: &Path, args: &[&str]) -> Output {
+    command(root, args).output().unwrap()
+}
+
+/// A running `telemetry view` and the address it printed.
+struct Viewer {
+    addr: SocketAddr,
+    printed: String,
+    child: Running,
+    _out: TempDir,
+}
+
+/// Starts `telemetry view ARGS` on `root` and waits for the line naming its address.
+fn view(root: &Path, args: &[&str]) -> Viewer {
+    // Its stdout goes to a file outside the telemetry directory, read as it grows.
+    let out = TempDir::new("view-out");
+    let stdout = out.join("stdout");
+    let mut command = command(root, &[&["view"], args].concat());
+    command
+        .stdin(Stdio::null())
+        .stdout(fs::File::create(&stdout).unwrap())
+        .stderr(Stdio::inherit());
+    let child = Running::spawn(&mut command);
+    let printed = wait_for("the address line", Duration::from_secs(20), || {
+        let text = fs::read_to_string(&stdout).ok()?;
+        text.ends_with('\n').then_some(text)
+    });
+    let addr = printed
+        .strip_prefix("Serving your telemetry on http://")
+        .and_then(|rest| rest.strip_suffix(" (Ctrl-C to stop)\n"))
+        .unwrap_or_else(|| panic!("unexpected first line: {printed:?}"))
+        .parse()
+        .unwrap();
+    Viewer {
+        addr,
+        printed,
+        child,
+        _out: out,
+    }
+}
+
+/// `GET path`, which must answer 200 with the strict headers.
+fn page(viewer: &Viewer, path: &str) -> String {
+    let response = http::get(viewer.addr, path);
+    assert_eq!(response.status, 200, "{path}: {}", response.text());
+    assert_strict(&response);
+    assert_eq!(
+        response.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    response.text()
+}
+
+fn assert_strict(response: &Response) {
+    assert_eq!(response.header("content-security-policy"), Some(CSP));
+    assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(response.header("referrer-policy"), Some("no-referrer"));
+    assert_eq!(response.header("cache-control"), Some("no-store"));
+}
+
+/// Sends `bytes` as they are and returns the status line of the answer.
+fn raw(addr: SocketAddr, bytes: &[u8]) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    stream.write_all(bytes).unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    answer.lines().next().unwrap_or("").to_string()
+}
+
+/// The bars of the chart titled `chart` on a page.
+fn bars(html: &str, chart: &str) -> usize {
+    let heading = format!("<h3>{chart}</h3>\n<svg");
+    let start = html
+        .find(&heading)
+        .unwrap_or_else(|| panic!("no chart {chart}"));
+    let svg = &html[start..];
+    let svg = &svg[..svg.find("</svg>").unwrap()];
+    svg.matches("<rect class=\"bar\"").count()
+}
+
+fn report(week: &str, config: &str, counters: &[(&str, u64)], stacks: &[(&str, u64)]) -> Report {
+    let owned = |pairs: &[(&str, u64)]| -> BTreeMap<String, u64> {
+        pairs.iter().map(|(n, v)| (n.to_string(), *v)).collect()
+    };
+    Report {
+        format: 1,
+        week: week.into(),
+        last_week: String::new(),
+        x: 0.25,
+        config: config.into(),
+        programs: vec![ProgramReport {
+            program: "kv".into(),
+            version: "0.1.0".into(),
+            toolchain: "1.95.0".into(),
+            os: "linux".into(),
+            arch: "x86_64".into(),
+            counters: owned(counters),
+            stacks: owned(stacks),
+        }],
+    }
+}
+
+/// Writes a counter file of kv 0.1.0 for the week `begin..begin + 7` (days) holding
+/// `counts`, through the format's own encoder, and checks that it reads back.
+fn counter_file(local: &Path, begin: u64, counts: &[(&str, u64)]) {
+    let header = Header {
+        meta: [
+            ("program", "kv"),
+            ("version", "0.1.0"),
+            ("toolchain", "1.95.0"),
+            ("os", "linux"),
+            ("arch", "x86_64"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .to_vec(),
+        begin: begin * DAY,
+        end: (begin + 7) * DAY,
+    };
+    let names: Vec<&str> = counts.iter().map(|(n, _)| *n).collect();
+    let mut bytes = encode_new(&header, &names).unwrap();
+    // A record starts with its count; encode_new placed them in order from the start.
+    let meta_len: usize = header.meta.iter().map(|(k, v)| k.len() + v.len() + 3).sum();
+    let mut limit = Layout::new(meta_len, buckets_for(names.len())).records_start;
+    for (name, value) in counts {
+        let (start, end) = place(limit, name.len()).unwrap();
+        let start = start as usize;
+        bytes[start..start + 8].copy_from_slice(&value.to_ne_bytes());
+        limit = end;
+    }
+    let path = local.join(counter_file::file_name(&header));
+    fs::write(&path, bytes).unwrap();
+    let read: BTreeMap<String, u64> = counter_file::read(&path)
+        .unwrap()
+        .counters
+        .into_iter()
+        .collect();
+    let wanted: BTreeMap<String, u64> = counts.iter().map(|(n, v)| (n.to_string(), *v)).collect();
+    assert_eq!(read, wanted);
+}
+
+const RECEIPT: &str = r#"{
+  "format": 1,
+  "week": "2026-11-26",
+  "config": 3,
+  "stored": true,
+  "kept": {
+    "programs": 1,
+    "counters": 1,
+    "stacks": 0
+  },
+  "dropped": [
+    {
+      "build": "kv 0.1.0 1.95.0 linux x86_64",
+      "name": "kv/command:set",
+      "reason": "not-in-config",
+      "why": "the config does not ask for kv/command:set"
+    }
+  ]
+}
+"#;
+
+/// A telemetry root with two local reports, a counter file of the week still running
+/// (it ends on the returned day), and the upload of `WEEK` with its receipt.
+fn populated(label: &str) -> (TempDir, String) {
+    let root = TempDir::new(label);
+    let local = root.join("default").join("local");
+    let upload = root.join("default").join("upload");
+    fs::create_dir_all(&local).unwrap();
+    fs::create_dir_all(&upload).unwrap();
+    let week = report(
+        WEEK,
+        "",
+        &[
+            ("kv/command:get", 12),
+            ("kv/command:set", 4),
+            ("kv/command:delete", 1),
+            ("kvlite/get-latency:<1ms", 12),
+            ("kvlite/get-latency:<10ms", 3),
+        ],
+        &[(CHAIN, 1)],
+    );
+    fs::write(local.join(format!("{WEEK}.json")), week.to_json()).unwrap();
+    let older = report(OLDER, "", &[("kv/command:get", 2)], &[]);
+    fs::write(local.join(format!("{OLDER}.json")), older.to_json()).unwrap();
+    let today = date::day_of(date::now_secs());
+    counter_file(
+        &local,
+        today - 3,
+        &[("kv/command:get", 5), ("kv/command:scan", 2)],
+    );
+    let sent = report(WEEK, "3", &[("kv/command:get", 12)], &[]);
+    fs::write(upload.join(format!("{WEEK}.json")), sent.to_json()).unwrap();
+    fs::write(upload.join(format!("{WEEK}.receipt.json")), RECEIPT).unwrap();
+    (root, date::format(today + 4))
+}
+
+#[test]
+fn serves_the_charts_of_every_week_and_what_was_sent_and_writes_nothing() {
+    let (root, running_end) = populated("view");
+    let before = tree(&root);
+    let viewer = view(&root, &[]);
+    assert!(viewer.addr.ip().is_loopback());
+
+    // `/` shows this week so far, from the counter file.
+    let home = page(&viewer, "/");
+    assert!(home.contains(&format!(
+        "<p>Weeks: <strong>this week so far</strong> <a href=\"/?week={WEEK}\">{WEEK}</a> \
+         <a href=\"/?week={OLDER}\">{OLDER}</a></p>"
+    )));
+    assert!(home.contains(&format!(
+        "<p>The week that ends on {running_end}: this week so far.</p>"
+    )));
+    assert_eq!(bars(&home, "kv/command"), 2);
+    assert!(home.contains("<title>get: ≈5 (n=1, in ≈1 reports)</title>"));
+    assert!(home.contains("<title>scan: ≈2 (n=1, in ≈1 reports)</title>"));
+    assert!(home.contains("Mode: <strong>local</strong> (default of a fresh install)"));
+
+    // A report's week: one bar per bucket, the exact counts, the stack chain.
+    let week = page(&viewer, &format!("/?week={WEEK}"));
+    assert!(week.contains(&format!(
+        "<p>Weeks: <a href=\"/?week={running_end}\">this week so far</a> \
+         <strong>{WEEK}</strong> <a href=\"/?week={OLDER}\">{OLDER}</a></p>"
+    )));
+    assert!(week.contains(&format!("<p>The week that ended on {WEEK}.</p>")));
+    assert_eq!(bars(&week, "kv/command"), 3);
+    assert_eq!(bars(&week, "kvlite/get-latency"), 2);
+    // Version, os, arch and toolchain have one bar each.
+    assert_eq!(week.matches("<rect class=\"bar\"").count(), 4 + 3 + 2);
+    assert!(week.contains("<title>get: ≈12 (n=1, in ≈1 reports)</title>"));
+    assert!(week.contains("<title>delete: ≈1 (n=1, in ≈1 reports)</title>"));
+    assert!(week.contains(
+        "<code>kv/bug/corrupt-record</code><br><code>kvlite/parse/parse-record</code>\
+         <br><code>kvlite/store/Store/get</code>"
+    ));
+    let older = page(&viewer, &format!("/?week={OLDER}"));
+    assert_eq!(bars(&older, "kv/command"), 1);
+    assert!(older.contains("<title>get: ≈2 (n=1, in ≈1 reports)</title>"));
+
+    // `/sent`: the copy as sent and the receipt's dropped counter.
+    let sent = page(&viewer, "/sent");
+    assert!(sent.contains(&format!("<h2 id=\"{WEEK}\">The week ending {WEEK}</h2>")));
+    assert!(
+        sent.contains(
+            "filtered by config version 3: 1 program builds, 1 counters, 0 stack chains."
+        )
+    );
+    assert!(
+        sent.contains("<tr><td><code>kv/command:get</code></td><td class=\"num\">12</td></tr>")
+    );
+    assert_eq!(sent.matches("<td class=\"num\">").count(), 1);
+    assert!(
+        sent.contains("<p>Stored: yes. Kept: 1 program builds, 1 counters, 0 stack chains.</p>")
+    );
+    assert!(sent.contains("<p>Dropped: 1.</p>"));
+    assert!(sent.contains(
+        "<tr><td><code>kv/command:set</code></td><td>kv 0.1.0 1.95.0 linux x86_64</td>\
+         <td>not-in-config</td><td>the config does not ask for kv/command:set</td></tr>"
+    ));
+
+    // The stylesheet, and what is not a page.
+    let style = http::get(viewer.addr, "/style.css");
+    assert_eq!(style.status, 200);
+    assert_strict(&style);
+    assert_eq!(
+        style.header("content-type"),
+        Some("text/css; charset=utf-8")
+    );
+    assert_eq!(style.text(), telemetry_pages::render::STYLE);
+    let missing = http::get(viewer.addr, "/local/2026-11-26.json");
+    assert_eq!(missing.status, 404);
+    assert_strict(&missing);
+    assert!(missing.text().contains("<p>There is no such page.</p>"));
+    let post = http::post_json(viewer.addr, "/", b"{}");
+    assert_eq!(post.status, 405);
+    assert_eq!(post.header("allow"), Some("GET"));
+    assert_strict(&post);
+
+    // Another site's name resolving to 127.0.0.1 gets nothing; heads are bounded.
+    let port = viewer.addr.port();
+    assert_eq!(
+        raw(
+            viewer.addr,
+            b"GET / HTTP/1.1\r\nHost: attacker.example\r\nConnection: close\r\n\r\n"
+        ),
+        "HTTP/1.1 403 Forbidden"
+    );
+    assert_eq!(
+        raw(
+            viewer.addr,
+            format!("GET /sent HTTP/1.1\r\nHost: localhost:{port}\r\n\r\n").as_bytes()
+        ),
+        "HTTP/1.1 200 OK"
+    );
+    let huge = format!(
+        "GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Pad: {}\r\n\r\n",
+        "a".repeat(16 * 1024)
+    );
+    assert_eq!(
+        raw(viewer.addr, huge.as_bytes()),
+        "HTTP/1.1 431 Request Header Fields Too Large"
+    );
+
+    viewer.child.stop();
+    assert_eq!(tree(&root), before, "telemetry view changed the directory");
+}
+
+#[test]
+fn writes_nothing_in_mode_off_and_shows_the_data_still_there() {
+    let (root, _) = populated("view-off");
+    let off = run(&root, &["off"]);
+    assert_eq!(off.status.code(), Some(0));
+    let before = tree(&root);
+    let viewer = view(&root, &[]);
+    let home = page(&viewer, "/");
+    assert!(home.contains(&format!(
+        "Mode: <strong>off</strong> (mode file, chosen {})",
+        date::format(date::day_of(date::now_secs()))
+    )));
+    assert_eq!(bars(&home, "kv/command"), 2);
+    let sent = page(&viewer, "/sent");
+    assert!(sent.contains("<td>not-in-config</td>"));
+    viewer.child.stop();
+    assert_eq!(tree(&root), before);
+}
+
+#[test]
+fn with_no_data_yet_it_says_so_and_creates_nothing() {
+    let root = TempDir::new("view-empty");
+    let before = tree(&root);
+    let viewer = view(&root, &[]);
+    let home = page(&viewer, "/");
+    assert!(
+        home.contains("<p>Nothing counted yet: there is no weekly report and no counter file.</p>")
+    );
+    assert_eq!(home.matches("<svg").count(), 0);
+    let sent = page(&viewer, "/sent");
+    assert!(sent.contains(
+        "<p>Nothing has been sent from this machine: there is no uploaded copy (mode local).</p>"
+    ));
+    viewer.child.stop();
+    assert_eq!(tree(&root), before);
+    assert!(!root.join("default").exists());
+}
+
+#[test]
+fn listens_on_the_address_given() {
+    let root = TempDir::new("view-addr");
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let viewer = view(&root, &["--addr", &format!("127.0.0.1:{port}")]);
+    assert_eq!(
+        viewer.printed,
+        format!("Serving your telemetry on http://127.0.0.1:{port} (Ctrl-C to stop)\n")
+    );
+    assert_eq!(http::get(viewer.addr, "/").status, 200);
+    viewer.child.stop();
+
+    // A port in use is an operational failure, named.
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap();
+    let output = run(&root, &["view", "--addr", &addr.to_string()]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with(&format!("telemetry: cannot listen on {addr}: ")),
+        "{stderr}"
+    );
+    assert_eq!(output.stdout, b"");
+}
+
+#[test]
+fn refuses_an_address_that_is_not_loopback() {
+    let root = TempDir::new("view-refused");
+    for addr in ["0.0.0.0:8080", "192.168.1.20:80", "[::]:8080"] {
+        let output = run(&root, &["view", "--addr", addr]);
+        assert_eq!(output.status.code(), Some(2), "{addr}");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr),
+            format!(
+                "telemetry: --addr {addr} is not a loopback address: `telemetry view` shows \
+                 this machine's telemetry to this machine only (use 127.0.0.1:PORT or \
+                 [::1]:PORT) (run `telemetry help` for usage)\n"
+            )
+        );
+        assert_eq!(output.stdout, b"");
+    }
+    let output = run(&root, &["status", "--addr", "127.0.0.1:8080"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "telemetry: --addr is only for `view`, not `status` (run `telemetry help` for usage)\n"
+    );
+    let help = run(&root, &["help", "view"]);
+    assert!(String::from_utf8_lossy(&help.stdout).starts_with(
+        "Usage: telemetry view [--addr 127.0.0.1:PORT] [--dir DIR] [--namespace NAME]\n"
+    ));
+    assert!(!root.join("default").exists());
+}
