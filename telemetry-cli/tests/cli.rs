@@ -268,14 +268,19 @@ fn choosing_the_same_mode_again_keeps_the_original_date() {
 }
 
 #[test]
-fn on_says_that_nothing_is_uploaded_in_this_version() {
+fn on_says_what_will_be_uploaded_and_where_the_copies_are() {
     let root = TempDir::new("cli");
     let out = ok(root.path(), &["on"]);
     assert!(
-        out.contains("Uploading is not implemented in this version"),
+        out.contains("only weeks that began after today, and only what the collector's signed config asks for"),
         "{out}"
     );
-    assert!(out.contains("nothing is sent anywhere"), "{out}");
+    let upload = root.path().join("default").join("upload");
+    assert!(
+        out.contains(&format!("Every byte sent is kept in {}", upload.display())),
+        "{out}"
+    );
+    assert!(!out.contains("not implemented"), "{out}");
 }
 
 #[test]

@@ -335,9 +335,9 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, Cl
 }
 
 /// Every command name, as `help <command>` accepts it.
-pub(crate) const COMMAND_NAMES: [&str; 12] = [
+pub(crate) const COMMAND_NAMES: [&str; 13] = [
     "on", "off", "local", "status", "show", "csv", "reports", "view", "clean", "manifest",
-    "config", "help",
+    "config", "upload", "help",
 ];
 
 /// The value of a flag: after `=`, or the next argument (which must not be a flag).

@@ -69,6 +69,8 @@ fn before(previous: &Result<Option<ModeFile>, String>) -> String {
 /// What `mode` means for the programs of a namespace whose counter files are in
 /// `local`, in a few lines.
 pub(crate) fn meaning(mode: Mode, local: &Path) -> String {
+    let upload = local.with_file_name("upload");
+    let upload = upload.display();
     let local = local.display();
     match mode {
         Mode::Off => format!(
@@ -83,10 +85,12 @@ pub(crate) fn meaning(mode: Mode, local: &Path) -> String {
         ),
         Mode::On => format!(
             "Programs count in weekly files in {local}, as in local mode.\n\
-             Uploading is not implemented in this version: nothing is sent anywhere, and \
-             all data stays in {local}.\n\
-             When uploading exists, nothing counted before the day on was chosen will \
-             ever be uploaded.\n"
+             A program that names a collector uploads each finished week's report to it, \
+             at most once a day: only weeks that began after today, and only what the \
+             collector's signed config asks for. Nothing counted before the day on was \
+             chosen is ever uploaded.\n\
+             Every byte sent is kept in {upload}; `telemetry upload --dry-run` shows what \
+             would be sent and why.\n"
         ),
     }
 }
