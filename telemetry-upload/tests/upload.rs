@@ -366,17 +366,41 @@ fn a_config_that_fails_its_signature_or_goes_back_is_never_used() {
         let good = String::from_utf8(setup.signed(1)).unwrap();
         good.replacen("\\\"rate\\\": 1.0", "\\\"rate\\\": 0.9", 1)
     };
-    for (label, served) in [
-        ("tampered", forged.into_bytes()),
+    // Correctly signed by the right key, but not a config this client can read.
+    let text = String::from_utf8(config_text(&setup.signed(1))).unwrap();
+    let unknown_field = text.replacen(
+        "\"sample_rate\"",
+        "\"share_with\": \"everyone\",\n  \"sample_rate\"",
+        1,
+    );
+    let future_format = text.replacen("\"format\": 1", "\"format\": 2", 1);
+    assert!(unknown_field != text && future_format != text);
+    for (label, served, why) in [
+        ("tampered", forged.into_bytes(), "signature"),
         (
             "another key",
             signature::sign(&config_text(&setup.signed(1)), &other).unwrap(),
+            "key",
+        ),
+        (
+            "an unknown field",
+            signature::sign_unchecked(unknown_field.as_bytes(), &setup.secret).unwrap(),
+            "unknown field `share_with`",
+        ),
+        (
+            "a future format",
+            signature::sign_unchecked(future_format.as_bytes(), &setup.secret).unwrap(),
+            "format 2, newer than",
         ),
     ] {
         let server = collector(served, |_| receipt());
         let outcome =
             telemetry_upload::run(&setup.ns(), &setup.target(&server), &env(), &Options::now());
         assert!(outcome.stopped.is_some(), "{label}: {outcome:?}");
+        assert!(
+            outcome.notes.iter().any(|n| n.contains(why)),
+            "{label}: {outcome:?}"
+        );
         assert_eq!(server.count("POST", "/upload/"), 0, "{label}");
     }
     // Version 2 accepted, then version 1 offered: refused, nothing uploaded with it.
