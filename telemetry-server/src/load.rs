@@ -3,7 +3,8 @@
 //! the config allows, a few dozen of its counters with small counts, a stack chain),
 //! each with its own week and `x`, and sends them over keep-alive HTTP/1.1
 //! connections, at most `reports` of them and for at most `limit`, then prints the
-//! rate and the latency percentiles.
+//! rate and the latency percentiles. Each report is filtered by the config as a client
+//! filters it before sending.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -17,6 +18,7 @@ use telemetry_formats::config::{self, Config};
 use telemetry_formats::date;
 use telemetry_formats::report::{FORMAT, ProgramReport, Report};
 use telemetry_formats::signature::Envelope;
+use telemetry_formats::upload;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -201,13 +203,18 @@ impl Maker {
                 stacks,
             });
         }
-        Report {
+        let report = Report {
             format: FORMAT,
             week: date::format(today - days_ago),
             last_week: String::new(),
             x,
             config: self.config.version.to_string(),
             programs,
+        };
+        // As a client sends it: what the config asks for (its rates, its expiries).
+        match upload::filter(&report, &self.config, 0, today, "") {
+            (Some(filtered), _) => filtered,
+            (None, _) => report,
         }
     }
 }
