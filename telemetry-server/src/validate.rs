@@ -229,7 +229,7 @@ pub fn config_version(report: &Report) -> Result<u64, Refusal> {
 }
 
 /// Checks the parts of a report that do not depend on the config: the path's week,
-/// the window around `today`, `last_week`.
+/// the window around `today`, each build listed once, `last_week`.
 pub fn check_envelope(
     report: &Report,
     path_week: &str,
@@ -256,6 +256,18 @@ pub fn check_envelope(
                 date::format(today + limits.future_days)
             ),
         ));
+    }
+    let mut builds = BTreeSet::new();
+    for program in &report.programs {
+        if !builds.insert(program.build()) {
+            return Err(refuse(
+                400,
+                format!(
+                    "program build {} is listed twice (a report has one entry per build)",
+                    program.build().join(" ")
+                ),
+            ));
+        }
     }
     if !report.last_week.is_empty() {
         match date::parse(&report.last_week) {
@@ -419,4 +431,216 @@ fn sanitize(
         }
         true
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use telemetry_formats::config::{self, CounterConfig, ProgramConfig, StackConfig};
+    use telemetry_formats::report::FORMAT;
+
+    /// A small deterministic random source.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+            items[self.below(items.len())]
+        }
+        fn unit(&mut self) -> f64 {
+            ((self.next() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+        }
+    }
+
+    const NAMES: [&str; 9] = [
+        "kv/a",
+        "kv/b",
+        "kv/c:x",
+        "kv/c:y",
+        "kv/c:z",
+        "kv/secret",
+        "other/a",
+        "kv/d",
+        "kv/e",
+    ];
+    const FRAMES: [&str; 6] = ["kv/a", "kv/b", "has space", "<b>", "kv/f/g", ""];
+    const DAYS: [&str; 3] = ["2026-11-01", "2026-12-31", "2027-06-30"];
+
+    fn config(rng: &mut Rng) -> Config {
+        let families = ["kv/a", "kv/b", "kv/c:{x,y}", "kv/d", "other/a"];
+        let mut counters = Vec::new();
+        for name in families {
+            if rng.below(3) == 0 {
+                continue;
+            }
+            let rate = [0.0, 0.3, 0.7, 1.0][rng.below(4)];
+            let expires = (rng.below(3) == 0).then(|| rng.pick(&DAYS).to_string());
+            counters.push(CounterConfig {
+                name: name.to_string(),
+                rate,
+                expires,
+            });
+        }
+        Config {
+            format: 1,
+            version: 1,
+            sample_rate: [0.5, 1.0][rng.below(2)],
+            programs: vec![ProgramConfig {
+                name: "kv".into(),
+                versions: ">=0.1, <1".into(),
+                os: vec!["linux".into()],
+                arch: vec!["x86_64".into()],
+                counters,
+                stacks: vec![StackConfig {
+                    name: "kv/bug".into(),
+                    depth: 1 + rng.below(3) as u32,
+                    rate: [0.5, 1.0][rng.below(2)],
+                    expires: None,
+                }],
+            }],
+        }
+    }
+
+    fn report(rng: &mut Rng) -> Report {
+        let programs = (0..1 + rng.below(20))
+            .map(|_| {
+                let counters = (0..rng.below(8))
+                    .map(|_| {
+                        let value = [0, 1, 7, 1 << 40, (1 << 40) + 1, u64::MAX][rng.below(6)];
+                        (rng.pick(&NAMES).to_string(), value)
+                    })
+                    .collect();
+                let stacks = (0..rng.below(4))
+                    .map(|_| {
+                        let frames: Vec<&str> =
+                            (0..rng.below(5)).map(|_| rng.pick(&FRAMES)).collect();
+                        let owner = rng.pick(&["kv/bug", "kv/other-bug"]);
+                        let chain = std::iter::once(owner).chain(frames).collect::<Vec<_>>();
+                        (chain.join("\n"), 1 + rng.below(3) as u64)
+                    })
+                    .collect();
+                ProgramReport {
+                    program: rng.pick(&["kv", "kv", "kv", "other"]).into(),
+                    version: rng.pick(&["0.1.0", "0.9.9", "1.0.0", "x"]).into(),
+                    toolchain: rng
+                        .pick(&["1.95.0", "devel", "<i>", "1.96.0-nightly"])
+                        .into(),
+                    os: rng.pick(&["linux", "linux", "windows"]).into(),
+                    arch: "x86_64".into(),
+                    counters,
+                    stacks,
+                }
+            })
+            .collect();
+        Report {
+            format: FORMAT,
+            week: "2026-11-28".into(),
+            last_week: String::new(),
+            x: rng.unit(),
+            config: "1".into(),
+            programs,
+        }
+    }
+
+    #[test]
+    fn what_is_kept_is_only_what_the_config_and_limits_allow_and_every_part_is_accounted_for() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let today = date::parse("2026-12-01").unwrap_or(0);
+        let limits = Limits::default();
+        let declared = Declared::default();
+        let (mut twice, mut stored) = (0, 0);
+        for case in 0..3000 {
+            let config = config(&mut rng);
+            let sent = report(&mut rng);
+            if let Err(refusal) = check_envelope(&sent, &sent.week, today, &limits) {
+                assert!(
+                    refusal.reason.contains("listed twice"),
+                    "case {case}: {refusal:?}"
+                );
+                continue;
+            }
+            let accepted = accept(&sent, &config, &declared, today, &limits);
+            let allowed = &config.programs[0];
+            let mut asked: BTreeMap<String, (f64, Option<&str>)> = BTreeMap::new();
+            for entry in &allowed.counters {
+                for name in config::expand(&entry.name).unwrap_or_default() {
+                    asked.insert(name, (entry.rate, entry.expires.as_deref()));
+                }
+            }
+            let receipt = &accepted.receipt;
+            assert_eq!(receipt.stored, accepted.kept.is_some(), "case {case}");
+            let Some(kept) = &accepted.kept else {
+                continue;
+            };
+            stored += 1;
+            assert!(kept.programs.len() <= limits.programs, "case {case}");
+            assert!(sent.x <= config.sample_rate, "case {case}");
+            for program in &kept.programs {
+                assert_eq!(program.program, "kv", "case {case}");
+                assert_ne!(program.toolchain, "<i>", "case {case}");
+                assert!(
+                    ["0.1.0", "0.9.9"].contains(&program.version.as_str()),
+                    "case {case}"
+                );
+                for (name, value) in &program.counters {
+                    let (rate, expires) = asked
+                        .get(name)
+                        .unwrap_or_else(|| panic!("case {case}: {name} kept, not asked for"));
+                    assert!(sent.x <= *rate, "case {case}: {name} sampled in");
+                    assert!(
+                        expires.is_none_or(|d| date::parse(d).is_some_and(|last| today <= last)),
+                        "case {case}: {name} kept after {expires:?}"
+                    );
+                    assert!((1..=limits.value).contains(value), "case {case}");
+                }
+                for chain in program.stacks.keys() {
+                    let mut lines = chain.split('\n');
+                    assert_eq!(lines.next(), Some("kv/bug"), "case {case}");
+                    let frames: Vec<&str> = lines.collect();
+                    assert!(
+                        frames.len() <= allowed.stacks[0].depth as usize,
+                        "case {case}"
+                    );
+                    assert!(
+                        frames.iter().all(|f| valid_frame(f)),
+                        "case {case}: {chain:?}"
+                    );
+                }
+            }
+            // Every name sent in a build that was kept is either kept or dropped.
+            let dropped: BTreeSet<(&str, &str)> = receipt
+                .dropped
+                .iter()
+                .map(|d| (d.build.as_str(), d.name.as_str()))
+                .collect();
+            for program in &sent.programs {
+                let build = program.build().join(" ");
+                if dropped.contains(&(build.as_str(), "")) {
+                    continue;
+                }
+                let kept_build = kept.programs.iter().find(|k| k.build() == program.build());
+                for name in program.counters.keys() {
+                    let is_kept = kept_build.is_some_and(|k| k.counters.contains_key(name));
+                    assert!(
+                        is_kept || dropped.contains(&(build.as_str(), name.as_str())),
+                        "case {case}: {name} neither kept nor dropped"
+                    );
+                }
+            }
+            assert_eq!(
+                receipt.kept.counters,
+                kept.programs
+                    .iter()
+                    .map(|p| p.counters.len())
+                    .sum::<usize>()
+            );
+        }
+    }
 }
