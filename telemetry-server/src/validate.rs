@@ -564,6 +564,7 @@ mod tests {
                     refusal.reason.contains("listed twice"),
                     "case {case}: {refusal:?}"
                 );
+                twice += 1;
                 continue;
             }
             let accepted = accept(&sent, &config, &declared, today, &limits);
@@ -642,5 +643,10 @@ mod tests {
                     .sum::<usize>()
             );
         }
+        // The cases reach every branch: refused, stored, and (the rest) nothing kept.
+        assert!(
+            twice > 100 && stored > 300,
+            "{twice} refused, {stored} stored"
+        );
     }
 }
