@@ -92,6 +92,14 @@ impl<'a> Options<'a> {
     }
 }
 
+/// A database address fit to print: no user name or password.
+fn redacted(url: &str) -> String {
+    match (url.split_once("://"), url.rfind('@')) {
+        (Some((scheme, _)), Some(at)) => format!("{scheme}://…@{}", &url[at + 1..]),
+        _ => url.to_string(),
+    }
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -154,7 +162,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             if let Some(site) = options.one("--site") {
                 settings.site = site.to_string();
             }
-            let db = settings.db.clone();
+            let db = redacted(&settings.db);
             runtime()?.block_on(async {
                 let server = Server::bind(settings).await.map_err(|e| e.to_string())?;
                 let addr = server
@@ -226,5 +234,23 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         other => Err(format!("unknown command {other:?}\n{USAGE}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn a_printed_database_address_holds_no_credentials() {
+        assert_eq!(
+            redacted("postgres://app:s3cret@db.internal:5432/telemetry"),
+            "postgres://…@db.internal:5432/telemetry"
+        );
+        assert_eq!(
+            redacted("sqlite:telemetry-server.db"),
+            "sqlite:telemetry-server.db"
+        );
+        assert_eq!(redacted("postgres://db/x"), "postgres://db/x");
     }
 }

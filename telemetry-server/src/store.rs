@@ -165,6 +165,17 @@ impl Db {
                 .map_err(|e| StoreError(format!("cannot open {url}: {e}")))?;
             Db::Sqlite(pool)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            // One connection first, so that a server that is not there is named as
+            // such (the pool only says it timed out).
+            use sqlx::Connection;
+            let probe =
+                tokio::time::timeout(Duration::from_secs(10), sqlx::PgConnection::connect(url))
+                    .await
+                    .map_err(|_| {
+                        StoreError("cannot connect to PostgreSQL: no answer within 10 s".into())
+                    })?
+                    .map_err(|e| StoreError(format!("cannot connect to PostgreSQL: {e}")))?;
+            let _ = probe.close().await;
             let pool = PgPoolOptions::new()
                 .max_connections(8)
                 .acquire_timeout(Duration::from_secs(10))
