@@ -11,14 +11,14 @@ const USAGE: &str = "\
 usage:
   telemetry-server serve --config SIGNED-CONFIG [--db sqlite:PATH | --db postgres://…]
                          [--addr HOST:PORT] [--manifest MANIFEST]… [--max-body BYTES]
-                         [--rate-limit PER-MINUTE] [--site NAME]
+                         [--rate-limit PER-MINUTE] [--request-timeout SECONDS] [--site NAME]
   telemetry-server rebuild [--db URL]
   telemetry-server load --url URL --config SIGNED-CONFIG [--reports N] [--connections N]
                         [--seconds LIMIT]
 
 serve     serves the signed config, accepts uploads, publishes reports and charts
           (defaults: --db sqlite:telemetry-server.db, --addr 127.0.0.1:8700,
-          --max-body 102400, --rate-limit 60, 0 for none)
+          --max-body 102400, --rate-limit 60 (0 for none), --request-timeout 10)
 rebuild   recomputes every published day from the stored reports and compares
 load      sends realistic reports to a server and prints reports/s and latencies
 ";
@@ -137,6 +137,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                     "--manifest",
                     "--max-body",
                     "--rate-limit",
+                    "--request-timeout",
                     "--site",
                 ],
             )?;
@@ -159,6 +160,11 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                 .collect();
             settings.max_body = options.number("--max-body", settings.max_body)?;
             settings.rate_limit = options.number("--rate-limit", settings.rate_limit)?;
+            let secs = options.number("--request-timeout", settings.request_timeout.as_secs())?;
+            if secs == 0 {
+                return Err("--request-timeout is at least 1 second".into());
+            }
+            settings.request_timeout = Duration::from_secs(secs);
             if let Some(site) = options.one("--site") {
                 settings.site = site.to_string();
             }

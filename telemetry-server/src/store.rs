@@ -388,36 +388,34 @@ impl Db {
     /// Records a published day (once: a second process publishing the same day
     /// computed the same bytes).
     pub async fn publish(&self, p: &Published) -> Result<()> {
-        on!(self, pool => {
-            sqlx::query(
-                "INSERT INTO published (day, reports, bytes, sha256, aggregate) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (day) DO NOTHING",
-            )
-            .bind(&p.day)
-            .bind(to_i64(p.reports)?)
-            .bind(to_i64(p.bytes)?)
-            .bind(&p.sha256)
-            .bind(&p.aggregate)
-            .execute(pool)
-            .await?;
-            Ok(())
-        })
+        self.write_published(
+            p,
+            "INSERT INTO published (day, reports, bytes, sha256, aggregate) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (day) DO NOTHING",
+        )
+        .await
     }
 
     /// Replaces a published day's record (for `rebuild`, when it differed).
     pub async fn republish(&self, p: &Published) -> Result<()> {
+        self.write_published(
+            p,
+            "UPDATE published SET reports = $2, bytes = $3, sha256 = $4, aggregate = $5 \
+             WHERE day = $1",
+        )
+        .await
+    }
+
+    async fn write_published(&self, p: &Published, sql: &str) -> Result<()> {
         on!(self, pool => {
-            sqlx::query(
-                "UPDATE published SET reports = $2, bytes = $3, sha256 = $4, aggregate = $5 \
-                 WHERE day = $1",
-            )
-            .bind(&p.day)
-            .bind(to_i64(p.reports)?)
-            .bind(to_i64(p.bytes)?)
-            .bind(&p.sha256)
-            .bind(&p.aggregate)
-            .execute(pool)
-            .await?;
+            sqlx::query(sql)
+                .bind(&p.day)
+                .bind(to_i64(p.reports)?)
+                .bind(to_i64(p.bytes)?)
+                .bind(&p.sha256)
+                .bind(&p.aggregate)
+                .execute(pool)
+                .await?;
             Ok(())
         })
     }

@@ -332,3 +332,37 @@ fn the_rate_limit_turns_away_a_burst_with_retry_after() {
         assert_eq!(server.get("/").status, 200, "{}", db.name);
     }
 }
+
+#[test]
+fn a_client_that_stops_half_way_through_its_body_gets_408_in_the_time_limit() {
+    use std::io::{Read, Write};
+    let collector = Collector::new(test_config(1));
+    let dir = TempDir::new("slow");
+    let db = format!("sqlite:{}", dir.join("server.db").display());
+    let server = ServerProcess::start(&db, &collector.signed, TODAY, &["--request-timeout", "1"]);
+    let mut stream = std::net::TcpStream::connect(server.addr).expect("a connection");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .expect("a read timeout");
+    let started = std::time::Instant::now();
+    stream
+        .write_all(
+            format!(
+                "POST /upload/{WEEK} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+                 Content-Length: 1000\r\n\r\n{{\"format\": 1,"
+            )
+            .as_bytes(),
+        )
+        .expect("half a request");
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    // The server still serves others.
+    assert_eq!(server.get("/healthz").status, 200);
+}
