@@ -196,7 +196,9 @@ fn upload(dir: &Path, mode: telemetry_formats::Mode) -> String {
     let Some((url, key)) = &state.collector else {
         return match mode {
             telemetry_formats::Mode::On => {
-                "no program has named a collector yet: nothing uploaded".to_string()
+                "no upload has run yet: a program that names a collector uploads a week \
+                 after it has ended (at most once a day); nothing uploaded"
+                    .to_string()
             }
             _ => format!("nothing is uploaded in mode {mode}"),
         };
