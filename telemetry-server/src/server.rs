@@ -122,7 +122,14 @@ impl App {
     pub async fn merge(&self) -> Result<Vec<String>, StoreError> {
         self.reload_configs().await?;
         let configs = self.configs.read().map(|c| c.clone()).unwrap_or_default();
-        let days = publish::publish_due(&self.db, &date::format(self.today()), &configs).await?;
+        // A day is published once it is over and every upload that arrived in it has
+        // been committed: uploads take at most the request timeout, so the first two
+        // minutes of a day still count as the day before.
+        let until = match self.fixed_today {
+            Some(today) => today,
+            None => date::day_of(date::now_secs().saturating_sub(120)),
+        };
+        let days = publish::publish_due(&self.db, &date::format(until), &configs).await?;
         let published = self.db.published().await?;
         let changed = self
             .view
