@@ -25,7 +25,8 @@
 # MEASURE=instructions counts instead the instructions rustc executes for one whole
 # check of the crate (CARGO_INCREMENTAL=0 unless set), under valgrind's cachegrind:
 # unlike time, the count barely moves when other work shares the machine. About 40
-# times slower than a check; use a smaller N.
+# times slower than a check; use a smaller N. With CARGO_INCREMENTAL=1 it counts one
+# check after `touch`, as the timed runs are, after a first one has left a session.
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -130,30 +131,40 @@ time_check() {
 }
 
 # Millions of instructions rustc executes checking crate $1 (MEASURE=instructions).
+# Cargo's fingerprint of the crate includes the wrapper, so the warming checks run
+# through it too (natively): otherwise the counted check would be the first of its
+# configuration and, incremental, would find no previous session to reuse.
 count_check() {
     local dir="$OUT/crates/$1" log="$OUT/crates/$1.log" wrapper="$OUT/valgrind-rustc"
     cat >"$wrapper" <<'EOF'
 #!/bin/sh
-# cargo calls this as `wrapper rustc args…`; only the generated crate runs under valgrind.
+# cargo calls this as `wrapper rustc args…`; only the generated crate runs under
+# valgrind, and only when a log is named.
 case " $* " in
 *" --crate-name ct_"*)
-    exec valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
-        --log-file="$TELEMETRY_VALGRIND_LOG" "$@"
+    if [ -n "$TELEMETRY_VALGRIND_LOG" ]; then
+        exec valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
+            --log-file="$TELEMETRY_VALGRIND_LOG" "$@"
+    fi
     ;;
 esac
 exec "$@"
 EOF
     chmod +x "$wrapper"
-    cargo check -q --offline --manifest-path "$dir/Cargo.toml" >"$log" 2>&1 || {
-        cat "$log" >&2
-        return 1
+    wrapped() {
+        if ! TELEMETRY_VALGRIND_LOG="$1" RUSTC_WORKSPACE_WRAPPER="$wrapper" \
+            cargo check -q --offline --manifest-path "$dir/Cargo.toml" >"$log" 2>&1; then
+            cat "$log" >&2
+            return 1
+        fi
     }
+    # Warm: the dependencies, then a check after `touch` as the counted one will be.
+    wrapped ""
     touch "$dir/src/lib.rs"
-    if ! TELEMETRY_VALGRIND_LOG="$log.valgrind" RUSTC_WORKSPACE_WRAPPER="$wrapper" \
-        cargo check -q --offline --manifest-path "$dir/Cargo.toml" >"$log" 2>&1; then
-        cat "$log" >&2
-        return 1
-    fi
+    wrapped ""
+    touch "$dir/src/lib.rs"
+    rm -f "$log.valgrind"
+    wrapped "$log.valgrind"
     awk '/I *refs:/ { gsub(",", "", $NF); printf "%d", $NF / 1000000 }' "$log.valgrind"
 }
 
