@@ -102,7 +102,9 @@ fn manifest_fails(path: &Path, extra: &[&str], status: i32) -> Output {
 // records and object files made by hand
 // ---------------------------------------------------------------------------------
 
-/// A record of format `version`, as `docs/MANIFEST.md` lays it out.
+/// A record of format `version`, as `docs/MANIFEST.md` lays it out, from its strings
+/// (a counter's name first): a counter's name comes first in version 1, and last,
+/// after the list, from version 2 on; a program's strings stay in order.
 fn record_of(
     version: u16,
     kind: u16,
@@ -110,12 +112,20 @@ fn record_of(
     strings: &[&str],
     list: &[u8],
 ) -> Vec<u8> {
-    let mut body = Vec::new();
-    for text in strings {
+    let string = |body: &mut Vec<u8>, text: &str| {
         body.extend_from_slice(&(text.len() as u32).to_le_bytes());
         body.extend_from_slice(text.as_bytes());
+    };
+    let name_last = version >= 2 && kind != 16;
+    let mut body = Vec::new();
+    let skip = usize::from(name_last);
+    for text in &strings[skip..] {
+        string(&mut body, text);
     }
     body.extend_from_slice(list);
+    if name_last {
+        string(&mut body, strings[0]);
+    }
     let mut out = Vec::new();
     out.extend_from_slice(b"TTMR");
     out.extend_from_slice(&version.to_le_bytes());
@@ -128,8 +138,8 @@ fn record_of(
     out
 }
 
-/// A record of the format the macros write now, version 2: a counter's strings end
-/// with its unit and its expiry ("" for none).
+/// A record of the format the macros write now, version 2: a counter's strings are its
+/// name, description, crate, file, unit and expiry ("" for none).
 fn record(kind: u16, line: u32, arg: u32, origin: u8, strings: &[&str], list: &[u8]) -> Vec<u8> {
     record_of(2, kind, (line, arg, origin), strings, list)
 }

@@ -612,11 +612,15 @@ mod tests {
     fn a_declared_expiry_stops_the_upload_after_its_last_day() {
         let mut record = Vec::new();
         record.extend_from_slice(b"TTMR\x02\0\0\0\0\0\0\0\x05\0\0\0\0\0\0\0\x01\0\0\0");
-        for text in ["kv/old", "", "kv", "src/main.rs", "", "2026-11-27"] {
+        let string = |record: &mut Vec<u8>, text: &str| {
             record.extend_from_slice(&(text.len() as u32).to_le_bytes());
             record.extend_from_slice(text.as_bytes());
+        };
+        for text in ["", "kv", "src/main.rs", "", "2026-11-27"] {
+            string(&mut record, text);
         }
         record.extend_from_slice(&0u32.to_le_bytes());
+        string(&mut record, "kv/old");
         let len = record.len() as u32;
         record[8..12].copy_from_slice(&len.to_le_bytes());
         let mut records = crate::manifest::record::decode_all(&record).unwrap();

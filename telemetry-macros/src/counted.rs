@@ -197,9 +197,7 @@ pub(crate) fn expand(mut args: Args, item: MaybeFn) -> Result<TokenStream> {
         site,
     };
     let counter = "__TELEMETRY_COUNTED";
-    let items = counter_items(counter, &parts, &RecordKind::Basic, |decl| {
-        format!("{P}::Counter::__new({decl})")
-    });
+    let items = counter_items(counter, &parts, &RecordKind::Basic, None);
 
     let prologue = if item.asyncness {
         // `<crate>::__private::Counter::inc({ …; &COUNTER });`

@@ -64,33 +64,47 @@ impl DeclParts {
 }
 
 /// The items declaring the counter `ident`: its manifest record in the manifest link
-/// section, and `static #ident: Counter` in the registry, built by `init` from its
-/// `Decl` (which points at the record). The `Decl` is written in place, not as a
-/// `const` of its own: every item costs the compiler a body to check and evaluate.
+/// section, and `static #ident: Counter` in the registry, named by the record when
+/// the name is derived, otherwise built by one constructor call with the `Decl`'s
+/// fields as arguments (`stack`: the depth and the `ChainTable` of a stack counter's
+/// entry). Nothing is a `const` of its own, and no `Decl` literal is written: every
+/// item costs the compiler a body to check and evaluate, and a struct literal in each
+/// declaration costs more than a call.
 pub(crate) fn counter_items(
     ident: &str,
     parts: &DeclParts,
     record: &RecordKind<'_>,
-    init: impl FnOnce(&str) -> String,
+    stack: Option<(u64, &str)>,
 ) -> String {
-    let record = crate::record::record(&format!("{ident}_RECORD"), record, parts);
+    let record_ident = format!("{ident}_RECORD");
+    let items = crate::record::record(&record_ident, record, parts);
     let DeclParts {
+        name,
         kind,
         description,
         site,
         ..
     } = parts;
-    let (name, bytes, items) = (&record.name, &record.bytes, &record.items);
     let (description, file, line) = (str_lit(description), str_lit(&site.file), site.line);
-    let origin = match parts.origin() {
-        Origin::Derived => "Derived",
-        Origin::Explicit => "Explicit",
+    let module_path = format!("{P}::module_path!()");
+    let init = match (name, stack) {
+        (CounterName::Derived { .. }, _) => {
+            format!(
+                "{record_ident}.counter({description}, {file}, {line}, \
+                 {module_path})"
+            )
+        }
+        (CounterName::Literal(name), None) => format!(
+            "{P}::Counter::__declared({}, {kind}, {description}, {file}, {line}, \
+             {module_path}, &{record_ident})",
+            str_lit(name)
+        ),
+        (CounterName::Literal(name), Some((depth, chains))) => format!(
+            "{P}::Counter::__declared_stack({}, {depth}, {description}, {file}, {line}, \
+             {module_path}, &{record_ident}, &{chains})",
+            str_lit(name)
+        ),
     };
-    let init = init(&format!(
-        "{P}::Decl {{ name: {name}, kind: {kind}, description: {description}, file: {file}, \
-         line: {line}, module_path: {P}::module_path!(), origin: {P}::Origin::{origin}, \
-         record: {bytes} }}"
-    ));
     format!(
         "{items} {P}::REGISTRY! {{ #![linkme_macro = {P}::REGISTRY] \
          static {ident}: {P}::Counter = {init}; }}"
@@ -98,9 +112,7 @@ pub(crate) fn counter_items(
 }
 
 fn basic_counter(ident: &str, parts: &DeclParts, record: &RecordKind<'_>) -> String {
-    counter_items(ident, parts, record, |decl| {
-        format!("{P}::Counter::__new({decl})")
-    })
+    counter_items(ident, parts, record, None)
 }
 
 /// The expansion of a function-like macro: the block `code`, after the alias of
@@ -337,7 +349,8 @@ pub(crate) fn stack_counter(mut args: Args, site: Site) -> Result<TokenStream> {
     }
     let parts = DeclParts {
         name: CounterName::Literal(name),
-        kind: format!("{P}::Kind::Stack {{ depth: {depth} }}"),
+        // Unused: `counter_items` passes the depth to the stack entry's constructor.
+        kind: String::new(),
         description,
         expires,
         site,
@@ -348,7 +361,7 @@ pub(crate) fn stack_counter(mut args: Args, site: Site) -> Result<TokenStream> {
         &RecordKind::Stack {
             depth: depth as u32,
         },
-        |decl| format!("{P}::Counter::__stack({decl}, &__TELEMETRY_CHAINS)"),
+        Some((depth, "__TELEMETRY_CHAINS")),
     );
     Ok(expression(
         &private,

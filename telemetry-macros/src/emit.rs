@@ -9,8 +9,6 @@
 //! each generated block by [`block`], and `#[counted]`'s frame, whose name is
 //! `mixed_site`.
 
-use std::fmt::Write;
-
 use proc_macro2::{Delimiter, Group, TokenStream};
 
 use crate::args::Private;
@@ -25,24 +23,32 @@ pub(crate) fn str_lit(text: &str) -> String {
     format!("{text:?}")
 }
 
-/// `bytes` as a Rust byte-string literal.
+/// `bytes` as a Rust byte-string literal. Records are mostly small integers: a zero is
+/// `\0` (`\x00` before a digit), and no byte goes through the formatting machinery,
+/// which the unoptimized build of a proc macro makes costly per byte.
 pub(crate) fn bytes_lit(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() + 3);
-    out.push_str("b\"");
-    for &byte in bytes {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = Vec::with_capacity(bytes.len() * 2 + 3);
+    out.extend_from_slice(b"b\"");
+    for (at, &byte) in bytes.iter().enumerate() {
         match byte {
-            b'"' | b'\\' => {
-                out.push('\\');
-                out.push(byte as char);
+            // `\0` then a digit reads as an octal escape to people (and to a lint).
+            0 if !bytes.get(at + 1).is_some_and(u8::is_ascii_digit) => {
+                out.extend_from_slice(b"\\0");
             }
-            b' '..=b'~' => out.push(byte as char),
-            _ => {
-                let _ = write!(out, "\\x{byte:02x}");
-            }
+            b'"' | b'\\' => out.extend_from_slice(&[b'\\', byte]),
+            b' '..=b'~' => out.push(byte),
+            _ => out.extend_from_slice(&[
+                b'\\',
+                b'x',
+                HEX[usize::from(byte >> 4)],
+                HEX[usize::from(byte & 15)],
+            ]),
         }
     }
-    out.push('"');
-    out
+    out.push(b'"');
+    // Only ASCII was pushed.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// The tokens of `code`, which the macros wrote themselves and which always lex.
@@ -78,7 +84,9 @@ mod tests {
         let text = "a \"quoted\" \\ back\tslash\n\u{0}é\u{200b}";
         let lit: syn::LitStr = syn::parse_str(&str_lit(text)).unwrap();
         assert_eq!(lit.value(), text);
-        let bytes: Vec<u8> = (0..=255).collect();
+        let mut bytes: Vec<u8> = (0..=255).collect();
+        bytes.extend_from_slice(&[0, b'1', b'2', 0, 0, b'7', 0]);
+        assert_eq!(bytes_lit(&[0, b'1', 0, 0]), r#"b"\x001\0\0""#);
         let lit: syn::LitByteStr = syn::parse_str(&bytes_lit(&bytes)).unwrap();
         assert_eq!(lit.value(), bytes);
     }

@@ -2,7 +2,8 @@
 //! only copies (const-evaluating records field by field costs seconds for a program
 //! with thousands of counters). Only a name that `#[counted]` derives from
 //! `module_path!()` is unknown here: such a record is the facade's `DerivedRecord`,
-//! the macro's bytes around the name the compiler derives. The layout is
+//! the macro's bytes followed by the name the compiler derives (the name is the
+//! record's last field for this reason). The layout is
 //! `telemetry_formats::manifest::record`'s, version 2 (`VERSION` below).
 
 use crate::declare::{CounterName, DeclParts, Origin};
@@ -29,19 +30,10 @@ pub(crate) enum RecordKind<'a> {
     },
 }
 
-/// A record, as items and as what the counter's `Decl` takes from it, all as code.
-pub(crate) struct Record {
-    /// The items placing it in the manifest section.
-    pub items: String,
-    /// The counter's name: a `&'static str` expression.
-    pub name: String,
-    /// The record: a `&'static [u8]` expression.
-    pub bytes: String,
-}
-
-/// The record of the counter `parts` describe, as `static #record` in the manifest
-/// section.
-pub(crate) fn record(record: &str, kind: &RecordKind<'_>, parts: &DeclParts) -> Record {
+/// The record of the counter `parts` describe, as the items placing `static #record`
+/// in the manifest section: `[u8; N]`, or the facade's `DerivedRecord` when the name
+/// is derived.
+pub(crate) fn record(record: &str, kind: &RecordKind<'_>, parts: &DeclParts) -> String {
     let DeclParts {
         name,
         description,
@@ -67,66 +59,55 @@ pub(crate) fn record(record: &str, kind: &RecordKind<'_>, parts: &DeclParts) -> 
         Origin::Explicit => 1,
     };
     head.extend_from_slice(&[origin, 0, 0, 0]);
-    let mut rest = Vec::new();
-    string(&mut rest, description);
-    string(&mut rest, &crate_name());
-    string(&mut rest, &site.file);
+    // Everything but the name, which comes last.
+    let mut fixed = head;
+    string(&mut fixed, description);
+    string(&mut fixed, &crate_name());
+    string(&mut fixed, &site.file);
     let unit = match kind {
         RecordKind::Bucket { unit, .. } => unit,
         _ => "",
     };
-    string(&mut rest, unit);
-    string(&mut rest, expires);
+    string(&mut fixed, unit);
+    string(&mut fixed, expires);
     match kind {
         RecordKind::Bucket { bounds, .. } => {
-            rest.extend_from_slice(&(bounds.len() as u32).to_le_bytes());
+            fixed.extend_from_slice(&(bounds.len() as u32).to_le_bytes());
             for bound in *bounds {
-                rest.extend_from_slice(&bound.to_le_bytes());
+                fixed.extend_from_slice(&bound.to_le_bytes());
             }
         }
         RecordKind::Label { labels, .. } => {
-            rest.extend_from_slice(&(labels.len() as u32).to_le_bytes());
+            fixed.extend_from_slice(&(labels.len() as u32).to_le_bytes());
             for label in *labels {
-                string(&mut rest, label);
+                string(&mut fixed, label);
             }
         }
         RecordKind::Basic | RecordKind::Stack { .. } => {
-            rest.extend_from_slice(&0u32.to_le_bytes());
+            fixed.extend_from_slice(&0u32.to_le_bytes());
         }
     }
     match name {
         CounterName::Literal(name) => {
-            let mut whole = head;
+            let mut whole = fixed;
             string(&mut whole, name);
-            whole.extend_from_slice(&rest);
             let len = whole.len() as u32;
             whole[8..12].copy_from_slice(&len.to_le_bytes());
             let (len, bytes) = (whole.len(), bytes_lit(&whole));
-            Record {
-                items: format!(
-                    "{P}::manifest_static! {{ \
-                     static {record}: [::core::primitive::u8; {len}] = *{bytes}; }}"
-                ),
-                name: str_lit(name),
-                bytes: format!("&{record}"),
-            }
+            format!(
+                "{P}::manifest_static! {{ \
+                 static {record}: [::core::primitive::u8; {len}] = *{bytes}; }}"
+            )
         }
         CounterName::Derived { tail } => {
-            // Around the length field, which the name's length decides.
-            let (start, middle) = (bytes_lit(&head[..8]), bytes_lit(&head[12..]));
-            let (rest_len, rest) = (rest.len(), bytes_lit(&rest));
+            // The compiler appends the name, and fills in the length field.
+            let (fixed_len, fixed) = (fixed.len(), bytes_lit(&fixed));
             let tail = str_lit(tail);
-            Record {
-                items: format!(
-                    "const __TELEMETRY_NAME_LEN: ::core::primitive::usize = \
-                     {P}::derived_name_len({P}::module_path!(), {tail}); \
-                     {P}::manifest_static! {{ \
-                     static {record}: {P}::DerivedRecord<__TELEMETRY_NAME_LEN, {rest_len}> = \
-                     {P}::DerivedRecord::new({start}, {middle}, {P}::module_path!(), {tail}, {rest}); }}"
-                ),
-                name: format!("{record}.name()"),
-                bytes: format!("{record}.bytes()"),
-            }
+            format!(
+                "{P}::manifest_static! {{ \
+                 static {record}: {P}::DerivedRecord<{fixed_len}> = \
+                 {P}::DerivedRecord::new({fixed}, {P}::module_path!(), {tail}); }}"
+            )
         }
     }
 }

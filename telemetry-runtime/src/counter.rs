@@ -111,6 +111,13 @@ pub struct Decl {
     pub record: &'static [u8],
 }
 
+// The initial cells of every counter, as constants: evaluated once, where a call in
+// each counter's initializer is evaluated for each declaration by the compiler.
+#[allow(clippy::declare_interior_mutable_const)] // copied into each counter, never shared
+const UNRESOLVED: AtomicPtr<AtomicU64> = AtomicPtr::new(core::ptr::null_mut());
+#[allow(clippy::declare_interior_mutable_const)] // copied into each counter, never shared
+const ZERO: AtomicU64 = AtomicU64::new(0);
+
 /// A named event counter.
 ///
 /// Obtained from `counter!`, a histogram or label set bucket, a stack counter chain, or
@@ -130,19 +137,79 @@ impl Counter {
     #[doc(hidden)]
     pub const fn __new(decl: Decl) -> Counter {
         Counter {
-            slot: AtomicPtr::new(core::ptr::null_mut()),
-            local: AtomicU64::new(0),
+            slot: UNRESOLVED,
+            local: ZERO,
             decl,
             chains: None,
         }
+    }
+
+    /// Builds a counter declared with its name written out (`counter!`, a label or
+    /// bucket, `#[counted("…")]`) for a `static`: [`Counter::__new`] with the `Decl` as
+    /// arguments, which costs the compiler less per declaration than a `Decl` literal
+    /// in each one. Not public API: used by generated code.
+    #[doc(hidden)]
+    pub const fn __declared(
+        name: &'static str,
+        kind: Kind,
+        description: &'static str,
+        file: &'static str,
+        line: u32,
+        module_path: &'static str,
+        record: &'static [u8],
+    ) -> Counter {
+        Counter {
+            slot: UNRESOLVED,
+            local: ZERO,
+            decl: Decl {
+                name,
+                kind,
+                description,
+                file,
+                line,
+                module_path,
+                origin: Origin::Explicit,
+                record,
+            },
+            chains: None,
+        }
+    }
+
+    /// [`Counter::__declared`] for the registry entry of a stack counter. Not public
+    /// API: used by generated code.
+    #[doc(hidden)]
+    #[allow(clippy::too_many_arguments)] // the fields of a `Decl`, as `__declared`
+    pub const fn __declared_stack(
+        name: &'static str,
+        depth: usize,
+        description: &'static str,
+        file: &'static str,
+        line: u32,
+        module_path: &'static str,
+        record: &'static [u8],
+        chains: &'static ChainTable,
+    ) -> Counter {
+        Counter::__stack(
+            Decl {
+                name,
+                kind: Kind::Stack { depth },
+                description,
+                file,
+                line,
+                module_path,
+                origin: Origin::Explicit,
+                record,
+            },
+            chains,
+        )
     }
 
     /// Builds the registry entry of a stack counter. Not public API.
     #[doc(hidden)]
     pub const fn __stack(decl: Decl, chains: &'static ChainTable) -> Counter {
         Counter {
-            slot: AtomicPtr::new(core::ptr::null_mut()),
-            local: AtomicU64::new(0),
+            slot: UNRESOLVED,
+            local: ZERO,
             decl,
             chains: Some(chains),
         }

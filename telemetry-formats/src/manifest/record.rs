@@ -17,18 +17,23 @@
 //!     16     4  stack depth, or the bucket's or label's index; else 0
 //!     20     1  how the name was chosen: 0 derived by #[counted], 1 written, 2 program
 //!     21     3  reserved, 0
-//!     24        strings, each a u32 length and UTF-8 bytes:
-//!                 counter: name, description, crate, file, unit, expires
-//!                 program: name, version
-//!               then a u32 count and the list:
-//!                 bucket: the bounds, u64 each; label: the labels, as strings;
-//!                 others: count 0
+//!     24        counter: strings, each a u32 length and UTF-8 bytes: description,
+//!                 crate, file, unit, expires; then a u32 count and the list (bucket:
+//!                 the bounds, u64 each; label: the labels, as strings; others:
+//!                 count 0); then the name, a string
+//!               program: the strings name and version, then a u32 count 0
 //! ```
 //!
-//! `expires` is the last day the counter is uploaded, `YYYY-MM-DD`, or empty. Version
-//! 1 is the same without `expires`; it is still read (as a counter that does not
-//! expire), since a binary linking two semver-incompatible versions of `telemetry`
-//! holds the records of both in one section.
+//! `expires` is the last day the counter is uploaded, `YYYY-MM-DD`, or empty. The name
+//! comes last so that a record whose name only the compiler knows (derived by
+//! `#[counted]` from `module_path!()`) is bytes the macro wrote followed by the name;
+//! such a record's `static` holds room for the longest name, zero bytes that a reader
+//! skips as it skips the linker's padding.
+//!
+//! Version 1 put the name first, before the description, and had no `expires`; it is
+//! still read (as a counter that does not expire), since a binary linking two
+//! semver-incompatible versions of `telemetry` holds the records of both in one
+//! section. A program record is the same in both.
 //!
 //! A reader accepts the versions it knows and rejects a higher one with its number, so
 //! an old tool says "newer format" instead of misreading a new binary.
@@ -200,7 +205,10 @@ pub fn decode_one(bytes: &[u8]) -> Result<(Record, usize), RecordError> {
             KIND_LABEL => "label",
             other => return Err(r.malformed(&format!("unknown kind {other}"))),
         };
-        let name = r.string()?;
+        // Version 1 starts with the name; version 2 ends with it, after the list, so
+        // that a name only the compiler knows (derived by `#[counted]`) is appended to
+        // bytes the macro wrote.
+        let first = if format == 1 { Some(r.string()?) } else { None };
         let description = r.string()?;
         let crate_name = r.string()?;
         let file = r.string()?;
@@ -233,6 +241,10 @@ pub fn decode_one(bytes: &[u8]) -> Result<(Record, usize), RecordError> {
             _ if count != 0 => return Err(r.malformed("unexpected list")),
             _ => {}
         }
+        let name = match first {
+            Some(name) => name,
+            None => r.string()?,
+        };
         Record::Counter(CounterRecord {
             name,
             kind: kind_name,
@@ -301,14 +313,26 @@ impl Reader<'_> {
 mod tests {
     use super::*;
 
-    /// A counter record of format `version`, laid out as the module docs say.
+    /// A counter record of format `version`, laid out as the module docs say, from
+    /// its name and its other strings: the name first in version 1, after the list
+    /// from version 2 on.
     fn counter(version: u16, kind: u16, arg: u32, strings: &[&str], list: &[u8]) -> Vec<u8> {
-        let mut body = Vec::new();
-        for text in strings {
+        let string = |body: &mut Vec<u8>, text: &str| {
             body.extend_from_slice(&(text.len() as u32).to_le_bytes());
             body.extend_from_slice(text.as_bytes());
+        };
+        let (name, others) = strings.split_first().unwrap();
+        let mut body = Vec::new();
+        if version == 1 {
+            string(&mut body, name);
+        }
+        for text in others {
+            string(&mut body, text);
         }
         body.extend_from_slice(list);
+        if version != 1 {
+            string(&mut body, name);
+        }
         let mut out = Vec::new();
         out.extend_from_slice(&MAGIC);
         out.extend_from_slice(&version.to_le_bytes());
@@ -350,6 +374,12 @@ mod tests {
         let bucket = only(&counter(2, KIND_BUCKET, 0, &strings, &list));
         assert_eq!((bucket.unit.as_str(), &bucket.bounds[..]), ("ms", &[5][..]));
         assert_eq!(bucket.expires.as_deref(), Some("2030-01-01"));
+        // A derived name's record is followed by the zero bytes of its room for the
+        // longest name: skipped like a linker's padding.
+        let strings = ["app/a", "A", "app", "src/main.rs", "", ""];
+        let first = counter(2, KIND_BASIC, 0, &strings, &NO_LIST);
+        let section = [first.clone(), vec![0; 195], first].concat();
+        assert_eq!(decode_all(&section).map(|r| r.len()), Ok(2));
     }
 
     #[test]
@@ -400,11 +430,13 @@ mod tests {
                 "{error}"
             );
         }
-        // A version 1 record read as version 2 is cut short: its list count would be
-        // read as the expiry's length.
+        // A version 1 record read as version 2 is malformed: its name would be read as
+        // the description, the description as the crate, and so on.
         let strings = ["app/a", "", "app", "src/main.rs", ""];
+        let mut v1 = counter(1, KIND_BASIC, 0, &strings, &NO_LIST);
+        v1[4] = 2;
         assert!(matches!(
-            decode_all(&counter(2, KIND_BASIC, 0, &strings, &NO_LIST)),
+            decode_all(&v1),
             Err(RecordError::Malformed { .. })
         ));
     }

@@ -56,7 +56,6 @@ pub const fn encode_record<const N: usize>(decl: &Decl) -> [u8; N] {
     let (kind, arg) = kind_code(&decl.kind);
     let mut w = Writer::new(&mut out);
     w.header(kind, N, decl.line, arg, origin_code(decl.origin));
-    w.string(decl.name);
     w.string(decl.description);
     w.string(first_segment(decl.module_path));
     w.string(decl.file);
@@ -85,39 +84,38 @@ pub const fn encode_record<const N: usize>(decl: &Decl) -> [u8; N] {
         }
         Kind::Basic | Kind::Stack { .. } => w.u32(0),
     }
+    w.string(decl.name);
     assert!(w.at == N, "manifest record length mismatch");
     out
 }
 
-/// A record in two parts around a name that only the compiler knows (derived by
-/// `#[counted]` from the module path). Not public API: used by generated code.
+/// A record in two parts: everything but the name, and a name that only the compiler
+/// knows (derived by `#[counted]` from the module path). Not public API: the layout
+/// the facade's `DerivedRecord` builds, for its tests.
 #[doc(hidden)]
 pub struct RecordParts {
-    /// The 24-byte header, its length field still 0.
-    pub head: &'static [u8],
-    /// The counter name.
+    /// The header and every field before the name, the length field still 0.
+    pub fixed: &'static [u8],
+    /// The counter name, the record's last field.
     pub name: &'static str,
-    /// Everything after the name, encoded.
-    pub rest: &'static [u8],
 }
 
 /// The length of the record assembled from `parts`. Not public API.
 #[doc(hidden)]
 pub const fn assembled_len(parts: &RecordParts) -> usize {
-    parts.head.len() + 4 + parts.name.len() + parts.rest.len()
+    parts.fixed.len() + 4 + parts.name.len()
 }
 
-/// The record assembled from `parts`; `N` is [`assembled_len`] of them: three copies,
-/// cheap for the compiler. Not public API.
+/// The record assembled from `parts`; `N` is [`assembled_len`] of them. Not public
+/// API.
 #[doc(hidden)]
 pub const fn assemble_record<const N: usize>(parts: &RecordParts) -> [u8; N] {
     let mut out = [0u8; N];
     let mut w = Writer::new(&mut out);
-    w.bytes(parts.head);
+    w.bytes(parts.fixed);
     w.string(parts.name);
-    w.bytes(parts.rest);
     assert!(
-        w.at == N && parts.head.len() == HEADER,
+        w.at == N && parts.fixed.len() >= HEADER,
         "manifest record length mismatch"
     );
     let len = (N as u32).to_le_bytes();
