@@ -284,15 +284,31 @@ fn worker_main() {
     }
 }
 
+/// How long the exit handler waits for the worker to finish what it is doing (growing
+/// the file, say) before it gives up on the counts still waiting in memory. Only a
+/// process that exits while its worker is busy waits at all.
+const EXIT_WAIT: Duration = Duration::from_millis(500);
+
 /// Does what is due: what increments asked for, the week's end or a retry, the hourly
 /// look at the mode and the file, old files' cleanup. `at_exit` does only what
-/// increments asked for, and never waits for the lock.
+/// increments asked for, and waits for the lock at most [`EXIT_WAIT`] (the worker may
+/// hold it, or this very thread, if it exits from inside the worker).
 fn work(at_exit: bool) {
-    let mut guard = match STATE.try_lock() {
-        Ok(guard) => guard,
-        Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
-        Err(std::sync::TryLockError::WouldBlock) if at_exit => return,
-        Err(std::sync::TryLockError::WouldBlock) => STATE.lock().unwrap_or_else(|p| p.into_inner()),
+    let started = std::time::Instant::now();
+    let mut guard = loop {
+        match STATE.try_lock() {
+            Ok(guard) => break guard,
+            Err(std::sync::TryLockError::Poisoned(p)) => break p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) if at_exit => {
+                if started.elapsed() >= EXIT_WAIT {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Err(std::sync::TryLockError::WouldBlock) => {
+                break STATE.lock().unwrap_or_else(|p| p.into_inner());
+            }
+        }
     };
     let Some(state) = guard.as_mut() else {
         return;
@@ -371,10 +387,10 @@ fn register_exit_handler() {
 /// Does at once, on this thread, what increments asked the worker to do, then moves
 /// counts waiting in memory into the file: at exit, and from the panic hook.
 pub(crate) fn settle() {
-    if WANTED.load(Ordering::Acquire) != 0 {
+    if WANTED.load(Ordering::Acquire) != 0 || WAITING.load(Ordering::Relaxed) {
+        // Also when nothing is asked any more: the worker may have taken the request
+        // and be growing the file right now, and the waiting counts need that space.
         work(true);
-        repoint_all();
-    } else if WAITING.load(Ordering::Relaxed) {
         repoint_all();
     }
 }
