@@ -173,7 +173,7 @@ impl Args {
     /// `<path>::__private`; `::telemetry` when absent.
     pub(crate) fn krate(&mut self) -> Result<Private> {
         let path = match self.take_key("crate")? {
-            None => quote!(::telemetry),
+            None => return Ok(Private(None)),
             Some(Arg::Path(_, path)) => path.into_token_stream(),
             Some(other) => {
                 let example = match &other {
@@ -186,7 +186,7 @@ impl Args {
                 )));
             }
         };
-        Ok(Private(quote!(#path::__private)))
+        Ok(Private(Some(quote!(#path::__private))))
     }
 
     fn take_key(&mut self, key: &str) -> Result<Option<Arg>> {
@@ -241,20 +241,28 @@ impl Args {
 /// `<crate>::__private`, from the `crate = …` argument: where every path the generated
 /// code names starts. Each generated block binds it first, with
 /// [`use_item`](Private::use_item), and names everything through that alias.
+/// `None` for the default, `::telemetry::__private`, which text can spell.
 #[derive(Clone)]
-pub(crate) struct Private(TokenStream);
+pub(crate) struct Private(Option<TokenStream>);
+
+/// The default `<crate>::__private`, as text.
+pub(crate) const DEFAULT_PRIVATE: &str = "::telemetry::__private";
 
 impl Private {
-    /// `use <crate>::__private as __telemetry_private;`, the path keeping the spans it
-    /// was written with (it may be a macro's `$crate`).
-    pub(crate) fn use_item(&self) -> TokenStream {
-        let path = &self.0;
-        quote!(use #path as __telemetry_private;)
+    /// `use <crate>::__private as __telemetry_private;` for a path given as `crate =
+    /// …`, keeping the spans it was written with (it may be a macro's `$crate`); `None`
+    /// for the default, which the caller writes as text with the rest of the block.
+    pub(crate) fn use_item(&self) -> Option<TokenStream> {
+        let path = self.0.as_ref()?;
+        Some(quote!(use #path as __telemetry_private;))
     }
 
     /// `<crate>::__private` itself, for the few paths outside a generated block.
-    pub(crate) fn path(&self) -> &TokenStream {
-        &self.0
+    pub(crate) fn path(&self) -> TokenStream {
+        match &self.0 {
+            Some(path) => path.clone(),
+            None => crate::emit::tokens(DEFAULT_PRIVATE),
+        }
     }
 }
 

@@ -4,14 +4,14 @@
 //! does) is a call across the proc-macro bridge; for the hundred-odd tokens a counter
 //! declaration needs, that was the largest part of the macros' own run time. Text is
 //! lexed by the compiler in one call. Its tokens get the call-site span, as `quote!`'s
-//! do. What must keep a span of its own is joined as tokens: the `crate = …` path
+//! do. What must keep a span of its own is joined as tokens: a `crate = …` path
 //! (which may be a macro's `$crate`, which text cannot spell), bound at the start of
-//! each generated block by [`block`], and `#[counted]`'s frame, whose name is
-//! `mixed_site`.
+//! each generated block by [`block`] (the default path is text too), and `#[counted]`'s
+//! frame, whose name is `mixed_site`.
 
 use proc_macro2::{Delimiter, Group, TokenStream};
 
-use crate::args::Private;
+use crate::args::{DEFAULT_PRIVATE, Private};
 
 /// The alias every generated path starts with: `<crate>::__private`, bound by
 /// [`block`].
@@ -68,10 +68,16 @@ pub(crate) fn tokens(code: &str) -> TokenStream {
     }
 }
 
-/// `{ use <crate>::__private as __telemetry_private; code }`.
+/// `{ use <crate>::__private as __telemetry_private; code }`: all of it lexed at once
+/// unless the path was given as tokens.
 pub(crate) fn block(private: &Private, code: &str) -> Group {
-    let mut body = private.use_item();
-    body.extend([tokens(code)]);
+    let body = match private.use_item() {
+        Some(mut body) => {
+            body.extend([tokens(code)]);
+            body
+        }
+        None => tokens(&format!("use {DEFAULT_PRIVATE} as {P}; {code}")),
+    };
     Group::new(Delimiter::Brace, body)
 }
 
