@@ -94,23 +94,32 @@ pub(crate) fn record(record: &str, kind: &RecordKind<'_>, parts: &DeclParts) -> 
             let len = whole.len() as u32;
             whole[8..12].copy_from_slice(&len.to_le_bytes());
             let (len, bytes) = (whole.len(), bytes_lit(&whole));
-            format!(
-                "{P}::manifest_static! {{ \
-                 static {record}: [::core::primitive::u8; {len}] = *{bytes}; }}"
-            )
+            format!("{SECTION_ATTRS} static {record}: [::core::primitive::u8; {len}] = *{bytes};")
         }
         CounterName::Derived { tail } => {
             // The compiler appends the name, and fills in the length field.
             let (fixed_len, fixed) = (fixed.len(), bytes_lit(&fixed));
             let tail = str_lit(tail);
             format!(
-                "{P}::manifest_static! {{ \
-                 static {record}: {P}::DerivedRecord<{fixed_len}> = \
-                 {P}::DerivedRecord::new({fixed}, {P}::module_path!(), {tail}); }}"
+                "{SECTION_ATTRS} static {record}: {P}::DerivedRecord<{fixed_len}> = \
+                 {P}::DerivedRecord::new({fixed}, {P}::module_path!(), {tail});"
             )
         }
     }
 }
+
+/// The attributes placing a record's `static` in the manifest section of the target's
+/// object format (`telemetry_formats::manifest::record::SECTION_*`), and keeping it
+/// there. Written out in each expansion rather than through the runtime's
+/// `manifest_static!`, which does the same for the runtime's own records: a
+/// `macro_rules!` call per declaration cost the compiler about a tenth of a counted
+/// function's check.
+pub(crate) const SECTION_ATTRS: &str = "\
+    #[cfg_attr(target_vendor = \"apple\", unsafe(link_section = \"__DATA,__tmanifest\"))] \
+    #[cfg_attr(windows, unsafe(link_section = \".tmanif\"))] \
+    #[cfg_attr(not(any(windows, target_vendor = \"apple\")), \
+        unsafe(link_section = \"telemetry_manifest\"))] \
+    #[used]";
 
 /// The crate being compiled, as Cargo names it for the compiler.
 fn crate_name() -> String {

@@ -107,3 +107,17 @@ fn program_crash_counters_use_the_path_program_passes() {
     assert!(!names.iter().any(|n| n == "telemetry"), "{names:?}");
     assert!(names.iter().any(|n| n == "tele"), "{names:?}");
 }
+
+/// The attributes the macros write name the sections the readers look in.
+#[test]
+fn record_sections_are_the_formats_sections() {
+    use telemetry_formats::manifest::record::{SECTION_ELF, SECTION_MACHO, SECTION_PE};
+    let attrs = crate::record::SECTION_ATTRS;
+    let (segment, section) = SECTION_MACHO;
+    for name in [SECTION_ELF, &format!("{segment},{section}"), SECTION_PE] {
+        let attr = format!("link_section = \"{name}\"");
+        assert_eq!(attrs.matches(&attr).count(), 1, "{attr} in {attrs}");
+    }
+    let tokens: TokenStream = attrs.parse().expect("attributes lex");
+    assert_eq!(tokens.into_iter().count(), 8, "four `#[…]` attributes");
+}

@@ -107,7 +107,8 @@ macro_rules! __telemetry_program_record {
 }
 
 /// A `static` kept by the compiler in the manifest link section of the target's object
-/// format (see `manifest::record`). Not public API.
+/// format (see `manifest::record`), for the runtime's own records; the macros write the
+/// same attributes into each expansion themselves. Not public API.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __telemetry_manifest_static {

@@ -313,7 +313,6 @@ pub mod __private {
     pub use crate::expansion::{DerivedRecord, derived_name_len};
     pub use telemetry_macros::__crash_counters as crash_counters;
     pub use telemetry_runtime::__private::*;
-    pub use telemetry_runtime::__telemetry_manifest_static as manifest_static;
 
     /// What starts uploads: the upload crate's when the `upload` feature is on.
     pub fn upload_hook() -> Option<UploadHook> {
