@@ -829,23 +829,8 @@ fn version_prints_the_package_version() {
 
 /// A report of week 2026-11-26 with two counters and a chain.
 fn a_report() -> telemetry_formats::report::Report {
-    use std::collections::BTreeMap;
-    telemetry_formats::report::Report {
-        format: 1,
-        week: "2026-11-26".into(),
-        last_week: String::new(),
-        x: 0.25,
-        config: String::new(),
-        programs: vec![telemetry_formats::report::ProgramReport {
-            program: "kv".into(),
-            version: "0.1.0".into(),
-            toolchain: "1.95.0".into(),
-            os: "linux".into(),
-            arch: "x86_64".into(),
-            counters: BTreeMap::from([("kv/command:get".into(), 8), ("kv/command:set".into(), 4)]),
-            stacks: BTreeMap::from([(CHAIN.into(), 1)]),
-        }],
-    }
+    let counters = [("kv/command:get", 8), ("kv/command:set", 4)];
+    test_support::kv_report("2026-11-26", 0.25, "", &counters, &[(CHAIN, 1)])
 }
 
 #[test]

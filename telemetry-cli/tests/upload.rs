@@ -1,13 +1,11 @@
 //! `telemetry upload` and the upload lines of `telemetry status`, against a collector
 //! on a loopback port.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
 use telemetry_formats::config::{Config, CounterConfig, ProgramConfig};
-use telemetry_formats::report::{ProgramReport, Report};
 use telemetry_formats::{date, signature};
 use test_support::TempDir;
 use test_support::server::{Answer, Server};
@@ -62,22 +60,7 @@ fn setup_with(label: &str, config: &Config, counters: &[(&str, u64)]) -> (TempDi
     )
     .unwrap();
     let week = date::format(today - 2);
-    let report = Report {
-        format: 1,
-        week: week.clone(),
-        last_week: String::new(),
-        x: 0.5,
-        config: String::new(),
-        programs: vec![ProgramReport {
-            program: "kv".into(),
-            version: "0.1.0".into(),
-            toolchain: "1.95.0".into(),
-            os: "linux".into(),
-            arch: "x86_64".into(),
-            counters: counters.iter().map(|(n, v)| (n.to_string(), *v)).collect(),
-            stacks: BTreeMap::new(),
-        }],
-    };
+    let report = test_support::kv_report(&week, 0.5, "", counters, &[]);
     fs::write(local.join(format!("{week}.json")), report.to_json()).unwrap();
     let (secret, key) = signature::keygen().unwrap();
     let signed = signature::sign(&config.to_json(), &secret).unwrap();

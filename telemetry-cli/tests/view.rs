@@ -14,7 +14,7 @@ use std::time::Duration;
 use telemetry_formats::date::{self, DAY};
 use telemetry_formats::file::format::{Layout, buckets_for, encode_new, place};
 use telemetry_formats::file::{self as counter_file, Header};
-use telemetry_formats::report::{ProgramReport, Report};
+use telemetry_formats::report::Report;
 use test_support::http::{self, Response};
 use test_support::{Running, TempDir, tree, wait_for};
 
@@ -121,25 +121,7 @@ fn bars(html: &str, chart: &str) -> usize {
 }
 
 fn report(week: &str, config: &str, counters: &[(&str, u64)], stacks: &[(&str, u64)]) -> Report {
-    let owned = |pairs: &[(&str, u64)]| -> BTreeMap<String, u64> {
-        pairs.iter().map(|(n, v)| (n.to_string(), *v)).collect()
-    };
-    Report {
-        format: 1,
-        week: week.into(),
-        last_week: String::new(),
-        x: 0.25,
-        config: config.into(),
-        programs: vec![ProgramReport {
-            program: "kv".into(),
-            version: "0.1.0".into(),
-            toolchain: "1.95.0".into(),
-            os: "linux".into(),
-            arch: "x86_64".into(),
-            counters: owned(counters),
-            stacks: owned(stacks),
-        }],
-    }
+    test_support::kv_report(week, 0.25, config, counters, stacks)
 }
 
 /// Writes a counter file of kv 0.1.0 for the week `begin..begin + 7` (days) holding

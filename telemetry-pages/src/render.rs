@@ -372,23 +372,8 @@ mod tests {
 
     #[test]
     fn labelled_weeks_are_linked_and_captioned_by_their_name() {
-        use telemetry_formats::report::{FORMAT, ProgramReport, Report};
-        let report = |week: &str| Report {
-            format: FORMAT,
-            week: week.into(),
-            last_week: String::new(),
-            x: 0.5,
-            config: String::new(),
-            programs: vec![ProgramReport {
-                program: "kv".into(),
-                version: "0.1.0".into(),
-                toolchain: "1.95.0".into(),
-                os: "linux".into(),
-                arch: "x86_64".into(),
-                counters: [("kv/command:get".to_string(), 3)].into(),
-                stacks: BTreeMap::new(),
-            }],
-        };
+        let report =
+            |week: &str| test_support::kv_report(week, 0.5, "", &[("kv/command:get", 3)], &[]);
         let mut aggregate = Aggregate::new();
         aggregate.add(&report("2026-11-26"), &crate::Unsampled);
         aggregate.add(&report("2026-12-03"), &crate::Unsampled);

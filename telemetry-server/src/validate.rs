@@ -438,26 +438,7 @@ mod tests {
     use super::*;
     use telemetry_formats::config::{self, CounterConfig, ProgramConfig, StackConfig};
     use telemetry_formats::report::FORMAT;
-
-    /// A small deterministic random source.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n.max(1) as u64) as usize
-        }
-        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-            items[self.below(items.len())]
-        }
-        fn unit(&mut self) -> f64 {
-            ((self.next() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-        }
-    }
+    use test_support::Rng;
 
     const NAMES: [&str; 9] = [
         "kv/a",

@@ -5,6 +5,7 @@
 mod common;
 
 use common::*;
+use test_support::Rng;
 
 const TODAY: &str = "2026-12-01";
 const WEEK: &str = "2026-11-28";
@@ -219,20 +220,6 @@ fn absurd_parts_are_dropped_and_the_rest_kept() {
     }
 }
 
-/// A small deterministic random source.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
 #[test]
 fn random_mutations_of_a_report_never_get_a_server_error() {
     let collector = Collector::new(test_config(1));
@@ -262,7 +249,7 @@ fn random_mutations_of_a_report_never_get_a_server_error() {
                 match rng.below(4) {
                     0 => {
                         let i = rng.below(body.len());
-                        body[i] = (rng.next() & 0xff) as u8;
+                        body[i] = (rng.next_u64() & 0xff) as u8;
                     }
                     1 => {
                         let at = rng.below(body.len());

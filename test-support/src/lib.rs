@@ -9,10 +9,15 @@
 //! - reading back what was counted ([`counter_files`], [`counts`], [`tree`]);
 //! - waiting, with a bound, for something another thread or process does ([`wait_for`]);
 //! - a collector on a loopback port that answers as told and counts requests
-//!   ([`server`]).
+//!   ([`server`]);
+//! - test data: a report of the example program ([`kv_report`]) and a deterministic
+//!   random source ([`Rng`]).
 
+mod data;
 pub mod http;
 pub mod server;
+
+pub use data::{Rng, kv_report};
 
 use std::collections::BTreeMap;
 use std::fs;

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use telemetry_formats::config::{Config, CounterConfig, ProgramConfig, StackConfig};
-use telemetry_formats::report::{FORMAT, ProgramReport, Report};
+use telemetry_formats::report::Report;
 use telemetry_formats::signature;
 pub use test_support::TempDir;
 pub use test_support::http::{self, Response};
@@ -173,24 +173,9 @@ impl Collector {
     }
 }
 
-/// A report of `kv` 0.1.0 on linux x86_64 for `week`.
+/// A report of `kv` 0.1.0 on linux x86_64 for `week`, naming config version 1.
 pub fn report(week: &str, x: f64, counters: &[(&str, u64)], stacks: &[(&str, u64)]) -> Report {
-    Report {
-        format: FORMAT,
-        week: week.into(),
-        last_week: String::new(),
-        x,
-        config: "1".into(),
-        programs: vec![ProgramReport {
-            program: "kv".into(),
-            version: "0.1.0".into(),
-            toolchain: "1.95.0".into(),
-            os: "linux".into(),
-            arch: "x86_64".into(),
-            counters: counters.iter().map(|(n, v)| (n.to_string(), *v)).collect(),
-            stacks: stacks.iter().map(|(n, v)| (n.to_string(), *v)).collect(),
-        }],
-    }
+    test_support::kv_report(week, x, "1", counters, stacks)
 }
 
 /// A server process.
