@@ -142,6 +142,19 @@ pub fn set_clock_offset(secs: i64) {
     CLOCK_OFFSET.store(secs, Ordering::Relaxed);
 }
 
+/// Holds the worker's lock on another thread for `hold`, as a worker busy growing the
+/// file would, and returns once it is held (tests of what exit does meanwhile only).
+#[doc(hidden)]
+pub fn hold_worker_lock(hold: Duration) {
+    let (held, is_held) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _guard = STATE.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = held.send(());
+        std::thread::sleep(hold);
+    });
+    let _ = is_held.recv();
+}
+
 /// Called with a counter's value before an add of `n`: looks at the clock when the
 /// value is small or the add crossed a multiple of [`CHECK_EVERY`]. No memory access.
 #[inline]

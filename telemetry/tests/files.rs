@@ -158,6 +158,16 @@ fn child_process_entry() {
                 digits::next(&digits::of(i), chains_stack());
             }
         }
+        "chains-while-worker-busy" => {
+            // The worker is busy (its lock held) when the chains outgrow the file and
+            // when the process exits: the exit handler must wait for it, then place
+            // the chains itself.
+            let hold = Duration::from_millis(env_number("TELEMETRY_TEST_HOLD_MS"));
+            telemetry::__private::hold_worker_lock(hold);
+            for i in 0..4096 {
+                digits::next(&digits::of(i), chains_stack());
+            }
+        }
         "spin" => spin_forever(),
         "count-and-report" => {
             plain().add(7);
@@ -292,6 +302,46 @@ fn two_processes_growing_one_file_with_thousands_of_chains_keep_each_once() {
     assert!(
         chains.iter().any(|(n, _)| n == expected),
         "{expected:?} is a chain"
+    );
+}
+
+/// The chains of `files-test/chains` in the only counter file under `dir`.
+fn chains_in(dir: &Path) -> Vec<(String, u64)> {
+    only_file(dir)
+        .counters
+        .into_iter()
+        .filter(|(n, _)| n.starts_with("files-test/chains\n"))
+        .collect()
+}
+
+#[test]
+fn exit_waits_for_a_busy_worker_and_then_places_what_waits_in_memory() {
+    let dir = temp_dir("busy-worker");
+    let busy = child("chains-while-worker-busy", &dir)
+        .env("TELEMETRY_TEST_HOLD_MS", "100")
+        .spawn()
+        .unwrap();
+    finish(busy);
+    let chains = chains_in(&dir);
+    assert_eq!(chains.len(), 4096, "every chain reached the file");
+    assert!(chains.iter().all(|(_, v)| *v == 1));
+}
+
+#[test]
+fn exit_does_not_wait_long_for_a_stuck_worker() {
+    let dir = temp_dir("stuck-worker");
+    // The worker's lock is held for a minute; the process still ends at once after the
+    // exit handler's bounded wait (500 ms), giving up on the chains that wait for it.
+    let mut stuck = Running::spawn(
+        child("chains-while-worker-busy", &dir).env("TELEMETRY_TEST_HOLD_MS", "60000"),
+    );
+    let status = wait_for("the process to end", Duration::from_secs(20), || {
+        stuck.try_wait()
+    });
+    assert!(status.success(), "{status}");
+    assert!(
+        chains_in(&dir).len() < 4096,
+        "the chains waited for the stuck worker"
     );
 }
 

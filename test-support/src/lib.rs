@@ -124,6 +124,11 @@ impl Running {
         Running(command.spawn().expect("the child starts"))
     }
 
+    /// The child's exit status, if it has ended.
+    pub fn try_wait(&mut self) -> Option<std::process::ExitStatus> {
+        self.0.try_wait().expect("the child can be waited for")
+    }
+
     /// Kills the child and waits for it.
     pub fn stop(mut self) {
         let _ = self.0.kill();
