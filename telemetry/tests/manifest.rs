@@ -29,7 +29,12 @@ fn every_record_decodes_to_its_registry_entry() {
             panic!("{} has a program record", counter.name());
         };
         assert_eq!(decoded.name, counter.name());
-        assert_eq!(decoded.kind, counter.kind().as_str(), "{}", counter.name());
+        assert_eq!(
+            decoded.kind.as_str(),
+            counter.kind().as_str(),
+            "{}",
+            counter.name()
+        );
         assert_eq!(
             decoded.description,
             counter.description(),

@@ -46,6 +46,10 @@ pub const TAIL: u64 = 8;
 pub const MAX_META: usize = 1024;
 /// The longest name a record holds: a stack chain of 32 frames of 200-byte names.
 pub const MAX_NAME: usize = 8 * 1024;
+const _: () = assert!(
+    (telemetry_rules::MAX_DEPTH + 1) * (telemetry_rules::MAX_NAME_LEN + 1) <= MAX_NAME,
+    "a stack counter's name and its deepest chain fit a record"
+);
 /// The most buckets.
 pub const MAX_BUCKETS: u32 = 1 << 20;
 /// A file never grows past this; names that do not fit are counted in memory.

@@ -10,6 +10,8 @@ pub mod record;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use telemetry_rules::{Kind, Shape, bucket};
+
 pub use record::{CounterRecord, Record, RecordError};
 
 /// The manifest format version, written into the JSON.
@@ -93,23 +95,20 @@ impl Manifest {
             let text = |k: &str| c.get(k).and_then(Value::as_str).map(String::from);
             let at = |what: &str| format!("counter {}: {what}", i + 1);
             let name = text("name").ok_or_else(|| at("no name"))?;
-            let kind = match c.get("kind").and_then(Value::as_str) {
-                Some("basic") => "basic",
-                Some("stack") => "stack",
-                Some("bucket") => "bucket",
-                Some("label") => "label",
-                other => return Err(at(&format!("unknown kind {other:?}"))),
+            let kind_name = c.get("kind").and_then(Value::as_str);
+            let Some(kind) = kind_name.and_then(Kind::from_name) else {
+                return Err(at(&format!("unknown kind {kind_name:?}")));
             };
             let bounds: Vec<u64> = match (kind, c.get("bounds").and_then(Value::as_array)) {
-                ("bucket", Some(list)) => list
+                (Kind::Bucket, Some(list)) => list
                     .iter()
                     .map(|b| b.as_u64().ok_or_else(|| at("a bound is not an integer")))
                     .collect::<Result<_, _>>()?,
-                ("bucket", None) => return Err(at("a bucket without bounds")),
+                (Kind::Bucket, None) => return Err(at("a bucket without bounds")),
                 _ => Vec::new(),
             };
             let labels: Vec<String> = match (kind, c.get("labels").and_then(Value::as_array)) {
-                ("label", Some(list)) => list
+                (Kind::Label, Some(list)) => list
                     .iter()
                     .map(|l| {
                         l.as_str()
@@ -117,7 +116,7 @@ impl Manifest {
                             .ok_or_else(|| at("a label is not text"))
                     })
                     .collect::<Result<_, _>>()?,
-                ("label", None) => return Err(at("a label without its set")),
+                (Kind::Label, None) => return Err(at("a label without its set")),
                 _ => Vec::new(),
             };
             let unit = text("unit").unwrap_or_default();
@@ -128,23 +127,20 @@ impl Manifest {
                     return Err(at(&format!("expires {other} is not a YYYY-MM-DD date")));
                 }
             };
-            let bucket = name.split_once(':').map(|(_, b)| b.to_string());
+            let member = name.split_once(':').map(|(_, b)| b.to_string());
             let index = match kind {
-                "bucket" => bucket.as_deref().and_then(|b| {
-                    let members = bounds
-                        .iter()
-                        .map(|v| format!("<{v}{unit}"))
-                        .chain(bounds.last().map(|v| format!(">={v}{unit}")));
+                Kind::Bucket => member.as_deref().and_then(|b| {
+                    let members = bucket::labels(&bounds, &unit);
                     members.into_iter().position(|m| m == b).map(|i| i as u32)
                 }),
-                "label" => bucket
+                Kind::Label => member
                     .as_deref()
                     .and_then(|b| labels.iter().position(|l| l == b).map(|i| i as u32)),
                 _ => None,
             };
             counters.push(CounterRecord {
                 depth: match kind {
-                    "stack" => Some(
+                    Kind::Stack => Some(
                         c.get("depth")
                             .and_then(Value::as_u64)
                             .and_then(|d| u32::try_from(d).ok())
@@ -236,17 +232,17 @@ impl Manifest {
             out.push_str("    {\n");
             let mut fields: Vec<(&str, String)> = vec![
                 ("name", json_string(&c.name)),
-                ("kind", json_string(c.kind)),
+                ("kind", json_string(c.kind.as_str())),
             ];
             if let Some(depth) = c.depth {
                 fields.push(("depth", depth.to_string()));
             }
-            if c.kind == "bucket" {
+            if c.kind == Kind::Bucket {
                 let bounds: Vec<String> = c.bounds.iter().map(u64::to_string).collect();
                 fields.push(("bounds", format!("[{}]", bounds.join(", "))));
                 fields.push(("unit", json_string(&c.unit)));
             }
-            if c.kind == "label" {
+            if c.kind == Kind::Label {
                 let labels: Vec<String> = c.labels.iter().map(|l| json_string(l)).collect();
                 fields.push(("labels", format!("[{}]", labels.join(", "))));
             }
@@ -320,15 +316,18 @@ fn sort_key(c: &CounterRecord) -> (&str, &str, &str, u32) {
 
 /// The kind with what makes two declarations of one name compatible.
 pub fn shape(c: &CounterRecord) -> String {
-    match c.kind {
-        "stack" => format!("stack, depth {}", c.depth.unwrap_or(0)),
-        "bucket" => {
-            let bounds: Vec<String> = c.bounds.iter().map(|b| format!("{b}{}", c.unit)).collect();
-            format!("histogram bucket of [{}]", bounds.join(", "))
-        }
-        "label" => format!("label of {{{}}}", c.labels.join(",")),
-        other => other.to_string(),
-    }
+    let shape = match c.kind {
+        Kind::Basic => Shape::Basic,
+        Kind::Stack => Shape::Stack {
+            depth: c.depth.unwrap_or(0) as usize,
+        },
+        Kind::Bucket => Shape::Bucket {
+            bounds: &c.bounds,
+            unit: &c.unit,
+        },
+        Kind::Label => Shape::Label { labels: &c.labels },
+    };
+    shape.to_string()
 }
 
 /// `text` as a JSON string literal, quotes included, with every character JSON
@@ -367,11 +366,11 @@ mod tests {
         let manifest = Manifest::parse_json(text).unwrap();
         assert_eq!(manifest.to_json(), text, "the JSON round-trips exactly");
         assert_eq!(manifest.program.as_ref().map(|p| p.0.as_str()), Some("kv"));
-        assert!(manifest.counters.iter().any(|c| c.kind == "stack"));
+        assert!(manifest.counters.iter().any(|c| c.kind == Kind::Stack));
         assert!(Manifest::parse_json("{\"manifest_format\": 2}").is_err());
     }
 
-    fn counter(name: &str, kind: &'static str) -> CounterRecord {
+    fn counter(name: &str, kind: Kind) -> CounterRecord {
         CounterRecord {
             name: name.to_string(),
             kind,
@@ -391,13 +390,13 @@ mod tests {
 
     #[test]
     fn an_expiry_is_in_the_json_and_the_table_only_when_declared() {
-        let mut expiring = counter("app/era:old", "label");
+        let mut expiring = counter("app/era:old", Kind::Label);
         expiring.labels = vec!["old".to_string(), "other".to_string()];
         expiring.index = Some(0);
         expiring.expires = Some("2027-06-30".to_string());
         let manifest = Manifest {
             program: Some(("app".to_string(), "1.0.0".to_string())),
-            counters: vec![counter("app/a", "basic"), expiring],
+            counters: vec![counter("app/a", Kind::Basic), expiring],
         };
         let json = manifest.to_json();
         assert_eq!(json.matches("\"expires\"").count(), 1, "{json}");
