@@ -407,7 +407,8 @@ pub fn parse_header_prefix(
 pub struct Contents {
     /// What the file says about itself.
     pub header: Header,
-    /// Every counter and its value, sorted by name.
+    /// Every counter and its value, in the order counters are listed
+    /// (`telemetry_rules::bucket::cmp_names`: by name, a histogram's buckets by bound).
     pub counters: Vec<(String, u64)>,
 }
 
@@ -456,7 +457,7 @@ pub fn parse(bytes: &[u8]) -> Result<Contents, FormatError> {
             at = u64::from(get_u32(bytes, i + 8));
         }
     }
-    counters.sort();
+    counters.sort_by(|(a, _), (b, _)| telemetry_rules::bucket::cmp_names(a, b));
     Ok(Contents { header, counters })
 }
 
@@ -515,6 +516,31 @@ mod tests {
                 .counters
                 .iter()
                 .all(|(n, v)| n.starts_with("fuzz/counter-") && *v == 0)
+        );
+    }
+
+    #[test]
+    fn counters_read_back_by_name_a_histograms_buckets_by_bound() {
+        let names = [
+            "kv/latency:>=500ms",
+            "kv/latency:<100ms",
+            "kv/get",
+            "kv/latency:<5ms",
+            "kv/latency-total",
+            "kv/latency:<20ms",
+        ];
+        let contents = parse(&encode_new(&header(), &names).unwrap()).unwrap();
+        let read: Vec<&str> = contents.counters.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            read,
+            [
+                "kv/get",
+                "kv/latency-total",
+                "kv/latency:<5ms",
+                "kv/latency:<20ms",
+                "kv/latency:<100ms",
+                "kv/latency:>=500ms",
+            ]
         );
     }
 

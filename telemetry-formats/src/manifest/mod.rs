@@ -22,7 +22,7 @@ pub const FORMAT: u32 = 1;
 pub struct Manifest {
     /// The program's name and version, when known.
     pub program: Option<(String, String)>,
-    /// Every declaration, sorted by name, crate, file and line, without duplicates.
+    /// Every declaration, without duplicates, in the order of [`Manifest::sort`].
     pub counters: Vec<CounterRecord>,
 }
 
@@ -67,7 +67,8 @@ impl Manifest {
     /// that kind, and `expires` when it has one. An unknown manifest format or kind, a
     /// missing field, or an `expires` that is not a `YYYY-MM-DD` date is an error.
     /// (A bucket's or label's index is not in the JSON; it is taken from the order of
-    /// the declaration's buckets or labels.)
+    /// the declaration's buckets or labels.) The counters are put in
+    /// [`Manifest::sort`]'s order, whatever order the JSON lists them in.
     pub fn parse_json(text: &str) -> Result<Manifest, String> {
         use serde_json::Value;
         let value: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
@@ -169,7 +170,9 @@ impl Manifest {
                 kind,
             });
         }
-        Ok(Manifest { program, counters })
+        let mut manifest = Manifest { program, counters };
+        manifest.sort();
+        Ok(manifest)
     }
 
     /// Gathers decoded records: the last program record names the program, counters
@@ -182,11 +185,20 @@ impl Manifest {
                 Record::Counter(counter) => manifest.counters.push(counter),
             }
         }
-        manifest
-            .counters
-            .sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+        manifest.sort();
         manifest.counters.dedup();
         manifest
+    }
+
+    /// Puts the counters in the order they are listed: by name as
+    /// `telemetry_rules::bucket::cmp_names` orders names (a histogram's buckets by
+    /// bound), then by crate, file and line.
+    pub fn sort(&mut self) {
+        self.counters.sort_by(|a, b| {
+            bucket::cmp_names(&a.name, &b.name).then_with(|| {
+                (&a.crate_name, &a.file, a.line).cmp(&(&b.crate_name, &b.file, b.line))
+            })
+        });
     }
 
     /// Names declared in ways that cannot share one counter: different kinds, bounds,
@@ -310,10 +322,6 @@ impl Manifest {
     }
 }
 
-fn sort_key(c: &CounterRecord) -> (&str, &str, &str, u32) {
-    (&c.name, &c.crate_name, &c.file, c.line)
-}
-
 /// The kind with what makes two declarations of one name compatible.
 pub fn shape(c: &CounterRecord) -> String {
     let shape = match c.kind {
@@ -422,6 +430,46 @@ mod tests {
                 "{error}"
             );
         }
+    }
+
+    #[test]
+    fn a_histograms_buckets_are_listed_by_bound_in_json_and_table() {
+        let bucket = |name: &str, index: u32| CounterRecord {
+            bounds: vec![5, 20, 100],
+            unit: "ms".to_string(),
+            index: Some(index),
+            ..counter(name, Kind::Bucket)
+        };
+        let in_bound_order = [
+            "app/a",
+            "app/latency:<5ms",
+            "app/latency:<20ms",
+            "app/latency:<100ms",
+            "app/latency:>=100ms",
+            "app/z",
+        ];
+        let records = [
+            bucket("app/latency:>=100ms", 3),
+            counter("app/z", Kind::Basic),
+            bucket("app/latency:<100ms", 2),
+            bucket("app/latency:<20ms", 1),
+            counter("app/a", Kind::Basic),
+            bucket("app/latency:<5ms", 0),
+        ];
+        let manifest = Manifest::from_records(records.into_iter().map(Record::Counter));
+        let names: Vec<&str> = manifest.counters.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, in_bound_order);
+        let table = manifest.to_markdown();
+        let rows: Vec<usize> = in_bound_order
+            .iter()
+            .map(|name| table.find(&format!("| `{name}` |")).unwrap())
+            .collect();
+        assert!(rows.is_sorted(), "{table}");
+        // A JSON listing them as text sorts them reads back in bound order.
+        let mut as_text = manifest.clone();
+        as_text.counters.sort_by(|a, b| a.name.cmp(&b.name));
+        assert_ne!(as_text, manifest);
+        assert_eq!(Manifest::parse_json(&as_text.to_json()), Ok(manifest));
     }
 
     #[test]
