@@ -21,6 +21,7 @@ use telemetry_formats::date::{self, DAY};
 use telemetry_formats::mode::{Env, Mode};
 use telemetry_formats::{file, report, safe_fs};
 
+use crate::files;
 use crate::run::{self, Options, Target};
 
 /// Set in the environment of the upload child.
@@ -58,7 +59,7 @@ pub fn on_start(mode: Mode, namespace_dir: &Path, url: &str, key: &str) -> Resul
         return Ok(());
     }
     let now = date::now_secs();
-    let dir = run::upload_dir(namespace_dir);
+    let dir = files::upload_dir(namespace_dir);
     let token = dir.join("token");
     let recent = std::fs::symlink_metadata(&token)
         .ok()
@@ -81,7 +82,7 @@ pub fn on_start(mode: Mode, namespace_dir: &Path, url: &str, key: &str) -> Resul
 /// counter files of a week that has ended.
 fn due(namespace_dir: &Path, now: u64) -> bool {
     let local = namespace_dir.join(telemetry_formats::dirs::LOCAL);
-    let dir = run::upload_dir(namespace_dir);
+    let dir = files::upload_dir(namespace_dir);
     let reported = report::list(&local).into_iter().any(|(week, _)| {
         !dir.join(format!("{week}.json")).exists()
             && !dir.join(format!("{week}.rejected.json")).exists()
@@ -136,7 +137,7 @@ fn child_main(namespace_dir: &Path, target: &Target) -> ! {
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
         .map_or(LIMIT, |secs| LIMIT.min(Duration::from_secs(secs)));
-    let lock = run::upload_dir(namespace_dir).join(crate::lock::LOCK_FILE);
+    let lock = files::upload_dir(namespace_dir).join(crate::lock::LOCK_FILE);
     let _ = std::thread::Builder::new()
         .name("telemetry-limit".into())
         .spawn(move || {
