@@ -323,6 +323,87 @@ fn a_5xx_is_retried_on_a_later_run_and_then_uploaded_once() {
     assert_eq!(files_ending(&setup.upload(), ".receipt.json").len(), 1);
 }
 
+#[test]
+fn busy_answers_408_429_503_are_retried_when_the_collector_asks_never_refused() {
+    let http_date = |secs: u64| {
+        let day = secs / DAY;
+        let ymd = date::format(day);
+        let weekday =
+            ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][date::weekday(day) as usize];
+        let month = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ][ymd[5..7].parse::<usize>().unwrap() - 1];
+        format!(
+            "{weekday}, {} {month} {} {:02}:{:02}:{:02} GMT",
+            &ymd[8..10],
+            &ymd[0..4],
+            secs % DAY / 3600,
+            secs % 3600 / 60,
+            secs % 60
+        )
+    };
+    let now = date::now_secs();
+    for (status, retry_after, wait) in [
+        (408, None, DAY),
+        (429, Some("120".to_string()), 120),
+        (503, Some(http_date(now + 3 * 3600)), 3 * 3600),
+        (503, Some("99999999".to_string()), 7 * DAY),
+    ] {
+        let label = format!("{status} {retry_after:?}");
+        let setup = Setup::new(&format!("upload-{status}"));
+        setup.count_weeks_ago(2);
+        let first = Answer::RespondWith(
+            status,
+            retry_after
+                .iter()
+                .map(|v| ("Retry-After".to_string(), v.clone()))
+                .collect(),
+            b"the database is busy: try again later\n".to_vec(),
+        );
+        let answers = Arc::new(Mutex::new(vec![first]));
+        let queue = Arc::clone(&answers);
+        let server = collector(setup.signed(1), move |_| {
+            queue.lock().unwrap().pop().unwrap_or_else(receipt)
+        });
+        let at = |now: u64| Options {
+            now,
+            ..Options::now()
+        };
+        let target = setup.target(&server);
+        let outcome = telemetry_upload::run(&setup.ns(), &target, &env(), &at(now));
+        let [(_, Week::Retry(error, next), _)] = outcome.weeks.as_slice() else {
+            panic!("{label}: {outcome:?}");
+        };
+        assert_eq!(
+            error,
+            &format!("answered {status}: the database is busy: try again later"),
+            "{label}"
+        );
+        assert_eq!(*next, now + wait, "{label}");
+        assert!(
+            files_ending(&setup.upload(), ".rejected.json").is_empty(),
+            "{label}: never refused for good"
+        );
+        assert_eq!(
+            files_ending(&setup.upload(), ".retry.json").len(),
+            1,
+            "{label}"
+        );
+        let outcome = telemetry_upload::run(&setup.ns(), &target, &env(), &at(now + wait - 1));
+        assert!(
+            matches!(outcome.weeks[0].1, Week::Waiting(w) if w == now + wait),
+            "{label}: {outcome:?}"
+        );
+        let outcome = telemetry_upload::run(&setup.ns(), &target, &env(), &at(now + wait));
+        assert!(
+            matches!(outcome.weeks[0].1, Week::Uploaded(_)),
+            "{label}: {outcome:?}"
+        );
+        assert_eq!(server.count("POST", "/upload/"), 2, "{label}");
+        assert!(files_ending(&setup.upload(), ".retry.json").is_empty());
+    }
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn a_collector_that_never_answers_delays_no_exit_and_the_run_ends_in_its_limit() {
