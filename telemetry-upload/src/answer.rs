@@ -1,15 +1,17 @@
 //! The last phase: what the collector's answer to one week's upload leaves on disk.
 //!
-//! - 2xx: the exact bytes sent become `<week>.json` (flushed and linked into place),
-//!   the answer `<week>.receipt.json`;
+//! - 2xx: the exact bytes sent, kept in `<week>.sending.json` before the request, are
+//!   linked as `<week>.json`, the answer kept as `<week>.receipt.json`;
 //! - 408, 429 and 503 (the collector is busy, or slow, or limits this address: nothing
 //!   is wrong with the report): `<week>.retry.json`, tried again once the answer's
 //!   `Retry-After` has passed (at most [`MAX_RETRY_AFTER_SECS`]), or as below without
 //!   one;
 //! - another 4xx: `<week>.rejected.json` with the status and reason; the week is not
-//!   sent again;
+//!   sent again (and `<week>.sending.json` goes);
 //! - anything else (5xx, garbage, no answer in time): `<week>.retry.json`, tried again
 //!   after a day, then twice as long each time, at most a week.
+//!
+//! On a retry the bytes of `<week>.sending.json` are sent again as they are.
 
 use std::fs;
 use std::path::Path;
@@ -17,7 +19,7 @@ use std::path::Path;
 use telemetry_formats::date::DAY;
 use telemetry_formats::report;
 
-use crate::files::{Rejected, Retry, json, replace, week_file};
+use crate::files::{self, Rejected, Retry, json, replace, week_file};
 use crate::http::Answer;
 use crate::run::Week;
 use crate::work::Due;
@@ -30,31 +32,33 @@ pub const MAX_RETRY_AFTER_SECS: u64 = 7 * DAY;
 /// Requests, 503 Service Unavailable.
 pub const RETRYABLE: [u16; 3] = [408, 429, 503];
 
-/// Records the answer to the upload of `bytes` for `due` in `dir`, and says what
+/// Records the answer to the upload of the bytes kept in `due.sending`, and says what
 /// became of the week.
-pub(crate) fn record(
-    dir: &Path,
-    due: Due,
-    bytes: &[u8],
-    answer: Result<Answer, String>,
-    now: u64,
-) -> Week {
+pub(crate) fn record(dir: &Path, due: Due, answer: Result<Answer, String>, now: u64) -> Week {
     let Due {
         week,
         retry_path,
         retry,
+        sending,
         ..
     } = due;
     match answer {
         Ok(answer) if (200..300).contains(&answer.status) => {
+            let _ = replace(&week_file(dir, &week, ".receipt.json"), &answer.body);
+            let _ = fs::remove_file(&retry_path);
             let sent = week_file(dir, &week, report::REPORT_SUFFIX);
-            match report::write_durably(&sent, bytes) {
-                Ok(_) => {
-                    let _ = replace(&week_file(dir, &week, ".receipt.json"), &answer.body);
-                    let _ = fs::remove_file(&retry_path);
-                    Week::Uploaded(answer.body)
-                }
-                Err(e) => Week::Retry(format!("uploaded, but the copy could not be kept: {e}"), 0),
+            match files::mark_sent(&sending, &sent) {
+                Ok(()) => Week::Uploaded(answer.body),
+                // Sent, but something took the copy's place meanwhile: the week is not
+                // sent again while it is there, and the bytes stay in `sending`.
+                Err(e) => Week::Retry(
+                    format!(
+                        "uploaded, but the copy could not be kept as {} ({e}); it stays in {}",
+                        sent.display(),
+                        sending.display()
+                    ),
+                    now,
+                ),
             }
         }
         Ok(answer) if RETRYABLE.contains(&answer.status) => {
@@ -85,8 +89,12 @@ pub(crate) fn record(
                 status: answer.status,
                 reason: reason.clone(),
             };
-            let _ = replace(&week_file(dir, &week, ".rejected.json"), &json(&rejected));
+            let _ = replace(
+                &week_file(dir, &week, files::REJECTED_SUFFIX),
+                &json(&rejected),
+            );
             let _ = fs::remove_file(&retry_path);
+            let _ = fs::remove_file(&sending);
             Week::Rejected(answer.status, reason)
         }
         Ok(answer) => schedule(

@@ -7,7 +7,10 @@
 //! token                 its time is the last run's start: one run a day
 //! lock                  the uploader of the moment (pid and time; see `lock`)
 //! last-run.json         when the last run ended, what it did, the last error
-//! <week>.json           the exact bytes uploaded for the week (after a 2xx)
+//! <week>.sending.json   the exact bytes to send for the week, written before the
+//!                       request and sent again, byte for byte, until it is answered
+//! <week>.json           the exact bytes uploaded for the week: the `.sending.json`
+//!                       file, linked to this name once the collector answered 2xx
 //! <week>.receipt.json   the collector's answer to that upload
 //! <week>.rejected.json  a 4xx answer and its reason: the week is not sent again
 //! <week>.retry.json     a failed attempt (5xx, garbage, no answer) and when to retry
@@ -32,6 +35,11 @@ pub const UPLOAD: &str = "upload";
 pub fn upload_dir(namespace_dir: &Path) -> PathBuf {
     namespace_dir.join(UPLOAD)
 }
+
+/// The suffix of the bytes to send, kept before they are sent.
+pub const SENDING_SUFFIX: &str = ".sending.json";
+/// The suffix of a refusal.
+pub const REJECTED_SUFFIX: &str = ".rejected.json";
 
 /// `<dir>/<week><suffix>`.
 pub(crate) fn week_file(dir: &Path, week: &str, suffix: &str) -> PathBuf {
@@ -103,6 +111,56 @@ pub(crate) fn mtime_secs(path: &Path) -> Option<u64> {
         .duration_since(SystemTime::UNIX_EPOCH)
         .ok()
         .map(|d| d.as_secs())
+}
+
+/// What is at a path, not following a link.
+pub(crate) enum There {
+    /// Nothing.
+    Nothing,
+    /// A regular file.
+    File,
+    /// Something else, which no file can be written over: what it is.
+    Other(String),
+}
+
+/// What is at `path`.
+pub(crate) fn there(path: &Path) -> There {
+    match fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => There::Nothing,
+        Err(e) => There::Other(format!("{} cannot be looked at: {e}", path.display())),
+        Ok(meta) if meta.is_file() => There::File,
+        Ok(meta) => There::Other(format!(
+            "{} is {}",
+            path.display(),
+            if meta.file_type().is_symlink() {
+                "a symbolic link"
+            } else if meta.is_dir() {
+                "a directory"
+            } else {
+                "not a regular file"
+            }
+        )),
+    }
+}
+
+/// Gives the kept bytes at `sending` their final name `sent`, never over anything
+/// found there (a link to it is made, then `sending` removed, and the directory
+/// flushed). On failure `sending` stays.
+pub(crate) fn mark_sent(sending: &Path, sent: &Path) -> std::io::Result<()> {
+    match fs::hard_link(sending, sent) {
+        Ok(()) => {
+            let _ = fs::remove_file(sending);
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(e),
+        // A filesystem without hard links: an exclusive rename.
+        Err(_) => safe_fs::rename_noreplace(sending, sent)?,
+    }
+    if let Some(dir) = sent.parent()
+        && let Ok(dir) = fs::File::open(dir)
+    {
+        let _ = dir.sync_all();
+    }
+    Ok(())
 }
 
 /// The week of the latest upload in `dir`, or "".

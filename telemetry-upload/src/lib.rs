@@ -27,6 +27,7 @@ pub mod config;
 pub mod files;
 pub mod http;
 pub mod lock;
+pub mod padding;
 mod reports;
 pub mod run;
 pub mod state;

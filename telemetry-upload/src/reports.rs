@@ -1,5 +1,6 @@
 //! The second phase: a week's upload report, its local report filtered by the config
-//! (`telemetry_formats::upload`), with every decision kept for the dry run.
+//! (`telemetry_formats::upload`), with every decision kept for the dry run, as the
+//! bytes to send: its JSON padded to a size class ([`padding`](crate::padding)).
 
 use telemetry_formats::config::Config;
 use telemetry_formats::report::Report;
@@ -9,7 +10,7 @@ use crate::work::{Due, Work};
 
 /// What a due week gives.
 pub(crate) enum Made {
-    /// The bytes to send.
+    /// The bytes to send: the upload report, padded.
     Send(Vec<u8>, Decisions),
     /// Nothing of it may go: why.
     LocalOnly(String, Decisions),
@@ -26,7 +27,7 @@ pub(crate) fn make(
     let local = Report::read(&due.report).map_err(|e| format!("{}: {e}", due.report.display()))?;
     let (upload, decisions) = upload::filter(&local, config, work.since, work.today, last_week);
     Ok(match upload {
-        Some(upload) => Made::Send(upload.to_json(), decisions),
+        Some(upload) => Made::Send(crate::padding::pad(upload.to_json()), decisions),
         None => {
             let why = decisions.week.as_ref().map_or(
                 "nothing of it is in the config".to_string(),

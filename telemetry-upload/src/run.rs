@@ -9,10 +9,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use telemetry_formats::config::Config;
-use telemetry_formats::date;
 use telemetry_formats::mode::Env;
+use telemetry_formats::report::{self, Report};
 use telemetry_formats::signature::PublicKey;
 use telemetry_formats::upload::Decisions;
+use telemetry_formats::{date, safe_fs};
 
 use crate::files::{self, LastRun, json, replace};
 use crate::reports::{self, Made};
@@ -129,6 +130,13 @@ pub fn run(namespace_dir: &Path, target: &Target, env: &Env, options: &Options) 
 /// Makes a due week's upload report and, unless this is a dry run or a retry must
 /// still wait, sends it once and records the answer. `Err` is a note: the week's local
 /// report cannot be read.
+///
+/// The order keeps every byte sent: the bytes are first written (flushed) as
+/// `<week>.sending.json`, then posted, then, on a 2xx, linked as `<week>.json`, which
+/// marks the week sent. Bytes that cannot be kept are not sent. A run that ends between
+/// the request and the link (killed, out of time) leaves the `.sending.json` file, and
+/// the next run posts the very same bytes, which the collector recognises as the same
+/// upload.
 fn send_one(
     work: &Work,
     due: Due,
@@ -137,9 +145,23 @@ fn send_one(
     target: &Target,
     options: &Options,
 ) -> Result<(Week, Decisions), String> {
-    let (bytes, decisions) = match reports::make(work, &due, config, last_week)? {
+    let (made, decisions) = match reports::make(work, &due, config, last_week)? {
         Made::Send(bytes, decisions) => (bytes, decisions),
         Made::LocalOnly(why, decisions) => return Ok((Week::LocalOnly(why), decisions)),
+    };
+    let not_sent = |why: String| {
+        Week::Retry(
+            format!("not sent, because what is sent could not be kept first: {why}"),
+            options.now,
+        )
+    };
+    if let Some(what) = &due.in_the_way {
+        return Ok((not_sent(format!("{what}, where its copy goes")), decisions));
+    }
+    let (bytes, kept) = match kept_before(&due) {
+        Ok(Some(kept)) => (kept, true),
+        Ok(None) => (made, false),
+        Err(why) => return Ok((not_sent(why), decisions)),
     };
     if options.dry_run {
         return Ok((Week::WouldSend(bytes), decisions));
@@ -149,9 +171,38 @@ fn send_one(
     {
         return Ok((Week::Waiting(retry.next), decisions));
     }
+    if !kept {
+        let written = match report::write_durably(&due.sending, &bytes) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(format!("{} appeared", due.sending.display())),
+            Err(e) => Err(format!("{}: {e}", due.sending.display())),
+        };
+        if let Err(why) = written {
+            return Ok((not_sent(why), decisions));
+        }
+    }
     let sent = http::post_report(&target.url, &due.week, &bytes, options.request_limit);
-    let state = answer::record(&work.dir, due, &bytes, sent, options.now);
+    let state = answer::record(&work.dir, due, sent, options.now);
     Ok((state, decisions))
+}
+
+/// The bytes an earlier run kept to send for the week and may have sent, if any: they
+/// are sent again exactly. `Err` when something else is in their place.
+fn kept_before(due: &Due) -> Result<Option<Vec<u8>>, String> {
+    let bytes = match safe_fs::read_capped(&due.sending, report::MAX_REPORT_LEN) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.to_string()),
+    };
+    match Report::parse(&bytes) {
+        Ok(kept) if kept.week == due.week => Ok(Some(bytes)),
+        // Not an upload of this week (it cannot have been sent as one): made afresh.
+        _ => {
+            std::fs::remove_file(&due.sending)
+                .map_err(|e| format!("{}: {e}", due.sending.display()))?;
+            Ok(None)
+        }
+    }
 }
 
 /// Leaves the run's record for `telemetry status` (not in a dry run), and applies the

@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::Path;
 
-use telemetry_formats::{dirs, report};
+use telemetry_formats::{dirs, report, safe_fs};
 
 use crate::config;
 use crate::files::{self, Collector, LastRun, read_json};
@@ -27,10 +27,23 @@ pub struct State {
 }
 
 /// Reads the upload state of `namespace_dir` (writes nothing).
+/// A directory that is not trusted (`safe_fs::check_dir`) reads as empty.
 pub fn state(namespace_dir: &Path) -> State {
+    // Missing is fine (nothing there); a link, another user's or open to others is not.
+    let trusted = |dir: &Path| safe_fs::check_dir(dir, false).is_ok();
+    if !trusted(namespace_dir) {
+        return State::default();
+    }
     let dir = files::upload_dir(namespace_dir);
+    if !trusted(&dir) {
+        return State::default();
+    }
     let collector: Option<Collector> = read_json(&dir.join("collector.json"));
-    let uploaded = report::list(&dir);
+    // Copies are regular files; a link in a copy's place is not an upload.
+    let uploaded: Vec<(String, std::path::PathBuf)> = report::list(&dir)
+        .into_iter()
+        .filter(|(_, path)| matches!(files::there(path), files::There::File))
+        .collect();
     let rejected: Vec<String> = fs::read_dir(&dir)
         .map(|read| {
             read.flatten()
@@ -42,7 +55,12 @@ pub fn state(namespace_dir: &Path) -> State {
         })
         .unwrap_or_default();
     let local = namespace_dir.join(dirs::LOCAL);
-    let pending = report::list(&local)
+    let local_reports = if trusted(&local) {
+        report::list(&local)
+    } else {
+        Vec::new()
+    };
+    let pending = local_reports
         .into_iter()
         .map(|(w, _)| w)
         .filter(|w| !uploaded.iter().any(|(u, _)| u == w) && !rejected.contains(w))

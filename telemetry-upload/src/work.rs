@@ -7,7 +7,7 @@ use telemetry_formats::date::DAY;
 use telemetry_formats::mode::{self, DefaultMode, Env, Mode, ModeSource};
 use telemetry_formats::{dirs, report, safe_fs};
 
-use crate::files::{self, Collector, Retry, json, read_json, replace, week_file};
+use crate::files::{self, Collector, Retry, There, json, read_json, replace, week_file};
 use crate::lock::{self, Lock};
 use crate::run::{Options, Target};
 
@@ -31,6 +31,11 @@ pub(crate) struct Due {
     pub week: String,
     /// Its local report.
     pub report: PathBuf,
+    /// What keeps the copy of what is sent from being written as `<week>.json`, if
+    /// something does (a link, a directory): the week is not sent while it is there.
+    pub in_the_way: Option<String>,
+    /// `<week>.sending.json`.
+    pub sending: PathBuf,
     /// `<week>.retry.json`.
     pub retry_path: PathBuf,
     /// The last failed attempt, if any.
@@ -52,8 +57,10 @@ fn on_since(env: &Env, namespace_dir: &Path, today: u64) -> Result<u64, String> 
     })
 }
 
-/// Checks that uploading is on, and (unless a dry run) makes sure the upload directory
-/// is there, records the collector and takes the lock. `Err` says why the run stops.
+/// Checks that uploading is on and that the namespace's directories can be trusted
+/// (this user's, writable by no one else, no link: the runtime's rules), and, unless a
+/// dry run, makes sure the upload directory is there, records the collector and takes
+/// the lock. `Err` says why the run stops.
 pub(crate) fn begin(
     namespace_dir: &Path,
     target: &Target,
@@ -64,7 +71,13 @@ pub(crate) fn begin(
     let since = on_since(env, namespace_dir, today)?;
     let dir = files::upload_dir(namespace_dir);
     let local = namespace_dir.join(dirs::LOCAL);
+    // `TELEMETRY_MODE=on` skips the mode file, and so the check of the tree.
+    mode::trusted_tree(namespace_dir)?;
+    safe_fs::check_dir(&local, false)
+        .map_err(|e| format!("cannot use {}: {e}", local.display()))?;
     let lock = if options.dry_run {
+        safe_fs::check_dir(&dir, false)
+            .map_err(|e| format!("cannot use {}: {e}", dir.display()))?;
         None
     } else {
         safe_fs::ensure_dir(&dir, false)
@@ -103,22 +116,31 @@ impl Work {
     }
 
     /// The weeks with a local report that are neither uploaded nor refused, oldest
-    /// first.
+    /// first. A week counts as uploaded when `<week>.json` is a file; anything else
+    /// there is in the way of its copy.
     pub fn due(&self) -> Vec<Due> {
         report::list(&self.local)
             .into_iter()
-            .filter(|(week, _)| {
-                !week_file(&self.dir, week, report::REPORT_SUFFIX).exists()
-                    && !week_file(&self.dir, week, ".rejected.json").exists()
-            })
-            .map(|(week, report)| {
+            .filter_map(|(week, report)| {
+                let rejected = week_file(&self.dir, &week, files::REJECTED_SUFFIX);
+                if !matches!(files::there(&rejected), There::Nothing) {
+                    return None;
+                }
+                let in_the_way =
+                    match files::there(&week_file(&self.dir, &week, report::REPORT_SUFFIX)) {
+                        There::Nothing => None,
+                        There::File => return None,
+                        There::Other(what) => Some(what),
+                    };
                 let retry_path = week_file(&self.dir, &week, ".retry.json");
-                Due {
+                Some(Due {
                     retry: read_json(&retry_path),
+                    sending: week_file(&self.dir, &week, files::SENDING_SUFFIX),
+                    in_the_way,
                     week,
                     report,
                     retry_path,
-                }
+                })
             })
             .collect()
     }
