@@ -89,8 +89,12 @@ impl App {
         if changed {
             let mut aggregate = Aggregate::new();
             for day in &published {
-                let one = Aggregate::from_json(&day.aggregate)
-                    .map_err(|e| StoreError(format!("the aggregate of {}: {e}", day.day)))?;
+                let one = Aggregate::from_json(&day.aggregate).map_err(|reason| {
+                    StoreError::StoredAggregate {
+                        day: day.day.clone(),
+                        reason,
+                    }
+                })?;
                 aggregate.merge(&one);
             }
             if let Ok(mut view) = self.view.write() {

@@ -29,9 +29,12 @@ pub struct Server {
     batches: Batches,
 }
 
-fn read_file(path: &std::path::Path, what: &str) -> Result<Vec<u8>, StartError> {
-    std::fs::read(path)
-        .map_err(|e| StartError(format!("cannot read the {what} {}: {e}", path.display())))
+fn read_file(path: &std::path::Path, what: &'static str) -> Result<Vec<u8>, StartError> {
+    std::fs::read(path).map_err(|source| StartError::Read {
+        what,
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 impl Server {
@@ -39,23 +42,26 @@ impl Server {
     /// binds the address.
     pub async fn bind(settings: Settings) -> Result<Server, StartError> {
         let signed = read_file(&settings.config, "signed config")?;
-        let envelope: signature::Envelope = serde_json::from_slice(&signed).map_err(|e| {
-            StartError(format!(
-                "{}: not a signed config: {e}",
-                settings.config.display()
-            ))
-        })?;
-        let key = signature::PublicKey::parse(&envelope.key)
-            .map_err(|e| StartError(format!("{}: {e}", settings.config.display())))?;
-        let current = signature::verify(&signed, &key)
-            .map_err(|e| StartError(format!("{}: {e}", settings.config.display())))?;
+        let envelope: signature::Envelope =
+            serde_json::from_slice(&signed).map_err(|source| StartError::NotSigned {
+                path: settings.config.clone(),
+                source,
+            })?;
+        let refused = |source| StartError::Signature {
+            path: settings.config.clone(),
+            source,
+        };
+        let key = signature::PublicKey::parse(&envelope.key).map_err(refused)?;
+        let current = signature::verify(&signed, &key).map_err(refused)?;
         let mut manifests = Vec::new();
         let mut declared = Declared::default();
         for path in &settings.manifests {
             let text = String::from_utf8(read_file(path, "manifest")?)
-                .map_err(|_| StartError(format!("{}: not UTF-8", path.display())))?;
-            let manifest = Manifest::parse_json(&text)
-                .map_err(|e| StartError(format!("{}: {e}", path.display())))?;
+                .map_err(|_| StartError::ManifestNotText(path.clone()))?;
+            let manifest = Manifest::parse_json(&text).map_err(|reason| StartError::Manifest {
+                path: path.clone(),
+                reason,
+            })?;
             if let Some((name, _)) = &manifest.program {
                 declared
                     .programs
@@ -68,10 +74,7 @@ impl Server {
         if !manifests.is_empty() {
             let problems = current.check(&manifests);
             if !problems.is_empty() {
-                return Err(StartError(format!(
-                    "the config asks for what no manifest declares:\n  {}",
-                    problems.join("\n  ")
-                )));
+                return Err(StartError::Undeclared(problems));
             }
         }
         let fixed_today = match std::env::var_os(TODAY_VAR) {
@@ -80,7 +83,7 @@ impl Server {
             Some(text) => Some(
                 text.to_str()
                     .and_then(date::parse)
-                    .ok_or_else(|| StartError(format!("{TODAY_VAR} is not a YYYY-MM-DD date")))?,
+                    .ok_or(StartError::BadToday)?,
             ),
         };
         let db = Db::open(&settings.db).await?;
@@ -88,12 +91,11 @@ impl Server {
         if let Some((newest, _)) = stored.last()
             && *newest > current.version
         {
-            return Err(StartError(format!(
-                "{} is config version {}, older than version {newest} this database served: \
-                 serve that one or a newer one (clients never go back to an older config)",
-                settings.config.display(),
-                current.version
-            )));
+            return Err(StartError::Rollback {
+                path: settings.config.clone(),
+                version: current.version,
+                newest: *newest,
+            });
         }
         db.put_config(
             current.version,
@@ -104,7 +106,10 @@ impl Server {
         let configs = load_configs(&db).await?;
         let listener = tokio::net::TcpListener::bind(settings.addr)
             .await
-            .map_err(|e| StartError(format!("cannot listen on {}: {e}", settings.addr)))?;
+            .map_err(|source| StartError::Listen {
+                addr: settings.addr,
+                source,
+            })?;
         let (writer, batches) = writer::channel();
         let etag = format!("\"{}\"", sha256_hex(&signed));
         let app = App {
@@ -183,6 +188,6 @@ impl Server {
         merging.abort();
         drop(app);
         let _ = writing.await;
-        served.map_err(|e| StartError(format!("serving: {e}")))
+        served.map_err(StartError::Serve)
     }
 }

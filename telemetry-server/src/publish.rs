@@ -85,13 +85,16 @@ pub fn day_file(
     let mut bytes = Vec::new();
     let mut aggregate = Aggregate::new();
     for (line, version) in kept {
-        let report = Report::parse(line.as_bytes())
-            .map_err(|e| StoreError(format!("a stored report of {day} does not parse: {e}")))?;
-        let (_, rates) = configs.get(version).ok_or_else(|| {
-            StoreError(format!(
-                "a report of {day} names config {version}, not stored"
-            ))
+        let report = Report::parse(line.as_bytes()).map_err(|source| StoreError::StoredReport {
+            day: day.to_string(),
+            source,
         })?;
+        let (_, rates) = configs
+            .get(version)
+            .ok_or_else(|| StoreError::MissingConfig {
+                day: day.to_string(),
+                version: *version,
+            })?;
         aggregate.add(&report, rates.as_ref());
         bytes.extend_from_slice(line.as_bytes());
         bytes.push(b'\n');

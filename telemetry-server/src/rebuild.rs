@@ -24,10 +24,13 @@ pub struct Rebuilt {
 pub async fn configs(db: &Db) -> Result<Configs, StoreError> {
     let mut configs = Configs::new();
     for (version, signed) in db.configs().await? {
-        let envelope: Envelope = serde_json::from_str(&signed)
-            .map_err(|e| StoreError(format!("stored config {version}: {e}")))?;
-        let config = Config::parse(envelope.config.as_bytes())
-            .map_err(|e| StoreError(format!("stored config {version}: {e}")))?;
+        let unreadable = |source: Box<dyn std::error::Error + Send + Sync>| {
+            StoreError::StoredConfig { version, source }
+        };
+        let envelope: Envelope =
+            serde_json::from_str(&signed).map_err(|e| unreadable(Box::new(e)))?;
+        let config =
+            Config::parse(envelope.config.as_bytes()).map_err(|e| unreadable(Box::new(e)))?;
         let rates = Arc::new(ConfigRates::new(&config));
         configs.insert(version, (Arc::new(config), rates));
     }

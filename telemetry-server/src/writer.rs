@@ -2,16 +2,18 @@
 //! commit is on its way to disk goes into the next one, so one flush acknowledges many
 //! reports; each upload waits for the commit that holds it before it is answered.
 
+use std::sync::Arc;
+
 use tokio::sync::{mpsc, oneshot};
 
-use crate::store::{Db, NewReport, Stored};
+use crate::store::{Db, NewReport, StoreError, Stored};
 
 /// The most reports committed in one transaction.
 const BATCH: usize = 512;
 /// Uploads waiting for a commit, at most.
 const QUEUE: usize = 4096;
 
-type Job = (NewReport, oneshot::Sender<Result<Stored, String>>);
+type Job = (NewReport, oneshot::Sender<Result<Stored, Arc<StoreError>>>);
 
 /// The handle requests store through.
 pub(crate) struct Writer {
@@ -27,7 +29,7 @@ pub(crate) struct Batches {
 pub(crate) enum NotStored {
     /// The writer has stopped: the server is shutting down.
     ShuttingDown,
-    /// The commit failed.
+    /// The commit failed (the writer has said why on stderr).
     Failed,
 }
 
@@ -65,8 +67,9 @@ impl Batches {
                 }
                 Err(e) => {
                     eprintln!("telemetry-server: storing reports: {e}");
+                    let e = Arc::new(e);
                     for (_, reply) in batch.drain(..) {
-                        let _ = reply.send(Err(e.0.clone()));
+                        let _ = reply.send(Err(e.clone()));
                     }
                 }
             }
