@@ -33,10 +33,8 @@ pub struct Metrics {
 
 impl Metrics {
     /// Counts a dropped part.
-    pub fn drop(&self, reason: &str) {
-        if let Some(i) = Dropped::ALL.iter().position(|d| d.code() == reason) {
-            self.dropped[i].fetch_add(1, Relaxed);
-        }
+    pub fn drop(&self, reason: Dropped) {
+        self.dropped[reason.index()].fetch_add(1, Relaxed);
     }
 
     /// The Prometheus text exposition.

@@ -65,7 +65,8 @@ fn refuse(status: u16, reason: String) -> Refusal {
     Refusal { status, reason }
 }
 
-/// Why a part of a report was dropped, as a machine-readable code.
+/// Why a part of a report was dropped: in a receipt and on `/metrics`, its
+/// [`code`](Dropped::code).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Dropped {
     /// The report's `x` is above the config's `sample_rate`.
@@ -89,7 +90,7 @@ pub enum Dropped {
 }
 
 impl Dropped {
-    /// Every code, for metrics.
+    /// Every reason, in declaration order (so `ALL[d as usize] == d`).
     pub const ALL: [Dropped; 9] = [
         Dropped::ReportSampledOut,
         Dropped::BuildNotAllowed,
@@ -117,6 +118,11 @@ impl Dropped {
         }
     }
 
+    /// Its place in [`Dropped::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     fn of(out: &Out) -> Dropped {
         match out {
             Out::ReportSampledOut => Dropped::ReportSampledOut,
@@ -130,6 +136,12 @@ impl Dropped {
     }
 }
 
+impl Serialize for Dropped {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
+    }
+}
+
 /// One dropped part in a receipt.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct DroppedPart {
@@ -137,8 +149,8 @@ pub struct DroppedPart {
     pub build: String,
     /// The counter or chain, or "" for a whole build or report.
     pub name: String,
-    /// The code ([`Dropped::code`]).
-    pub reason: &'static str,
+    /// Why, written as its [`Dropped::code`].
+    pub reason: Dropped,
     /// The same for people.
     pub why: String,
 }
@@ -299,7 +311,7 @@ pub fn accept(
         dropped.push(DroppedPart {
             build: build.to_string(),
             name: name.to_string(),
-            reason: reason.code(),
+            reason,
             why,
         });
     };
@@ -343,7 +355,10 @@ pub fn accept(
             drop(build, name, Dropped::of(out), out.to_string());
         }
     }
-    dropped.sort_by(|a, b| (&a.build, &a.name, a.reason).cmp(&(&b.build, &b.name, b.reason)));
+    // By build, name and the reason's code: the order receipts have always had.
+    dropped.sort_by(|a, b| {
+        (&a.build, &a.name, a.reason.code()).cmp(&(&b.build, &b.name, b.reason.code()))
+    });
     let kept_counts = kept.as_ref().map_or_else(Kept::default, |k| Kept {
         programs: k.programs.len(),
         counters: k.programs.iter().map(|p| p.counters.len()).sum(),
@@ -528,6 +543,61 @@ mod tests {
             config: "1".into(),
             programs,
         }
+    }
+
+    #[test]
+    fn every_reason_has_its_place_and_is_written_as_its_code() {
+        for (i, reason) in Dropped::ALL.iter().enumerate() {
+            assert_eq!(reason.index(), i);
+            assert_eq!(
+                serde_json::to_string(reason).ok(),
+                Some(format!("\"{}\"", reason.code()))
+            );
+        }
+    }
+
+    #[test]
+    fn a_receipt_is_written_exactly_as_documented() {
+        let receipt = Receipt {
+            format: RECEIPT_FORMAT,
+            week: "2026-11-28".into(),
+            config: 1,
+            stored: true,
+            kept: Kept {
+                programs: 1,
+                counters: 3,
+                stacks: 0,
+            },
+            dropped: vec![DroppedPart {
+                build: "kv 0.1.0 1.95.0 linux x86_64".into(),
+                name: "kv/secret".into(),
+                reason: Dropped::NotInConfig,
+                why: "not in the config".into(),
+            }],
+        };
+        assert_eq!(
+            receipt.to_json(),
+            r#"{
+  "format": 1,
+  "week": "2026-11-28",
+  "config": 1,
+  "stored": true,
+  "kept": {
+    "programs": 1,
+    "counters": 3,
+    "stacks": 0
+  },
+  "dropped": [
+    {
+      "build": "kv 0.1.0 1.95.0 linux x86_64",
+      "name": "kv/secret",
+      "reason": "not-in-config",
+      "why": "not in the config"
+    }
+  ]
+}
+"#
+        );
     }
 
     #[test]
