@@ -12,7 +12,8 @@
 //! The serving side is laid out one concern to a file: [`Settings`] (how it runs),
 //! `app` (what every request can reach), `routes` (every route, in one place),
 //! `handlers` (one file each for uploads, the config, the pages, the data, and health),
-//! `response` (answers and security headers), `writer` (batched commits), `lifecycle`
+//! `outcome` (how an upload ends: its answer and its count), `response` (answers and
+//! security headers), `writer` (batched commits), `lifecycle`
 //! ([`Server`]: start-up, serving, shutdown) and `error` ([`StartError`]).
 
 mod app;
@@ -22,6 +23,7 @@ mod lifecycle;
 pub mod limit;
 pub mod load;
 pub mod metrics;
+mod outcome;
 pub mod publish;
 pub mod rebuild;
 mod response;

@@ -51,18 +51,23 @@ impl Default for Limits {
     }
 }
 
-/// Why a report is refused whole.
+/// Why a report is refused whole, with one line for the client to keep.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Refusal {
-    /// The HTTP status: 400 for what is not a report, 422 for a report outside what
-    /// the server accepts.
-    pub status: u16,
-    /// One line for the client to keep.
-    pub reason: String,
+pub enum Refusal {
+    /// Not a report, or not a well-formed one (400).
+    Malformed(String),
+    /// A report, but outside what the server accepts: its week, its config version,
+    /// its `last_week` (422).
+    Unacceptable(String),
 }
 
-fn refuse(status: u16, reason: String) -> Refusal {
-    Refusal { status, reason }
+impl Refusal {
+    /// The line for the client.
+    pub fn reason(&self) -> &str {
+        match self {
+            Refusal::Malformed(reason) | Refusal::Unacceptable(reason) => reason,
+        }
+    }
 }
 
 /// Why a part of a report was dropped: in a receipt and on `/metrics`, its
@@ -233,10 +238,9 @@ pub fn config_version(report: &Report) -> Result<u64, Refusal> {
         && !(text.len() > 1 && text.starts_with('0'));
     match text.parse::<u64>() {
         Ok(v) if ok && v > 0 => Ok(v),
-        _ => Err(refuse(
-            422,
-            format!("the report names config version {text:?}, not a config version"),
-        )),
+        _ => Err(Refusal::Unacceptable(format!(
+            "the report names config version {text:?}, not a config version"
+        ))),
     }
 }
 
@@ -249,49 +253,37 @@ pub fn check_envelope(
     limits: &Limits,
 ) -> Result<(), Refusal> {
     if report.week != path_week {
-        return Err(refuse(
-            400,
-            format!(
-                "the report is of the week {}, posted to /upload/{path_week}",
-                report.week
-            ),
-        ));
+        return Err(Refusal::Malformed(format!(
+            "the report is of the week {}, posted to /upload/{path_week}",
+            report.week
+        )));
     }
     let week = date::parse(&report.week).unwrap_or(0);
     if week + limits.past_days < today || week > today + limits.future_days {
-        return Err(refuse(
-            422,
-            format!(
-                "week {} is outside the accepted window ({} to {})",
-                report.week,
-                date::format(today.saturating_sub(limits.past_days)),
-                date::format(today + limits.future_days)
-            ),
-        ));
+        return Err(Refusal::Unacceptable(format!(
+            "week {} is outside the accepted window ({} to {})",
+            report.week,
+            date::format(today.saturating_sub(limits.past_days)),
+            date::format(today + limits.future_days)
+        )));
     }
     let mut builds = BTreeSet::new();
     for program in &report.programs {
         if !builds.insert(program.build()) {
-            return Err(refuse(
-                400,
-                format!(
-                    "program build {} is listed twice (a report has one entry per build)",
-                    program.build().join(" ")
-                ),
-            ));
+            return Err(Refusal::Malformed(format!(
+                "program build {} is listed twice (a report has one entry per build)",
+                program.build().join(" ")
+            )));
         }
     }
     if !report.last_week.is_empty() {
         match date::parse(&report.last_week) {
             Some(last) if last < week => {}
             _ => {
-                return Err(refuse(
-                    422,
-                    format!(
-                        "last_week {:?} is not a date before the week",
-                        report.last_week
-                    ),
-                ));
+                return Err(Refusal::Unacceptable(format!(
+                    "last_week {:?} is not a date before the week",
+                    report.last_week
+                )));
             }
         }
     }
@@ -612,7 +604,7 @@ mod tests {
             let sent = report(&mut rng);
             if let Err(refusal) = check_envelope(&sent, &sent.week, today, &limits) {
                 assert!(
-                    refusal.reason.contains("listed twice"),
+                    refusal.reason().contains("listed twice"),
                     "case {case}: {refusal:?}"
                 );
                 twice += 1;
