@@ -9,9 +9,10 @@ use telemetry_formats::date;
 use telemetry_formats::manifest::Manifest;
 use telemetry_pages::Aggregate;
 
+use crate::configs::{self, Configs};
 use crate::limit::Limiter;
 use crate::metrics::Metrics;
-use crate::publish::{self, Configs};
+use crate::publish;
 use crate::settings::Settings;
 use crate::store::{Db, Published, StoreError};
 use crate::validate::{Declared, Limits};
@@ -61,7 +62,7 @@ impl App {
 
     /// Reads every stored config again (another process may have stored a newer one).
     pub async fn reload_configs(&self) -> Result<(), StoreError> {
-        let configs = load_configs(&self.db).await?;
+        let configs = configs::load(&self.db).await?;
         if let Ok(mut mine) = self.configs.write() {
             *mine = configs;
         }
@@ -106,9 +107,4 @@ impl App {
         }
         Ok(days)
     }
-}
-
-/// Every stored config, parsed.
-pub(crate) async fn load_configs(db: &Db) -> Result<Configs, StoreError> {
-    crate::rebuild::configs(db).await
 }

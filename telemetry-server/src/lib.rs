@@ -17,11 +17,11 @@
 //! ([`Server`]: start-up, serving, shutdown) and `error` ([`StartError`]).
 
 mod app;
+pub mod configs;
 mod error;
 mod handlers;
 mod lifecycle;
 pub mod limit;
-pub mod load;
 pub mod metrics;
 mod outcome;
 pub mod publish;

@@ -11,7 +11,8 @@ use telemetry_formats::date;
 use telemetry_formats::manifest::Manifest;
 use telemetry_formats::signature;
 
-use crate::app::{App, TODAY_VAR, View, load_configs};
+use crate::app::{App, TODAY_VAR, View};
+use crate::configs;
 use crate::error::StartError;
 use crate::limit::Limiter;
 use crate::metrics::Metrics;
@@ -103,7 +104,7 @@ impl Server {
             &sha256_hex(&signed),
         )
         .await?;
-        let configs = load_configs(&db).await?;
+        let configs = configs::load(&db).await?;
         let listener = tokio::net::TcpListener::bind(settings.addr)
             .await
             .map_err(|source| StartError::Listen {
