@@ -19,7 +19,7 @@ use telemetry_pages::{Aggregate, Unsampled};
 
 use super::Site;
 use super::http::{Request, Response};
-use crate::app::listing::{self, Kind};
+use telemetry_command::listing::{self, Kind};
 
 /// The site's name, in every page's title.
 const SITE: &str = "telemetry view";
