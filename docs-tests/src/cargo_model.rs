@@ -159,12 +159,22 @@ impl Workspace {
     }
 
     /// The package and binary `cargo run` runs for this call, by cargo's rules: the
-    /// `--bin` named, or else the package's `default-run`, or else its only binary.
+    /// `--bin` or `--example` named, or else the package's `default-run`, or else its
+    /// only binary.
     pub fn run_target(&self, call: &CargoCall) -> Result<(&Package, String), String> {
         self.check(call)?;
         let selected = self.selected(call)?;
-        if call.bins.len() > 1 {
-            return Err("`cargo run` runs one binary: `--bin` is given twice".to_string());
+        if call.bins.len() + call.examples.len() > 1 {
+            return Err(
+                "`cargo run` runs one binary: `--bin` or `--example` is given twice".to_string(),
+            );
+        }
+        if let Some(example) = call.examples.first() {
+            let package = selected
+                .iter()
+                .find(|p| p.targets_of("example").contains(&example.as_str()))
+                .ok_or_else(|| format!("no example target named `{example}`"))?;
+            return Ok((package, example.clone()));
         }
         if let Some(bin) = call.bins.first() {
             let package = selected
@@ -384,7 +394,11 @@ mod tests {
                     None,
                 ),
                 package("cli2", &[("bin", "tool2"), ("bin", "other")], Some("tool2")),
-                package("kv", &[("bin", "kv"), ("test", "manifest")], None),
+                package(
+                    "kv",
+                    &[("bin", "kv"), ("test", "manifest"), ("example", "load")],
+                    None,
+                ),
                 package("lib", &[("lib", "lib"), ("bench", "hot_path")], None),
             ],
         }
@@ -414,6 +428,15 @@ mod tests {
             Ok(("cli2".into(), "tool2".into()))
         );
         assert_eq!(pick("run --bin kv"), Ok(("kv".into(), "kv".into())));
+        assert_eq!(
+            pick("run -p kv --example load -- --url x"),
+            Ok(("kv".into(), "load".into()))
+        );
+        assert!(
+            pick("run -p kv --example nope")
+                .unwrap_err()
+                .contains("no example target named `nope`")
+        );
         let ambiguous = pick("run -q -p cli -- help").unwrap_err();
         assert!(ambiguous.contains("tool, cargo-tool"), "{ambiguous}");
         assert!(

@@ -103,6 +103,8 @@ impl Setup {
             ));
         }
         let binaries = workspace.target_dir.join("debug");
+        // What failed blocks of an earlier run kept for a look goes now.
+        let _ = std::fs::remove_dir_all(scratch);
         std::fs::create_dir_all(scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
         let metadata_file = scratch.join("metadata.json");
         std::fs::write(&metadata_file, &metadata)

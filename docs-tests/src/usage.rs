@@ -156,6 +156,9 @@ impl Usage {
             }
         }
         let installs = call.path.is_some() || !call.packages.is_empty();
+        if call.subcommand == "run" {
+            workspace.run_target(&call)?;
+        }
         if call.subcommand == "install" && installs && !call.locked {
             return Err(
                 "`cargo install` without `--locked` resolves every dependency again, to \
@@ -163,7 +166,7 @@ impl Usage {
                     .to_string(),
             );
         }
-        if call.subcommand == "run" {
+        if call.subcommand == "run" && call.examples.is_empty() {
             let (_, bin) = workspace.run_target(&call)?;
             if let Some(spec) = SPECS.iter().find(|s| s.binary == bin) {
                 let args: Vec<&str> = call.args.iter().map(String::as_str).collect();

@@ -56,7 +56,16 @@ fn run() -> Result<(), String> {
     match call.subcommand.as_str() {
         "run" => {
             let (_, bin) = workspace.run_target(&call)?;
-            let path = place(&binaries, &bin, &profile_dir(&call)?)?;
+            let path = if call.examples.is_empty() {
+                place(&binaries, &bin, &profile_dir(&call)?)?
+            } else {
+                // `cargo test` builds examples too, into `examples/`.
+                place(
+                    &binaries.join("examples"),
+                    &bin,
+                    &profile_dir(&call)?.join("examples"),
+                )?
+            };
             Err(format!(
                 "cannot run {}: {}",
                 path.display(),
