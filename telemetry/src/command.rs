@@ -91,7 +91,7 @@ pub(crate) fn upload_facts(namespace_dir: &std::path::Path, counted: &[(&str, u6
     let Some((_, key)) = state.collector else {
         return none;
     };
-    let cached = telemetry_upload::run::upload_dir(namespace_dir).join("config.json");
+    let cached = telemetry_upload::files::upload_dir(namespace_dir).join("config.json");
     let Ok(bytes) = telemetry_formats::safe_fs::read_capped(&cached, 1 << 20) else {
         return none;
     };

@@ -13,10 +13,12 @@
 //! - a program run in a real pseudo-terminal, read and typed at as a person would
 //!   (`pty`, on Unix);
 //! - test data: a report of the example program ([`kv_report`]) and a deterministic
-//!   random source ([`Rng`]).
+//!   random source ([`Rng`]);
+//! - a load generator for the collection server ([`load`]).
 
 mod data;
 pub mod http;
+pub mod load;
 #[cfg(unix)]
 pub mod pty;
 pub mod server;

@@ -209,7 +209,7 @@ fn sent(site: &Site) -> String {
                 (no home directory and TELEMETRY_DIR is not set).</p>\n"
             .into();
     };
-    let upload = telemetry_upload::run::upload_dir(dir);
+    let upload = telemetry_upload::files::upload_dir(dir);
     let mut body = String::new();
     let _ = writeln!(
         body,
