@@ -10,14 +10,14 @@
 //! - waiting, with a bound, for something another thread or process does ([`wait_for`]);
 //! - a collector on a loopback port that answers as told and counts requests
 //!   ([`server`]);
-//! - test data: a report of the example program ([`kv_report`]) and a deterministic
-//!   random source ([`Rng`]).
+//! - test data: a report and a counter file of the example program ([`kv_report`],
+//!   [`kv_counter_file`]) and a deterministic random source ([`Rng`]).
 
 mod data;
 pub mod http;
 pub mod server;
 
-pub use data::{Rng, kv_report};
+pub use data::{Rng, kv_counter_file, kv_report};
 
 use std::collections::BTreeMap;
 use std::fs;
