@@ -400,3 +400,42 @@ fn a_dry_run_says_which_counters_of_the_week_in_progress_depend_on_its_x() {
         "{preview}"
     );
 }
+
+/// `TELEMETRY_DEBUG_DAYS_AGO` (debug builds, such as this test's) takes days off the
+/// clock of a process with `TELEMETRY_DIR` set, and of no other: `--dir` alone, or a
+/// value that is not a number of days up to 400, leaves the clock alone.
+#[cfg(debug_assertions)]
+#[test]
+fn the_debug_clock_moves_only_a_scratch_installation() {
+    let today = date::now_secs() / 86_400;
+    let on_date = |env_dir: bool, days: &str| {
+        let root = TempDir::new("cli-debug-clock");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_telemetry"));
+        for var in test_support::TELEMETRY_VARS {
+            command.env_remove(var);
+        }
+        if env_dir {
+            command.env("TELEMETRY_DIR", root.path());
+        } else {
+            command.arg("--dir").arg(root.path());
+        }
+        let output = command
+            .arg("on")
+            .env("TELEMETRY_DEBUG_DAYS_AGO", days)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", text(&output));
+        fs::read_to_string(root.join("default").join("mode")).unwrap()
+    };
+    assert_eq!(
+        on_date(true, "15"),
+        format!("on {}\n", date::format(today - 15))
+    );
+    for (env_dir, days) in [(false, "15"), (true, "401"), (true, "-3"), (true, "soon")] {
+        assert_eq!(
+            on_date(env_dir, days),
+            format!("on {}\n", date::format(today)),
+            "{env_dir} {days}"
+        );
+    }
+}

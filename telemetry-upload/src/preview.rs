@@ -32,7 +32,9 @@ pub struct Preview {
     /// When the week stays local because it began before the day `on` was chosen:
     /// the first week that can go, as (first day, day it ends, time it can go).
     pub first_week: Option<(String, String, u64)>,
-    /// Every decision, with `x` taken as low as it can be: what may go.
+    /// Every decision, with `x` taken as low as it can be: what may go. When the week
+    /// stays local as a whole (`decisions.week`), the decisions on each build and
+    /// name are those the config would make in a week that goes.
     pub decisions: Decisions,
     /// The counters and chains that go only if the week's `x` is at most their rate,
     /// with that rate.
@@ -93,12 +95,19 @@ fn preview(
     // which the week goes at all, only what goes whatever x is drawn.
     let local = report::build(end, files, last_week, f64::MIN_POSITIVE);
     let week = local.week.clone();
-    let (upload, decisions) = upload::filter(&local, config, work.since, work.today, last_week);
+    let (upload, mut decisions) = upload::filter(&local, config, work.since, work.today, last_week);
+    if decisions.week.is_some() {
+        // The week stays local as a whole; what the config would do with each counter
+        // of a week that goes is still shown.
+        let (_, each) = upload::filter(&local, config, 0, work.today, last_week);
+        decisions.builds = each.builds;
+        decisions.names = each.names;
+    }
     let highest = Report {
         x: config.sample_rate.clamp(f64::MIN_POSITIVE, 1.0),
         ..local.clone()
     };
-    let (_, surely) = upload::filter(&highest, config, work.since, work.today, last_week);
+    let (_, surely) = upload::filter(&highest, config, 0, work.today, last_week);
     let if_sampled = decisions
         .names
         .iter()

@@ -29,7 +29,12 @@ use std::time::{Duration, Instant, SystemTime};
 
 /// The variables through which the environment changes what telemetry does; removed
 /// from every child unless a test sets them.
-pub const TELEMETRY_VARS: [&str; 3] = ["DO_NOT_TRACK", "TELEMETRY_MODE", "TELEMETRY_DIR"];
+pub const TELEMETRY_VARS: [&str; 4] = [
+    "DO_NOT_TRACK",
+    "TELEMETRY_MODE",
+    "TELEMETRY_DIR",
+    "TELEMETRY_DEBUG_DAYS_AGO",
+];
 
 /// The variable that names a child's role.
 pub const ROLE_VAR: &str = "TELEMETRY_TEST_ROLE";

@@ -125,6 +125,11 @@ fn show_preview(out: &mut String, preview: &Preview) {
              the config's sample_rate {rate}.\n"
         ));
     }
+    if preview.can_go.is_err()
+        && !(preview.decisions.builds.is_empty() && preview.decisions.names.is_empty())
+    {
+        out.push_str("  What the config takes of a week that goes:\n");
+    }
     for (build, why) in &preview.decisions.builds {
         out.push_str(&format!("  out  {}: {why}\n", display::escaped(build)));
     }
