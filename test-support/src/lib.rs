@@ -11,10 +11,12 @@
 //! - a collector on a loopback port that answers as told and counts requests
 //!   ([`server`]);
 //! - test data: a report and a counter file of the example program ([`kv_report`],
-//!   [`kv_counter_file`]) and a deterministic random source ([`Rng`]).
+//!   [`kv_counter_file`]) and a deterministic random source ([`Rng`]);
+//! - a load generator for the collection server ([`load`]).
 
 mod data;
 pub mod http;
+pub mod load;
 pub mod server;
 
 pub use data::{Rng, kv_counter_file, kv_report};

@@ -5,14 +5,14 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Arc;
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use telemetry_formats::config;
+use telemetry_formats::date;
 use telemetry_pages::render::{self, escape};
 
-use crate::publish::sha256_hex;
-use crate::server::{App, json_response, text, week_of};
+use crate::app::App;
 
 const NAV: &[(&str, &str)] = &[
     ("/", "Summary"),
@@ -23,28 +23,8 @@ const NAV: &[(&str, &str)] = &[
     ("/privacy", "Privacy"),
 ];
 
-/// Headers on every answer: no script, no frame, no referrer, no sniffing.
-pub(crate) async fn headers(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; \
-             form-action 'none'; frame-ancestors 'none'",
-        ),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    response
-}
-
-fn html(app: &App, title: &str, body: &str) -> Response {
+/// A page of the site: its title, the navigation, `body`.
+pub(crate) fn html(app: &App, title: &str, body: &str) -> Response {
     let mut response = render::page(&app.settings.site, NAV, title, body).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -169,103 +149,13 @@ pub(crate) async fn counters(State(app): State<Arc<App>>) -> Response {
                 body,
                 "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{state}</td></tr>",
                 escape(&counter.name),
-                escape(counter.kind),
+                escape(counter.kind.as_str()),
                 escape(&counter.description)
             );
         }
         body.push_str("</table>\n");
     }
     html(&app, "Counters", &body)
-}
-
-pub(crate) async fn data_index(State(app): State<Arc<App>>) -> Response {
-    let mut body = String::from(
-        "<p>Every report accepted, one file per UTC day, published once the day is over. \
-         Each line is one report as stored; lines are ordered by their own SHA-256, not \
-         by arrival.</p>\n<p><a href=\"/data/index.json\">index.json</a></p>\n\
-         <table><tr><th>day</th><th class=\"num\">reports</th><th class=\"num\">bytes</th>\
-         <th>SHA-256</th></tr>\n",
-    );
-    if let Ok(view) = app.view.read() {
-        for day in view.published.iter().rev() {
-            let _ = writeln!(
-                body,
-                "<tr><td><a href=\"/data/{0}.ndjson\">{0}.ndjson</a></td>\
-                 <td class=\"num\">{1}</td><td class=\"num\">{2}</td><td><code>{3}</code></td></tr>",
-                escape(&day.day),
-                day.reports,
-                day.bytes,
-                escape(&day.sha256)
-            );
-        }
-    }
-    body.push_str("</table>\n");
-    html(&app, "Data", &body)
-}
-
-pub(crate) async fn data_index_json(State(app): State<Arc<App>>) -> Response {
-    let days: Vec<serde_json::Value> = match app.view.read() {
-        Ok(view) => view
-            .published
-            .iter()
-            .map(|d| {
-                serde_json::json!({
-                    "day": d.day,
-                    "file": format!("{}.ndjson", d.day),
-                    "reports": d.reports,
-                    "bytes": d.bytes,
-                    "sha256": d.sha256,
-                })
-            })
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    let body = serde_json::to_string_pretty(&serde_json::json!({ "format": 1, "days": days }))
-        .unwrap_or_default();
-    json_response(StatusCode::OK, body + "\n")
-}
-
-pub(crate) async fn data_file(State(app): State<Arc<App>>, Path(file): Path<String>) -> Response {
-    let day = file.strip_suffix(".ndjson").unwrap_or("");
-    let published = app
-        .view
-        .read()
-        .ok()
-        .and_then(|v| v.published.iter().find(|p| p.day == day).cloned());
-    let Some(published) = published else {
-        return not_found(State(app)).await;
-    };
-    let kept = match app.db.kept_of_day(day).await {
-        Ok(kept) => kept,
-        Err(e) => return text(StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n")),
-    };
-    let mut bytes = Vec::with_capacity(published.bytes as usize);
-    for (line, _) in &kept {
-        bytes.extend_from_slice(line.as_bytes());
-        bytes.push(b'\n');
-    }
-    if sha256_hex(&bytes) != published.sha256 {
-        return text(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!(
-                "the stored reports of {day} no longer match what was published: run telemetry-server rebuild\n"
-            ),
-        );
-    }
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/x-ndjson"),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=31536000, immutable"),
-    );
-    if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", published.sha256)) {
-        headers.insert(header::ETAG, etag);
-    }
-    response
 }
 
 pub(crate) async fn privacy(State(app): State<Arc<App>>) -> Response {
@@ -295,4 +185,14 @@ pub(crate) async fn privacy(State(app): State<Arc<App>>) -> Response {
         app.settings.max_body
     );
     html(&app, "Privacy", &body)
+}
+
+/// The query's `week=YYYY-MM-DD`, if it has a valid one.
+fn week_of(query: &RawQuery) -> Option<String> {
+    let query = query.0.as_deref()?;
+    query
+        .split('&')
+        .filter_map(|pair| pair.strip_prefix("week="))
+        .find(|w| date::parse(w).is_some())
+        .map(str::to_string)
 }

@@ -1,15 +1,17 @@
-//! `telemetry-server load`: a bounded load generator for a server on this machine or a
-//! test deployment. It makes realistic reports from the served config (a program build
-//! the config allows, a few dozen of its counters with small counts, a stack chain),
-//! each with its own week and `x`, and sends them over keep-alive HTTP/1.1
-//! connections, at most `reports` of them and for at most `limit`, then prints the
-//! rate and the latency percentiles. Each report is filtered by the config as a client
-//! filters it before sending.
+//! A bounded load generator for a collection server on this machine or a test
+//! deployment (the server's `load` example and its tests and benches use it). It makes
+//! realistic reports from the served config (a program build the config allows, a few
+//! dozen of its counters with small counts, a stack chain), each with its own week and
+//! `x` and filtered by the config as a client filters it before sending, and sends
+//! them over keep-alive HTTP/1.1 connections, one thread each, at most `reports` of
+//! them and for at most `limit`; then it reports the rate and the latency percentiles.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::hash::{BuildHasher, RandomState};
-use std::path::PathBuf;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -17,10 +19,9 @@ use std::time::{Duration, Instant};
 use telemetry_formats::config::{self, Config};
 use telemetry_formats::date;
 use telemetry_formats::report::{FORMAT, ProgramReport, Report};
-use telemetry_formats::signature::Envelope;
 use telemetry_formats::upload;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+
+use crate::Rng;
 
 /// What to send.
 #[derive(Clone, Debug)]
@@ -35,6 +36,45 @@ pub struct Plan {
     pub connections: usize,
     /// The longest the run may take.
     pub limit: Duration,
+}
+
+/// Why a run could not be made.
+#[derive(Debug)]
+pub enum LoadError {
+    /// The signed config cannot be read.
+    Config {
+        /// Its path.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The URL is not `http://HOST:PORT`.
+    Url(String),
+    /// A connection or an exchange failed.
+    Io(std::io::Error),
+    /// The answer is not HTTP, or was cut short.
+    Answer(&'static str),
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Config { path, reason } => write!(f, "{}: {reason}", path.display()),
+            LoadError::Url(url) => {
+                write!(f, "{url:?}: the load generator speaks plain http:// only")
+            }
+            LoadError::Io(e) => write!(f, "{e}"),
+            LoadError::Answer(why) => f.write_str(why),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+impl From<std::io::Error> for LoadError {
+    fn from(e: std::io::Error) -> LoadError {
+        LoadError::Io(e)
+    }
 }
 
 /// What a run measured.
@@ -65,6 +105,7 @@ impl Outcome {
 impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let secs = self.elapsed.as_secs_f64().max(1e-9);
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
         write!(
             f,
             "{} reports in {:.2} s: {:.0} reports/s; {} failed; latency p50 {:.2} ms, \
@@ -73,37 +114,10 @@ impl fmt::Display for Outcome {
             secs,
             (self.ok + self.failed) as f64 / secs,
             self.failed,
-            self.percentile(0.5).as_secs_f64() * 1e3,
-            self.percentile(0.99).as_secs_f64() * 1e3,
-            self.latencies
-                .last()
-                .copied()
-                .unwrap_or_default()
-                .as_secs_f64()
-                * 1e3,
+            ms(self.percentile(0.5)),
+            ms(self.percentile(0.99)),
+            ms(self.latencies.last().copied().unwrap_or_default()),
         )
-    }
-}
-
-/// A small random source (not for secrets: for load only).
-struct Rng(u64);
-
-impl Rng {
-    fn new() -> Rng {
-        Rng(RandomState::new().hash_one(Instant::now()) | 1)
-    }
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn unit(&mut self) -> f64 {
-        // In (0, 1).
-        ((self.next() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
     }
 }
 
@@ -136,8 +150,13 @@ pub struct Maker {
 }
 
 impl Maker {
-    /// Reports for `config`.
+    /// Reports for `config`, from a seed drawn at random.
     pub fn new(config: Config) -> Maker {
+        Maker::seeded(config, RandomState::new().hash_one(Instant::now()))
+    }
+
+    /// Reports for `config`, the same ones for the same seed.
+    pub fn seeded(config: Config, seed: u64) -> Maker {
         let names = config
             .programs
             .iter()
@@ -153,7 +172,7 @@ impl Maker {
         Maker {
             config,
             names,
-            rng: Rng::new(),
+            rng: Rng(seed | 1),
         }
     }
 
@@ -162,43 +181,35 @@ impl Maker {
         let x = self.rng.unit() * self.config.sample_rate.clamp(1e-6, 1.0);
         let mut programs = Vec::new();
         if !self.config.programs.is_empty() {
-            let i = self.rng.below(self.config.programs.len() as u64) as usize;
-            let program = &self.config.programs[i];
+            let program = &self.config.programs[self.rng.below(self.config.programs.len())];
             let names = &self.names[&program.name];
             let mut counters = BTreeMap::new();
             for _ in 0..names.len().min(24) {
-                let name = &names[self.rng.below(names.len() as u64) as usize];
-                counters.insert(name.clone(), 1 + self.rng.below(200));
+                let name = &names[self.rng.below(names.len())];
+                counters.insert(name.clone(), 1 + self.rng.below(200) as u64);
             }
             let mut stacks = BTreeMap::new();
             if let Some(stack) = program.stacks.first()
                 && !names.is_empty()
             {
                 let frames: Vec<&str> = (0..stack.depth.min(3))
-                    .map(|_| names[self.rng.below(names.len() as u64) as usize].as_str())
+                    .map(|_| names[self.rng.below(names.len())].as_str())
                     .filter(|n| !n.contains(':'))
                     .collect();
                 let chain = std::iter::once(stack.name.as_str())
                     .chain(frames)
                     .collect::<Vec<_>>();
-                stacks.insert(chain.join("\n"), 1 + self.rng.below(3));
+                stacks.insert(chain.join("\n"), 1 + self.rng.below(3) as u64);
             }
-            let os = program
-                .os
-                .first()
-                .cloned()
-                .unwrap_or_else(|| "linux".into());
-            let arch = program
-                .arch
-                .first()
-                .cloned()
-                .unwrap_or_else(|| "x86_64".into());
+            let first = |list: &[String], default: &str| {
+                list.first().cloned().unwrap_or_else(|| default.into())
+            };
             programs.push(ProgramReport {
                 program: program.name.clone(),
                 version: version_for(&program.versions),
                 toolchain: "1.95.0".into(),
-                os,
-                arch,
+                os: first(&program.os, "linux"),
+                arch: first(&program.arch, "x86_64"),
                 counters,
                 stacks,
             });
@@ -219,7 +230,7 @@ impl Maker {
     }
 }
 
-/// One keep-alive HTTP/1.1 connection.
+/// One keep-alive HTTP/1.1 connection, opened again when the server closed it.
 pub struct Client {
     host: String,
     stream: Option<TcpStream>,
@@ -236,17 +247,17 @@ pub struct Answer {
 
 impl Client {
     /// A client of `http://HOST:PORT` (no path).
-    pub fn new(url: &str) -> Result<Client, String> {
+    pub fn new(url: &str) -> Result<Client, LoadError> {
         let host = url
             .strip_prefix("http://")
-            .ok_or_else(|| format!("{url:?}: the load generator speaks plain http:// only"))?
+            .ok_or_else(|| LoadError::Url(url.to_string()))?
             .trim_end_matches('/')
             .to_string();
         Ok(Client { host, stream: None })
     }
 
-    /// Posts `body` to `path`, reconnecting if the connection was closed.
-    pub async fn post(&mut self, path: &str, body: &[u8]) -> Result<Answer, String> {
+    /// Posts `body` (JSON) to `path`.
+    pub fn post(&mut self, path: &str, body: &[u8]) -> Result<Answer, LoadError> {
         let head = format!(
             "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
              Content-Length: {}\r\n\r\n",
@@ -255,46 +266,58 @@ impl Client {
         );
         let mut request = head.into_bytes();
         request.extend_from_slice(body);
-        for attempt in 0..2 {
-            if self.stream.is_none() {
-                self.stream = Some(
-                    TcpStream::connect(&self.host)
-                        .await
-                        .map_err(|e| format!("connect {}: {e}", self.host))?,
-                );
-            }
-            let Some(stream) = self.stream.as_mut() else {
-                continue;
-            };
-            let _ = stream.set_nodelay(true);
-            match exchange(stream, &request).await {
-                Ok(answer) => return Ok(answer),
-                Err(e) => {
-                    self.stream = None;
-                    if attempt == 1 {
-                        return Err(e);
-                    }
+        self.send(&request)
+    }
+
+    /// Gets `path`.
+    pub fn get(&mut self, path: &str) -> Result<Answer, LoadError> {
+        let request = format!("GET {path} HTTP/1.1\r\nHost: {}\r\n\r\n", self.host);
+        self.send(request.as_bytes())
+    }
+
+    fn send(&mut self, request: &[u8]) -> Result<Answer, LoadError> {
+        // A kept-alive connection the server has closed fails once: then a new one.
+        let mut last = LoadError::Answer("no answer");
+        for _ in 0..2 {
+            let stream = match self.stream.take() {
+                Some(stream) => stream,
+                None => {
+                    let stream = TcpStream::connect(&self.host)?;
+                    stream.set_nodelay(true)?;
+                    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+                    stream
                 }
+            };
+            let mut stream = stream;
+            match exchange(&mut stream, request) {
+                Ok((answer, open)) => {
+                    if open {
+                        self.stream = Some(stream);
+                    }
+                    return Ok(answer);
+                }
+                Err(e) => last = e,
             }
         }
-        Err("no answer".into())
+        Err(last)
     }
 }
 
-async fn exchange(stream: &mut TcpStream, request: &[u8]) -> Result<Answer, String> {
-    stream.write_all(request).await.map_err(|e| e.to_string())?;
+/// One request and its answer; whether the connection stays open.
+fn exchange(stream: &mut TcpStream, request: &[u8]) -> Result<(Answer, bool), LoadError> {
+    stream.write_all(request)?;
     let mut buffer = Vec::with_capacity(2048);
-    let mut chunk = [0u8; 4096];
+    let mut chunk = [0u8; 8192];
     let head_end = loop {
         if let Some(i) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
             break i + 4;
         }
         if buffer.len() > 64 << 10 {
-            return Err("answer headers too long".into());
+            return Err(LoadError::Answer("answer headers too long"));
         }
-        let n = stream.read(&mut chunk).await.map_err(|e| e.to_string())?;
+        let n = stream.read(&mut chunk)?;
         if n == 0 {
-            return Err("connection closed".into());
+            return Err(LoadError::Answer("connection closed"));
         }
         buffer.extend_from_slice(&chunk[..n]);
     };
@@ -303,59 +326,83 @@ async fn exchange(stream: &mut TcpStream, request: &[u8]) -> Result<Answer, Stri
         .split(' ')
         .nth(1)
         .and_then(|s| s.parse().ok())
-        .ok_or("not an HTTP answer")?;
-    let length: usize = head
-        .lines()
-        .find_map(|l| {
-            let (name, value) = l.split_once(':')?;
-            name.eq_ignore_ascii_case("content-length")
-                .then(|| value.trim().parse().ok())
-                .flatten()
+        .ok_or(LoadError::Answer("not an HTTP answer"))?;
+    let header = |name: &str| {
+        head.lines().find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
         })
+    };
+    let length: usize = header("content-length")
+        .and_then(|v| v.parse().ok())
         .unwrap_or(0);
+    let open = !header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
     let mut body = buffer[head_end..].to_vec();
     while body.len() < length {
-        let n = stream.read(&mut chunk).await.map_err(|e| e.to_string())?;
+        let n = stream.read(&mut chunk)?;
         if n == 0 {
-            return Err("connection closed".into());
+            return Err(LoadError::Answer("connection closed"));
         }
         body.extend_from_slice(&chunk[..n]);
     }
     body.truncate(length);
-    Ok(Answer { status, body })
+    Ok((Answer { status, body }, open))
 }
 
-/// Reads the config inside a signed config file.
-pub fn read_config(path: &std::path::Path) -> Result<Config, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let envelope: Envelope =
-        serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-    Config::parse(envelope.config.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))
+/// Reads the config inside a signed config file (its signature is the server's to
+/// check).
+pub fn read_config(path: &Path) -> Result<Config, LoadError> {
+    let unreadable = |reason: String| LoadError::Config {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
+    let envelope: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| unreadable(e.to_string()))?;
+    let text = envelope["config"]
+        .as_str()
+        .ok_or_else(|| unreadable("not a signed config: no `config`".into()))?;
+    Config::parse(text.as_bytes()).map_err(|e| unreadable(e.to_string()))
+}
+
+/// Makes `count` report bodies for `config`, with their weeks, over the last week
+/// before `today`.
+pub fn bodies(config: Config, today: u64, count: usize) -> Vec<(String, Vec<u8>)> {
+    let mut maker = Maker::new(config);
+    (0..count)
+        .map(|i| {
+            let report = maker.report(today, (i % 7) as u64);
+            (report.week.clone(), report.to_json())
+        })
+        .collect()
 }
 
 /// Runs a load plan.
-pub async fn run(plan: &Plan) -> Result<Outcome, String> {
+pub fn run(plan: &Plan) -> Result<Outcome, LoadError> {
     let config = read_config(&plan.config)?;
     let today = date::day_of(date::now_secs());
     // Bodies made first, so making them is not measured.
-    let mut maker = Maker::new(config);
-    let bodies: Arc<Vec<(String, Vec<u8>)>> = Arc::new(
-        (0..plan.reports)
-            .map(|i| {
-                let report = maker.report(today, (i % 7) as u64);
-                (report.week.clone(), report.to_json())
-            })
-            .collect(),
-    );
+    let bodies = Arc::new(bodies(config, today, plan.reports));
+    send(&plan.url, bodies, plan.connections, plan.limit)
+}
+
+/// Sends every body of `bodies` to `url` over `connections` connections, for at most
+/// `limit`.
+pub fn send(
+    url: &str,
+    bodies: Arc<Vec<(String, Vec<u8>)>>,
+    connections: usize,
+    limit: Duration,
+) -> Result<Outcome, LoadError> {
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
-    let deadline = started + plan.limit;
-    let mut tasks = Vec::new();
-    for _ in 0..plan.connections.max(1) {
+    let deadline = started + limit;
+    let mut threads = Vec::new();
+    for _ in 0..connections.max(1) {
         let bodies = bodies.clone();
         let next = next.clone();
-        let mut client = Client::new(&plan.url)?;
-        tasks.push(tokio::spawn(async move {
+        let mut client = Client::new(url)?;
+        threads.push(std::thread::spawn(move || {
             let mut mine = Outcome::default();
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
@@ -364,13 +411,8 @@ pub async fn run(plan: &Plan) -> Result<Outcome, String> {
                 }
                 let (week, body) = &bodies[i];
                 let sent = Instant::now();
-                let answer = tokio::time::timeout(
-                    Duration::from_secs(30),
-                    client.post(&format!("/upload/{week}"), body),
-                )
-                .await;
-                match answer {
-                    Ok(Ok(a)) if (200..300).contains(&a.status) => {
+                match client.post(&format!("/upload/{week}"), body) {
+                    Ok(a) if (200..300).contains(&a.status) => {
                         mine.ok += 1;
                         mine.latencies.push(sent.elapsed());
                     }
@@ -381,8 +423,10 @@ pub async fn run(plan: &Plan) -> Result<Outcome, String> {
         }));
     }
     let mut outcome = Outcome::default();
-    for task in tasks {
-        let mine = task.await.map_err(|e| e.to_string())?;
+    for thread in threads {
+        let mine = thread
+            .join()
+            .map_err(|_| LoadError::Answer("a sender thread panicked"))?;
         outcome.ok += mine.ok;
         outcome.failed += mine.failed;
         outcome.latencies.extend(mine.latencies);
