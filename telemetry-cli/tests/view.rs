@@ -457,3 +457,84 @@ fn refuses_an_address_that_is_not_loopback() {
     ));
     assert!(!root.join("default").exists());
 }
+
+#[test]
+fn a_second_view_of_the_same_namespace_says_where_the_first_is() {
+    let (root, _) = populated("view-twice");
+    let first = view(&root, &[]);
+    let output = run(&root, &["view"]);
+    assert_eq!(output.status.code(), Some(0));
+    let out = String::from_utf8_lossy(&output.stdout);
+    let prefix = format!(
+        "telemetry view is already serving this telemetry on http://{} (process ",
+        first.addr
+    );
+    let pid = out
+        .strip_prefix(&prefix)
+        .and_then(|rest| rest.strip_suffix("): open that address, or stop that process first.\n"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(pid.parse::<u32>().is_ok(), "{out}");
+    // The same, when the first one's address is given.
+    let output = run(&root, &["view", "--addr", &first.addr.to_string()]);
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with(&prefix));
+    // Another namespace is served beside it.
+    let other = view(&root, &["--namespace", "other"]);
+    assert_ne!(other.addr, first.addr);
+    assert_eq!(http::get(other.addr, "/").status, 200);
+    other.child.stop();
+    first.child.stop();
+}
+
+/// The attack: 32 connections each sending one byte of a request head every
+/// 5 s. The pages are still answered meanwhile, and each such connection is closed
+/// once its head is 10 s late, however steadily its bytes come.
+#[test]
+fn connections_trickling_their_heads_keep_nobody_from_the_pages() {
+    let root = TempDir::new("view-slow");
+    let viewer = view(&root, &[]);
+    let mut slow: Vec<Option<TcpStream>> = (0..32)
+        .map(|_| {
+            let mut stream = TcpStream::connect(viewer.addr).unwrap();
+            stream.write_all(b"G").unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_millis(50)))
+                .unwrap();
+            Some(stream)
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    // Answered while all 32 are open and sending.
+    assert_eq!(http::get(viewer.addr, "/").status, 200);
+    let mut next_byte = started + Duration::from_secs(5);
+    while slow.iter().any(Option::is_some) {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{} still open after 60 s",
+            slow.iter().flatten().count()
+        );
+        for entry in &mut slow {
+            let Some(stream) = entry else { continue };
+            let mut buf = [0u8; 256];
+            match stream.read(&mut buf) {
+                // Closed, with a 408 or without a word.
+                Ok(_) => *entry = None,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+                Err(_) => *entry = None,
+            }
+        }
+        if std::time::Instant::now() >= next_byte {
+            for stream in slow.iter_mut().flatten() {
+                let _ = stream.write_all(b"E");
+            }
+            next_byte += Duration::from_secs(5);
+            assert_eq!(http::get(viewer.addr, "/sent").status, 200);
+        }
+    }
+    assert!(
+        started.elapsed() >= Duration::from_secs(9),
+        "closed before their deadline: {:?}",
+        started.elapsed()
+    );
+    viewer.child.stop();
+}

@@ -24,7 +24,6 @@ mod health;
 mod histogram;
 mod labels;
 pub mod manifest;
-pub mod names;
 mod program;
 mod registry;
 mod session;
@@ -33,12 +32,12 @@ mod stack;
 
 pub use counter::{Counter, Kind};
 pub use histogram::Histogram;
-pub use labels::{FALLBACK_LABEL, LabelSet};
+pub use labels::LabelSet;
 pub use manifest::{Manifest, manifest};
 pub use program::{Program, ProgramInfo, Session};
 pub use registry::{Conflict, ConflictError, Registry, registry};
 pub use session::{counter_file, session};
-pub use stack::{MAX_CHAINS, MAX_DEPTH, OVERFLOW_FRAME, StackCounter};
+pub use stack::{MAX_CHAINS, OVERFLOW_FRAME, StackCounter};
 pub use telemetry_formats::{DefaultMode, Mode, ModeSource};
 pub use telemetry_formats::{cleanup, date, dirs, mode, report, safe_fs, week};
 
@@ -52,7 +51,6 @@ pub mod __private {
         RecordParts, assemble_record, assembled_len, encode_program_record, encode_record,
         program_record_len, record_len,
     };
-    pub use crate::names::{as_str, derived, derived_len};
     pub use crate::program::{Program, UploadHook};
     pub use crate::registry::TELEMETRY_REGISTRY_V0_1 as REGISTRY;
     pub use crate::registry::build_index_uncached;

@@ -8,10 +8,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use telemetry_formats::config::Config;
 use telemetry_formats::date;
 use telemetry_formats::report::Report;
-use telemetry_server::load::Maker;
 use telemetry_server::publish::sha256_hex;
 use telemetry_server::store::{Db, NewReport};
 use telemetry_server::validate::{self, Declared, Limits};
+use test_support::load::Maker;
 
 fn config() -> Config {
     let text = include_str!("../../docs/kv-manifest.json");

@@ -8,15 +8,32 @@
 //! (`/data/<day>.ndjson`, [`publish`]) and draws charts from them (`/charts`). It
 //! stores and logs no address, no user agent and sets no cookie. `docs/SERVER.md`
 //! describes how to run it.
+//!
+//! The serving side is laid out one concern to a file: [`Settings`] (how it runs),
+//! `app` (what every request can reach), `routes` (every route, in one place),
+//! `handlers` (one file each for uploads, the config, the pages, the data, and health),
+//! `outcome` (how an upload ends: its answer and its count), `response` (answers and
+//! security headers), `writer` (batched commits), `lifecycle`
+//! ([`Server`]: start-up, serving, shutdown) and `error` ([`StartError`]).
 
+mod app;
+pub mod configs;
+mod error;
+mod handlers;
+mod lifecycle;
 pub mod limit;
-pub mod load;
 pub mod metrics;
+mod outcome;
 pub mod publish;
 pub mod rebuild;
-pub mod server;
-mod site;
+mod response;
+mod routes;
+mod settings;
 pub mod store;
 pub mod validate;
+mod writer;
 
-pub use server::{Server, Settings, StartError};
+pub use app::TODAY_VAR;
+pub use error::StartError;
+pub use lifecycle::Server;
+pub use settings::Settings;

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use telemetry_server::{Server, Settings, load, rebuild};
+use telemetry_server::store::StoreError;
+use telemetry_server::{Server, Settings, StartError, rebuild};
 
 const USAGE: &str = "\
 usage:
@@ -13,25 +14,61 @@ usage:
                          [--addr HOST:PORT] [--manifest MANIFEST]… [--max-body BYTES]
                          [--rate-limit PER-MINUTE] [--request-timeout SECONDS] [--site NAME]
   telemetry-server rebuild [--db URL]
-  telemetry-server load --url URL --config SIGNED-CONFIG [--reports N] [--connections N]
-                        [--seconds LIMIT]
 
 serve     serves the signed config, accepts uploads, publishes reports and charts
           (defaults: --db sqlite:telemetry-server.db, --addr 127.0.0.1:8700,
           --max-body 102400, --rate-limit 60 (0 for none), --request-timeout 10)
 rebuild   recomputes every published day from the stored reports and compares
-load      sends realistic reports to a server and prints reports/s and latencies
 ";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match run(&args) {
         Ok(code) => code,
-        Err(message) => {
-            eprintln!("telemetry-server: {message}");
+        Err(failure) => {
+            eprintln!("telemetry-server: {failure}");
             ExitCode::from(2)
         }
     }
+}
+
+/// Why the command failed.
+enum Failure {
+    /// The command line is wrong (or `--help`): what to say.
+    Usage(String),
+    /// The server could not start, or stopped serving.
+    Start(StartError),
+    /// The database refused (`rebuild`).
+    Store(StoreError),
+    /// No asynchronous runtime could be made.
+    Runtime(std::io::Error),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Usage(text) => f.write_str(text),
+            Failure::Start(e) => e.fmt(f),
+            Failure::Store(e) => e.fmt(f),
+            Failure::Runtime(e) => write!(f, "cannot start: {e}"),
+        }
+    }
+}
+
+impl From<StartError> for Failure {
+    fn from(e: StartError) -> Failure {
+        Failure::Start(e)
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Failure {
+        Failure::Store(e)
+    }
+}
+
+fn usage(text: impl Into<String>) -> Failure {
+    Failure::Usage(text.into())
 }
 
 /// `--name value` options after the command word.
@@ -40,26 +77,26 @@ struct Options<'a> {
 }
 
 impl<'a> Options<'a> {
-    fn parse(args: &'a [String], known: &[&str]) -> Result<Options<'a>, String> {
+    fn parse(args: &'a [String], known: &[&str]) -> Result<Options<'a>, Failure> {
         let mut pairs = Vec::new();
         let mut rest = args.iter();
         while let Some(arg) = rest.next() {
             if arg == "--help" || arg == "-h" {
-                return Err(USAGE.trim_end().to_string());
+                return Err(usage(USAGE.trim_end()));
             }
             let (name, inline) = match arg.split_once('=') {
                 Some((n, v)) => (n, Some(v)),
                 None => (arg.as_str(), None),
             };
             if !known.contains(&name) {
-                return Err(format!("unknown argument {arg:?}\n{USAGE}"));
+                return Err(usage(format!("unknown argument {arg:?}\n{USAGE}")));
             }
             let value = match inline {
                 Some(v) => v,
                 None => rest
                     .next()
                     .map(String::as_str)
-                    .ok_or_else(|| format!("{name} needs a value"))?,
+                    .ok_or_else(|| usage(format!("{name} needs a value")))?,
             };
             pairs.push((name, value));
         }
@@ -82,12 +119,12 @@ impl<'a> Options<'a> {
             .collect()
     }
 
-    fn number<T: std::str::FromStr>(&self, name: &str, default: T) -> Result<T, String> {
+    fn number<T: std::str::FromStr>(&self, name: &str, default: T) -> Result<T, Failure> {
         match self.one(name) {
             None => Ok(default),
             Some(v) => v
                 .parse()
-                .map_err(|_| format!("{name} {v:?} is not a number")),
+                .map_err(|_| usage(format!("{name} {v:?} is not a number"))),
         }
     }
 }
@@ -100,11 +137,11 @@ fn redacted(url: &str) -> String {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start: {e}"))
+        .map_err(Failure::Runtime)
 }
 
 async fn shutdown_signal() {
@@ -122,9 +159,9 @@ async fn shutdown_signal() {
     }
 }
 
-fn run(args: &[String]) -> Result<ExitCode, String> {
+fn run(args: &[String]) -> Result<ExitCode, Failure> {
     let Some((command, rest)) = args.split_first() else {
-        return Err(USAGE.trim_end().to_string());
+        return Err(usage(USAGE.trim_end()));
     };
     match command.as_str() {
         "serve" => {
@@ -141,16 +178,18 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                     "--site",
                 ],
             )?;
-            let config = options
-                .one("--config")
-                .ok_or("serve needs --config SIGNED-CONFIG (made by `telemetry config sign`)")?;
+            let config = options.one("--config").ok_or_else(|| {
+                usage("serve needs --config SIGNED-CONFIG (made by `telemetry config sign`)")
+            })?;
             let mut settings = Settings::new(PathBuf::from(config));
             if let Some(db) = options.one("--db") {
                 settings.db = db.to_string();
             }
             if let Some(addr) = options.one("--addr") {
                 settings.addr = addr.parse::<SocketAddr>().map_err(|_| {
-                    format!("--addr {addr:?} is not HOST:PORT (an IP address and a port)")
+                    usage(format!(
+                        "--addr {addr:?} is not HOST:PORT (an IP address and a port)"
+                    ))
                 })?;
             }
             settings.manifests = options
@@ -162,7 +201,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             settings.rate_limit = options.number("--rate-limit", settings.rate_limit)?;
             let secs = options.number("--request-timeout", settings.request_timeout.as_secs())?;
             if secs == 0 {
-                return Err("--request-timeout is at least 1 second".into());
+                return Err(usage("--request-timeout is at least 1 second"));
             }
             settings.request_timeout = Duration::from_secs(secs);
             if let Some(site) = options.one("--site") {
@@ -170,7 +209,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             }
             let db = redacted(&settings.db);
             runtime()?.block_on(async {
-                let server = Server::bind(settings).await.map_err(|e| e.to_string())?;
+                let server = Server::bind(settings).await?;
                 let addr = server
                     .local_addr()
                     .map(|a| a.to_string())
@@ -179,10 +218,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                     "telemetry-server: listening on http://{addr} ({db}, config version {})",
                     server.config_version()
                 );
-                server
-                    .run(shutdown_signal())
-                    .await
-                    .map_err(|e| e.to_string())?;
+                server.run(shutdown_signal()).await?;
                 Ok(ExitCode::SUCCESS)
             })
         }
@@ -190,7 +226,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             let options = Options::parse(rest, &["--db"])?;
             let db = options.one("--db").unwrap_or("sqlite:telemetry-server.db");
             runtime()?.block_on(async {
-                let outcome = rebuild::rebuild(db).await.map_err(|e| e.to_string())?;
+                let outcome = rebuild::rebuild(db).await?;
                 for line in &outcome.lines {
                     println!("{line}");
                 }
@@ -201,45 +237,11 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                 })
             })
         }
-        "load" => {
-            let options = Options::parse(
-                rest,
-                &[
-                    "--url",
-                    "--config",
-                    "--reports",
-                    "--connections",
-                    "--seconds",
-                ],
-            )?;
-            let url = options
-                .one("--url")
-                .ok_or("load needs --url http://HOST:PORT")?;
-            let config = options
-                .one("--config")
-                .ok_or("load needs --config SIGNED-CONFIG")?;
-            let plan = load::Plan {
-                url: url.to_string(),
-                config: PathBuf::from(config),
-                reports: options.number("--reports", 50_000)?,
-                connections: options.number("--connections", 32)?,
-                limit: Duration::from_secs(options.number("--seconds", 300)?),
-            };
-            runtime()?.block_on(async {
-                let result = load::run(&plan).await?;
-                println!("{result}");
-                Ok(if result.failed == 0 {
-                    ExitCode::SUCCESS
-                } else {
-                    ExitCode::from(1)
-                })
-            })
-        }
         "--help" | "-h" | "help" => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)
         }
-        other => Err(format!("unknown command {other:?}\n{USAGE}")),
+        other => Err(usage(format!("unknown command {other:?}\n{USAGE}"))),
     }
 }
 

@@ -4,7 +4,8 @@
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-use crate::validate::Dropped;
+use crate::outcome::{Outcome, Receipted, UploadError};
+use crate::validate::{Dropped, Refusal};
 
 /// Every count.
 #[derive(Default)]
@@ -32,11 +33,27 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// Counts a dropped part.
-    pub fn drop(&self, reason: &str) {
-        if let Some(i) = Dropped::ALL.iter().position(|d| d.code() == reason) {
-            self.dropped[i].fetch_add(1, Relaxed);
+    /// Counts how an upload of `bytes` ended: the one place uploads are counted.
+    pub(crate) fn upload(&self, outcome: &Outcome, bytes: usize) {
+        if !matches!(outcome, Err(UploadError::RateLimited)) {
+            self.bytes.fetch_add(bytes as u64, Relaxed);
         }
+        let count = match outcome {
+            Ok(Receipted::New { dropped, .. }) => {
+                for reason in dropped {
+                    self.dropped[reason.index()].fetch_add(1, Relaxed);
+                }
+                &self.accepted
+            }
+            Ok(Receipted::Again(_)) => &self.duplicates,
+            Err(UploadError::RateLimited) => &self.rate_limited,
+            Err(UploadError::Compressed | UploadError::NotJson) => &self.too_large_or_encoded,
+            Err(UploadError::Refused(Refusal::Malformed(_))) => &self.malformed,
+            Err(UploadError::Refused(Refusal::Unacceptable(_))) => &self.refused,
+            Err(UploadError::Conflict) => &self.conflicts,
+            Err(UploadError::ShuttingDown | UploadError::NotStored) => &self.store_errors,
+        };
+        count.fetch_add(1, Relaxed);
     }
 
     /// The Prometheus text exposition.

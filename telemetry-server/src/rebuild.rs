@@ -3,12 +3,8 @@
 //! merge is deterministic, so on an intact database every day comes out the same, byte
 //! for byte; a day that differs is said so, and its record replaced.
 
-use std::sync::Arc;
-
-use telemetry_formats::config::Config;
-use telemetry_formats::signature::Envelope;
-
-use crate::publish::{self, ConfigRates, Configs};
+use crate::configs;
+use crate::publish;
 use crate::store::{Db, StoreError};
 
 /// What a rebuild found.
@@ -20,24 +16,10 @@ pub struct Rebuilt {
     pub differed: usize,
 }
 
-/// Every stored config, parsed.
-pub async fn configs(db: &Db) -> Result<Configs, StoreError> {
-    let mut configs = Configs::new();
-    for (version, signed) in db.configs().await? {
-        let envelope: Envelope = serde_json::from_str(&signed)
-            .map_err(|e| StoreError(format!("stored config {version}: {e}")))?;
-        let config = Config::parse(envelope.config.as_bytes())
-            .map_err(|e| StoreError(format!("stored config {version}: {e}")))?;
-        let rates = Arc::new(ConfigRates::new(&config));
-        configs.insert(version, (Arc::new(config), rates));
-    }
-    Ok(configs)
-}
-
 /// Rebuilds every published day of the database at `url`.
 pub async fn rebuild(url: &str) -> Result<Rebuilt, StoreError> {
     let db = Db::open(url).await?;
-    let configs = configs(&db).await?;
+    let configs = configs::load(&db).await?;
     let mut out = Rebuilt::default();
     for published in db.published().await? {
         let kept = db.kept_of_day(&published.day).await?;

@@ -52,21 +52,144 @@ pub const MIGRATIONS: &[(i64, &[&str])] = &[(
     ],
 )];
 
-/// A storage error, in one line.
+/// Why the database could not do what was asked.
 #[derive(Debug)]
-pub struct StoreError(pub String);
+pub enum StoreError {
+    /// The address is neither `sqlite:PATH` nor `postgres://…`.
+    UnknownScheme(String),
+    /// An SQLite address that cannot be read.
+    BadSqliteUrl {
+        /// The address.
+        url: String,
+        /// What is wrong with it.
+        source: sqlx::Error,
+    },
+    /// The SQLite database cannot be opened.
+    CannotOpen {
+        /// The address.
+        url: String,
+        /// Why.
+        source: sqlx::Error,
+    },
+    /// The PostgreSQL server did not answer within this time.
+    NoAnswer(Duration),
+    /// The PostgreSQL server cannot be reached, or refused the connection.
+    CannotConnect(sqlx::Error),
+    /// The database's schema is newer than this server knows.
+    SchemaTooNew {
+        /// The database's newest schema version.
+        found: i64,
+        /// This server's newest.
+        known: i64,
+    },
+    /// A config version that was stored before with other contents.
+    ConfigChanged {
+        /// The version.
+        version: u64,
+    },
+    /// A number too large for the database's integers.
+    TooLarge(u64),
+    /// A query or a transaction failed.
+    Database(sqlx::Error),
+    /// A stored config cannot be read back.
+    StoredConfig {
+        /// Its version.
+        version: u64,
+        /// Why it cannot be read.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A stored report cannot be read back.
+    StoredReport {
+        /// The day it arrived.
+        day: String,
+        /// Why it cannot be read.
+        source: telemetry_formats::report::ReportError,
+    },
+    /// A stored report names a config version that is not stored.
+    MissingConfig {
+        /// The day it arrived.
+        day: String,
+        /// The version it names.
+        version: u64,
+    },
+    /// A published day's aggregate cannot be read back.
+    StoredAggregate {
+        /// The day.
+        day: String,
+        /// Why.
+        reason: String,
+    },
+}
 
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            StoreError::UnknownScheme(url) => {
+                write!(f, "database {url:?}: expected sqlite:PATH or postgres://…")
+            }
+            StoreError::BadSqliteUrl { url, source } => {
+                write!(f, "bad SQLite address {url:?}: {source}")
+            }
+            StoreError::CannotOpen { url, source } => write!(f, "cannot open {url}: {source}"),
+            StoreError::NoAnswer(after) => write!(
+                f,
+                "cannot connect to PostgreSQL: no answer within {} s",
+                after.as_secs()
+            ),
+            StoreError::CannotConnect(source) => {
+                write!(f, "cannot connect to PostgreSQL: {source}")
+            }
+            StoreError::SchemaTooNew { found, known } => write!(
+                f,
+                "the database has schema version {found}, newer than this server's {known}: \
+                 run a newer telemetry-server"
+            ),
+            StoreError::ConfigChanged { version } => write!(
+                f,
+                "config version {version} was served before with other contents: \
+                 give the new config a higher version"
+            ),
+            StoreError::TooLarge(value) => write!(f, "{value} is too large to store"),
+            StoreError::Database(source) => write!(f, "database: {source}"),
+            StoreError::StoredConfig { version, source } => {
+                write!(f, "stored config {version}: {source}")
+            }
+            StoreError::StoredReport { day, source } => {
+                write!(f, "a stored report of {day} does not parse: {source}")
+            }
+            StoreError::MissingConfig { day, version } => {
+                write!(f, "a report of {day} names config {version}, not stored")
+            }
+            StoreError::StoredAggregate { day, reason } => {
+                write!(f, "the aggregate of {day}: {reason}")
+            }
+        }
     }
 }
 
-impl std::error::Error for StoreError {}
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StoreError::BadSqliteUrl { source, .. }
+            | StoreError::CannotOpen { source, .. }
+            | StoreError::CannotConnect(source)
+            | StoreError::Database(source) => Some(source),
+            StoreError::StoredConfig { source, .. } => Some(source.as_ref()),
+            StoreError::StoredReport { source, .. } => Some(source),
+            StoreError::UnknownScheme(_)
+            | StoreError::NoAnswer(_)
+            | StoreError::SchemaTooNew { .. }
+            | StoreError::ConfigChanged { .. }
+            | StoreError::TooLarge(_)
+            | StoreError::MissingConfig { .. }
+            | StoreError::StoredAggregate { .. } => None,
+        }
+    }
+}
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> StoreError {
-        StoreError(format!("database: {e}"))
+        StoreError::Database(e)
     }
 }
 
@@ -141,7 +264,10 @@ pub struct Published {
 
 fn sqlite_options(url: &str) -> Result<SqliteConnectOptions> {
     Ok(SqliteConnectOptions::from_str(url)
-        .map_err(|e| StoreError(format!("bad SQLite address {url:?}: {e}")))?
+        .map_err(|source| StoreError::BadSqliteUrl {
+            url: url.to_string(),
+            source,
+        })?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         // A commit is on disk before it returns: a report is acknowledged only then.
@@ -162,31 +288,30 @@ impl Db {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(sqlite_options(url)?)
                 .await
-                .map_err(|e| StoreError(format!("cannot open {url}: {e}")))?;
+                .map_err(|source| StoreError::CannotOpen {
+                    url: url.to_string(),
+                    source,
+                })?;
             Db::Sqlite(pool)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             // One connection first, so that a server that is not there is named as
             // such (the pool only says it timed out).
             use sqlx::Connection;
-            let probe =
-                tokio::time::timeout(Duration::from_secs(10), sqlx::PgConnection::connect(url))
-                    .await
-                    .map_err(|_| {
-                        StoreError("cannot connect to PostgreSQL: no answer within 10 s".into())
-                    })?
-                    .map_err(|e| StoreError(format!("cannot connect to PostgreSQL: {e}")))?;
+            const CONNECT: Duration = Duration::from_secs(10);
+            let probe = tokio::time::timeout(CONNECT, sqlx::PgConnection::connect(url))
+                .await
+                .map_err(|_| StoreError::NoAnswer(CONNECT))?
+                .map_err(StoreError::CannotConnect)?;
             let _ = probe.close().await;
             let pool = PgPoolOptions::new()
                 .max_connections(8)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect(url)
                 .await
-                .map_err(|e| StoreError(format!("cannot connect to PostgreSQL: {e}")))?;
+                .map_err(StoreError::CannotConnect)?;
             Db::Postgres(pool)
         } else {
-            return Err(StoreError(format!(
-                "database {url:?}: expected sqlite:PATH or postgres://…"
-            )));
+            return Err(StoreError::UnknownScheme(url.to_string()));
         };
         db.migrate().await?;
         Ok(db)
@@ -220,10 +345,7 @@ impl Db {
                 .await?;
             let known = MIGRATIONS.last().map_or(0, |m| m.0);
             if let Some(newer) = done.iter().find(|v| **v > known) {
-                return Err(StoreError(format!(
-                    "the database has schema version {newer}, newer than this server's {known}: \
-                     run a newer telemetry-server"
-                )));
+                return Err(StoreError::SchemaTooNew { found: *newer, known });
             }
             for (version, statements) in MIGRATIONS {
                 if done.contains(version) {
@@ -246,23 +368,20 @@ impl Db {
     /// bytes under a version already stored are an error (a version names one config
     /// forever).
     pub async fn put_config(&self, version: u64, signed: &str, digest: &str) -> Result<()> {
-        let version = to_i64(version)?;
+        let key = to_i64(version)?;
         on!(self, pool => {
             sqlx::query("INSERT INTO configs (version, signed, digest) VALUES ($1, $2, $3) ON CONFLICT (version) DO NOTHING")
-                .bind(version)
+                .bind(key)
                 .bind(signed)
                 .bind(digest)
                 .execute(pool)
                 .await?;
             let stored: String = sqlx::query_scalar("SELECT digest FROM configs WHERE version = $1")
-                .bind(version)
+                .bind(key)
                 .fetch_one(pool)
                 .await?;
             if stored != digest {
-                return Err(StoreError(format!(
-                    "config version {version} was served before with other contents: \
-                     give the new config a higher version"
-                )));
+                return Err(StoreError::ConfigChanged { version });
             }
             Ok(())
         })
@@ -473,5 +592,44 @@ published_row!(SqliteRow);
 published_row!(PgRow);
 
 fn to_i64(value: u64) -> Result<i64> {
-    i64::try_from(value).map_err(|_| StoreError(format!("{value} is too large to store")))
+    i64::try_from(value).map_err(|_| StoreError::TooLarge(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error;
+
+    use super::*;
+
+    fn opened(url: &str) -> StoreError {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        match runtime.block_on(Db::open(url)) {
+            Ok(_) => panic!("{url} opened"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn an_address_of_another_database_is_named_as_such() {
+        let e = opened("mysql://db/telemetry");
+        assert!(matches!(&e, StoreError::UnknownScheme(url) if url == "mysql://db/telemetry"));
+        assert_eq!(
+            e.to_string(),
+            "database \"mysql://db/telemetry\": expected sqlite:PATH or postgres://…"
+        );
+        assert!(e.source().is_none());
+    }
+
+    #[test]
+    fn a_database_that_cannot_be_opened_keeps_its_cause() {
+        let url = "sqlite:/nonexistent-directory-of-telemetry/server.db";
+        let e = opened(url);
+        assert!(matches!(&e, StoreError::CannotOpen { .. }), "{e:?}");
+        let cause = e.source().expect("the database's own error");
+        assert!(e.to_string().starts_with(&format!("cannot open {url}: ")));
+        assert!(e.to_string().ends_with(&cause.to_string()), "{e}");
+    }
 }

@@ -51,21 +51,27 @@ impl Default for Limits {
     }
 }
 
-/// Why a report is refused whole.
+/// Why a report is refused whole, with one line for the client to keep.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Refusal {
-    /// The HTTP status: 400 for what is not a report, 422 for a report outside what
-    /// the server accepts.
-    pub status: u16,
-    /// One line for the client to keep.
-    pub reason: String,
+pub enum Refusal {
+    /// Not a report, or not a well-formed one (400).
+    Malformed(String),
+    /// A report, but outside what the server accepts: its week, its config version,
+    /// its `last_week` (422).
+    Unacceptable(String),
 }
 
-fn refuse(status: u16, reason: String) -> Refusal {
-    Refusal { status, reason }
+impl Refusal {
+    /// The line for the client.
+    pub fn reason(&self) -> &str {
+        match self {
+            Refusal::Malformed(reason) | Refusal::Unacceptable(reason) => reason,
+        }
+    }
 }
 
-/// Why a part of a report was dropped, as a machine-readable code.
+/// Why a part of a report was dropped: in a receipt and on `/metrics`, its
+/// [`code`](Dropped::code).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Dropped {
     /// The report's `x` is above the config's `sample_rate`.
@@ -89,7 +95,7 @@ pub enum Dropped {
 }
 
 impl Dropped {
-    /// Every code, for metrics.
+    /// Every reason, in declaration order (so `ALL[d as usize] == d`).
     pub const ALL: [Dropped; 9] = [
         Dropped::ReportSampledOut,
         Dropped::BuildNotAllowed,
@@ -117,6 +123,11 @@ impl Dropped {
         }
     }
 
+    /// Its place in [`Dropped::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     fn of(out: &Out) -> Dropped {
         match out {
             Out::ReportSampledOut => Dropped::ReportSampledOut,
@@ -130,6 +141,12 @@ impl Dropped {
     }
 }
 
+impl Serialize for Dropped {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
+    }
+}
+
 /// One dropped part in a receipt.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct DroppedPart {
@@ -137,8 +154,8 @@ pub struct DroppedPart {
     pub build: String,
     /// The counter or chain, or "" for a whole build or report.
     pub name: String,
-    /// The code ([`Dropped::code`]).
-    pub reason: &'static str,
+    /// Why, written as its [`Dropped::code`].
+    pub reason: Dropped,
     /// The same for people.
     pub why: String,
 }
@@ -197,11 +214,12 @@ pub struct Declared {
     pub programs: BTreeMap<String, BTreeSet<String>>,
 }
 
-/// A frame of a chain as the naming rules allow for a `#[counted]` function's counter:
-/// at most 256 bytes of ASCII letters, digits, `/`, `-`, `_` and `.`.
+/// A frame of a chain: the name of a `#[counted]` function's counter as the naming
+/// rules allow it (`telemetry_rules::name::is_frame`: a plain name of at most
+/// `MAX_NAME_LEN`, 200 bytes, the longest any declaration may have), written, as this
+/// server publishes frames, in ASCII letters, digits, `/`, `-`, `_` and `.` only.
 pub fn valid_frame(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 256
+    telemetry_rules::name::is_frame(name)
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"/-_.".contains(&b))
@@ -221,10 +239,9 @@ pub fn config_version(report: &Report) -> Result<u64, Refusal> {
         && !(text.len() > 1 && text.starts_with('0'));
     match text.parse::<u64>() {
         Ok(v) if ok && v > 0 => Ok(v),
-        _ => Err(refuse(
-            422,
-            format!("the report names config version {text:?}, not a config version"),
-        )),
+        _ => Err(Refusal::Unacceptable(format!(
+            "the report names config version {text:?}, not a config version"
+        ))),
     }
 }
 
@@ -237,49 +254,37 @@ pub fn check_envelope(
     limits: &Limits,
 ) -> Result<(), Refusal> {
     if report.week != path_week {
-        return Err(refuse(
-            400,
-            format!(
-                "the report is of the week {}, posted to /upload/{path_week}",
-                report.week
-            ),
-        ));
+        return Err(Refusal::Malformed(format!(
+            "the report is of the week {}, posted to /upload/{path_week}",
+            report.week
+        )));
     }
     let week = date::parse(&report.week).unwrap_or(0);
     if week + limits.past_days < today || week > today + limits.future_days {
-        return Err(refuse(
-            422,
-            format!(
-                "week {} is outside the accepted window ({} to {})",
-                report.week,
-                date::format(today.saturating_sub(limits.past_days)),
-                date::format(today + limits.future_days)
-            ),
-        ));
+        return Err(Refusal::Unacceptable(format!(
+            "week {} is outside the accepted window ({} to {})",
+            report.week,
+            date::format(today.saturating_sub(limits.past_days)),
+            date::format(today + limits.future_days)
+        )));
     }
     let mut builds = BTreeSet::new();
     for program in &report.programs {
         if !builds.insert(program.build()) {
-            return Err(refuse(
-                400,
-                format!(
-                    "program build {} is listed twice (a report has one entry per build)",
-                    program.build().join(" ")
-                ),
-            ));
+            return Err(Refusal::Malformed(format!(
+                "program build {} is listed twice (a report has one entry per build)",
+                program.build().join(" ")
+            )));
         }
     }
     if !report.last_week.is_empty() {
         match date::parse(&report.last_week) {
             Some(last) if last < week => {}
             _ => {
-                return Err(refuse(
-                    422,
-                    format!(
-                        "last_week {:?} is not a date before the week",
-                        report.last_week
-                    ),
-                ));
+                return Err(Refusal::Unacceptable(format!(
+                    "last_week {:?} is not a date before the week",
+                    report.last_week
+                )));
             }
         }
     }
@@ -299,7 +304,7 @@ pub fn accept(
         dropped.push(DroppedPart {
             build: build.to_string(),
             name: name.to_string(),
-            reason: reason.code(),
+            reason,
             why,
         });
     };
@@ -343,7 +348,10 @@ pub fn accept(
             drop(build, name, Dropped::of(out), out.to_string());
         }
     }
-    dropped.sort_by(|a, b| (&a.build, &a.name, a.reason).cmp(&(&b.build, &b.name, b.reason)));
+    // By build, name and the reason's code: the order receipts have always had.
+    dropped.sort_by(|a, b| {
+        (&a.build, &a.name, a.reason.code()).cmp(&(&b.build, &b.name, b.reason.code()))
+    });
     let kept_counts = kept.as_ref().map_or_else(Kept::default, |k| Kept {
         programs: k.programs.len(),
         counters: k.programs.iter().map(|p| p.counters.len()).sum(),
@@ -405,8 +413,7 @@ fn sanitize(
             );
             return false;
         }
-        let mut frames = chain.split('\n');
-        frames.next();
+        let (_, frames) = telemetry_rules::chain::split(chain);
         for frame in frames {
             let ok = valid_frame(frame) && names.is_none_or(|names| names.contains(frame));
             if !ok {
@@ -531,6 +538,61 @@ mod tests {
     }
 
     #[test]
+    fn every_reason_has_its_place_and_is_written_as_its_code() {
+        for (i, reason) in Dropped::ALL.iter().enumerate() {
+            assert_eq!(reason.index(), i);
+            assert_eq!(
+                serde_json::to_string(reason).ok(),
+                Some(format!("\"{}\"", reason.code()))
+            );
+        }
+    }
+
+    #[test]
+    fn a_receipt_is_written_exactly_as_documented() {
+        let receipt = Receipt {
+            format: RECEIPT_FORMAT,
+            week: "2026-11-28".into(),
+            config: 1,
+            stored: true,
+            kept: Kept {
+                programs: 1,
+                counters: 3,
+                stacks: 0,
+            },
+            dropped: vec![DroppedPart {
+                build: "kv 0.1.0 1.95.0 linux x86_64".into(),
+                name: "kv/secret".into(),
+                reason: Dropped::NotInConfig,
+                why: "not in the config".into(),
+            }],
+        };
+        assert_eq!(
+            receipt.to_json(),
+            r#"{
+  "format": 1,
+  "week": "2026-11-28",
+  "config": 1,
+  "stored": true,
+  "kept": {
+    "programs": 1,
+    "counters": 3,
+    "stacks": 0
+  },
+  "dropped": [
+    {
+      "build": "kv 0.1.0 1.95.0 linux x86_64",
+      "name": "kv/secret",
+      "reason": "not-in-config",
+      "why": "not in the config"
+    }
+  ]
+}
+"#
+        );
+    }
+
+    #[test]
     fn what_is_kept_is_only_what_the_config_and_limits_allow_and_every_part_is_accounted_for() {
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         let today = date::parse("2026-12-01").unwrap_or(0);
@@ -542,7 +604,7 @@ mod tests {
             let sent = report(&mut rng);
             if let Err(refusal) = check_envelope(&sent, &sent.week, today, &limits) {
                 assert!(
-                    refusal.reason.contains("listed twice"),
+                    refusal.reason().contains("listed twice"),
                     "case {case}: {refusal:?}"
                 );
                 twice += 1;

@@ -123,6 +123,8 @@ fn each_kind_of_bad_upload_gets_its_status_and_reason() {
                 "last_week",
             ),
         ];
+        let malformed = cases.iter().filter(|c| c.2 == 400).count() as u64;
+        let unacceptable = cases.iter().filter(|c| c.2 == 422).count() as u64;
         for (what, body, status, reason) in cases {
             let answer = server.post(&path, &body);
             assert_eq!(answer.status, status, "{what}: {}", answer.text());
@@ -168,6 +170,20 @@ fn each_kind_of_bad_upload_gets_its_status_and_reason() {
         assert_eq!(server.get("/upload/2026-11-28").status, 405);
         assert_eq!(server.get("/no/such/page").status, 404);
         assert_eq!(server.metric("telemetry_reports_accepted_total"), 0);
+        // Each refusal is counted once, under its own name (the three weeks outside
+        // the window are 422s too).
+        assert_eq!(
+            server.metric("telemetry_reports_malformed_total"),
+            malformed,
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            server.metric("telemetry_reports_refused_total"),
+            unacceptable + 3
+        );
+        assert_eq!(server.metric("telemetry_uploads_unacceptable_total"), 2);
+        assert_eq!(server.metric("telemetry_uploads_store_errors_total"), 0);
         assert_eq!(server.get("/healthz").status, 200, "{}", db.name);
     }
 }

@@ -1,12 +1,14 @@
-//! The load generator (`telemetry-server load`) does what docs/BENCHMARKS.md relies on:
-//! every report it makes is one the server accepts whole (filtered as a client filters
-//! it), each is distinct, and it stops at the count it was given.
+//! The load generator (the `load` example, `test_support::load`) does what
+//! docs/BENCHMARKS.md relies on: every report it makes is one the server accepts whole
+//! (filtered as a client filters it), each is distinct, and it stops at the count it
+//! was given.
 
 mod common;
 
-use std::process::Command;
+use std::time::Duration;
 
 use common::*;
+use test_support::load::{self, Plan};
 
 #[test]
 fn the_load_generator_sends_exactly_its_reports_and_all_are_stored() {
@@ -17,17 +19,18 @@ fn the_load_generator_sends_exactly_its_reports_and_all_are_stored() {
     for db in databases(&collector.dir) {
         let server =
             ServerProcess::start(&db.url, &collector.signed, &today, &["--rate-limit", "0"]);
-        let out = Command::new(binary())
-            .args(["load", "--reports", "300", "--connections", "6", "--url"])
-            .arg(format!("http://{}", server.addr))
-            .arg("--config")
-            .arg(&collector.signed)
-            .output()
-            .expect("the load generator runs");
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "{}: {text}", db.name);
+        let outcome = load::run(&Plan {
+            url: format!("http://{}", server.addr),
+            config: collector.signed.clone(),
+            reports: 300,
+            connections: 6,
+            limit: Duration::from_secs(300),
+        })
+        .expect("the load generator runs");
+        let text = outcome.to_string();
         assert!(text.starts_with("300 reports in "), "{text}");
-        assert!(text.contains("; 0 failed;"), "{text}");
+        assert!(text.contains("; 0 failed;"), "{}: {text}", db.name);
+        assert_eq!(outcome.ok, 300);
         assert_eq!(
             server.metric("telemetry_reports_accepted_total"),
             300,

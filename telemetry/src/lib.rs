@@ -248,10 +248,11 @@ pub use telemetry_macros::stack_counter;
 #[doc(inline)]
 pub use telemetry_macros::counted;
 
+pub use telemetry_rules::{FALLBACK_LABEL, MAX_DEPTH};
 pub use telemetry_runtime::{
-    Conflict, ConflictError, Counter, DefaultMode, FALLBACK_LABEL, Histogram, Kind, LabelSet,
-    MAX_CHAINS, MAX_DEPTH, Manifest, Mode, ModeSource, OVERFLOW_FRAME, Program, ProgramInfo,
-    Registry, Session, StackCounter, counter_file, manifest, registry, session,
+    Conflict, ConflictError, Counter, DefaultMode, Histogram, Kind, LabelSet, MAX_CHAINS, Manifest,
+    Mode, ModeSource, OVERFLOW_FRAME, Program, ProgramInfo, Registry, Session, StackCounter,
+    counter_file, manifest, registry, session,
 };
 
 /// Describes the calling program, from its crate's Cargo metadata, and evaluates to a

@@ -11,10 +11,12 @@
 //! - a collector on a loopback port that answers as told and counts requests
 //!   ([`server`]);
 //! - test data: a report of the example program ([`kv_report`]) and a deterministic
-//!   random source ([`Rng`]).
+//!   random source ([`Rng`]);
+//! - a load generator for the collection server ([`load`]).
 
 mod data;
 pub mod http;
+pub mod load;
 pub mod server;
 
 pub use data::{Rng, kv_report};

@@ -1,0 +1,46 @@
+//! Every route the server answers, registered here and only here, with the layers
+//! around them: compression for what is read, the body limit for uploads, the
+//! security headers on every answer, and the time limit on every request.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use tower_http::compression::CompressionLayer;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::app::App;
+use crate::handlers::{config, data, health, pages, upload};
+use crate::response::security_headers;
+
+/// The router of `app`.
+pub(crate) fn routes(app: Arc<App>) -> Router {
+    let max_body = app.settings.max_body;
+    let timeout = app.settings.request_timeout;
+    let uploads = Router::new()
+        .route("/upload/{week}", post(upload::upload))
+        .layer(DefaultBodyLimit::max(max_body));
+    Router::new()
+        .route("/config", get(config::config))
+        .route("/", get(pages::home))
+        .route("/charts", get(pages::charts))
+        .route("/counters", get(pages::counters))
+        .route("/data/", get(data::data_index))
+        .route("/data/index.json", get(data::data_index_json))
+        .route("/data/{file}", get(data::data_file))
+        .route("/privacy", get(pages::privacy))
+        .route("/style.css", get(pages::style))
+        .route("/healthz", get(health::healthz))
+        .route("/metrics", get(health::metrics))
+        .fallback(pages::not_found)
+        .layer(CompressionLayer::new())
+        .merge(uploads)
+        .layer(axum::middleware::map_response(security_headers))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .with_state(app)
+}
