@@ -173,7 +173,7 @@ pub fn program_charts(
     }
     for (chart, mut bars) in charts {
         if order::is_histogram(bars.iter().map(|(_, bucket, _)| bucket.as_str())) {
-            bars.sort_by(|a, b| order::buckets(&a.1, &b.1));
+            bars.sort_by(|a, b| telemetry_rules::bucket::cmp_labels(&a.1, &b.1));
         } else {
             bars.sort_by(|a, b| b.2.estimate.total_cmp(&a.2.estimate).then(a.1.cmp(&b.1)));
         }
