@@ -24,7 +24,6 @@ mod health;
 mod histogram;
 mod labels;
 pub mod manifest;
-pub mod names;
 mod program;
 mod prompt;
 mod registry;
@@ -34,13 +33,13 @@ mod stack;
 
 pub use counter::{Counter, Kind};
 pub use histogram::Histogram;
-pub use labels::{FALLBACK_LABEL, LabelSet};
+pub use labels::LabelSet;
 pub use manifest::{Manifest, manifest};
 pub use program::{ModeChoice, ModeError, Program, ProgramInfo, Session};
 pub use prompt::{Prompt, PromptOutcome, Suppressed};
 pub use registry::{Conflict, ConflictError, Registry, registry};
 pub use session::{counter_file, session};
-pub use stack::{MAX_CHAINS, MAX_DEPTH, OVERFLOW_FRAME, StackCounter};
+pub use stack::{MAX_CHAINS, OVERFLOW_FRAME, StackCounter};
 pub use telemetry_formats::{DefaultMode, Defaults, Mode, ModeSource};
 pub use telemetry_formats::{cleanup, date, dirs, mode, policy, report, safe_fs, week};
 
@@ -54,7 +53,6 @@ pub mod __private {
         RecordParts, assemble_record, assembled_len, encode_program_record, encode_record,
         program_record_len, record_len,
     };
-    pub use crate::names::{as_str, derived, derived_len};
     pub use crate::program::{Program, PromptFacts, UploadHook};
     pub use crate::prompt::Prompt;
     pub use crate::registry::TELEMETRY_REGISTRY_V0_1 as REGISTRY;

@@ -248,11 +248,12 @@ pub use telemetry_macros::stack_counter;
 #[doc(inline)]
 pub use telemetry_macros::counted;
 
+pub use telemetry_rules::{FALLBACK_LABEL, MAX_DEPTH};
 pub use telemetry_runtime::{
-    Conflict, ConflictError, Counter, DefaultMode, Defaults, FALLBACK_LABEL, Histogram, Kind,
-    LabelSet, MAX_CHAINS, MAX_DEPTH, Manifest, Mode, ModeChoice, ModeError, ModeSource,
-    OVERFLOW_FRAME, Program, ProgramInfo, Prompt, PromptOutcome, Registry, Session, StackCounter,
-    Suppressed, counter_file, manifest, registry, session,
+    Conflict, ConflictError, Counter, DefaultMode, Defaults, Histogram, Kind, LabelSet, MAX_CHAINS,
+    Manifest, Mode, ModeChoice, ModeError, ModeSource, OVERFLOW_FRAME, Program, ProgramInfo,
+    Prompt, PromptOutcome, Registry, Session, StackCounter, Suppressed, counter_file, manifest,
+    registry, session,
 };
 
 pub mod command;
