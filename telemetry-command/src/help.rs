@@ -17,9 +17,11 @@ const COMMANDS: &[Entry] = &[
     Entry {
         name: "on",
         usage: "{cmd} on",
-        about: "Counts go to weekly files on this machine, and weekly reports may be
-uploaded once uploading exists. This version does not upload: nothing is sent.
-The date of the choice is recorded; choosing the same mode again keeps it.",
+        about: "Counts go to weekly files on this machine, as with local, and once a week has
+ended, the programs that name a collector upload its report: only the part the
+collector's signed config asks for, once, and never a week that began before
+the day on was chosen. The date of the choice is recorded; choosing the same
+mode again keeps it. `{cmd} status` shows the upload state.",
         namespaced: true,
     },
     Entry {
@@ -198,6 +200,15 @@ mod tests {
                 "{name} has no help: {text}"
             );
         }
+    }
+
+    #[test]
+    fn the_help_of_on_says_what_is_uploaded() {
+        let text = text(&Host::new("telemetry"), Some("on"));
+        assert!(text.contains("upload its report"), "{text}");
+        assert!(text.contains("signed config"), "{text}");
+        assert!(!text.contains("does not upload"), "{text}");
+        assert!(!text.contains("nothing is sent"), "{text}");
     }
 
     #[test]
