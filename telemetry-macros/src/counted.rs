@@ -253,7 +253,7 @@ fn splice(block: &Group, prologue: TokenStream) -> Group {
 /// and turns into the name's start): the owning type, when the method is found in an
 /// impl or trait, and the function.
 fn derived_tail(site: &Site, ident: &Ident) -> String {
-    let function = name::dashed(&ident.to_string());
+    let function = telemetry_rules::name::dashed(&ident.to_string());
     match enclosing::owner(site, &ident.to_string()) {
         Some(owner) => format!("{owner}/{function}"),
         None => function,

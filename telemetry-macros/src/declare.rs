@@ -18,14 +18,10 @@ use syn::{Error, LitStr, Result};
 use crate::args::{Args, Private, missing};
 use crate::emit::{P, block, str_lit};
 use crate::expires;
-use crate::name::{self, Accept, FALLBACK, Name};
+use crate::name::{self, Accept, Name};
 use crate::record::RecordKind;
 use crate::site::Site;
-
-/// The deepest stack counter; keep in step with `telemetry_runtime::MAX_DEPTH`.
-const MAX_DEPTH: u64 = 32;
-/// The most histogram bounds.
-const MAX_BOUNDS: usize = 32;
+use telemetry_rules::{FALLBACK_LABEL, MAX_BOUNDS, MAX_DEPTH};
 
 /// How a counter got its name, spelled like `telemetry_runtime::__private::Origin`.
 #[derive(Clone, Copy)]
@@ -176,10 +172,10 @@ pub(crate) fn counter(mut args: Args, site: Site) -> Result<TokenStream> {
             ))
         }
         Name::Labels { chart, mut labels } => {
-            if !labels.iter().any(|l| l == FALLBACK) {
-                labels.push(FALLBACK.to_string());
+            if !labels.iter().any(|l| l == FALLBACK_LABEL) {
+                labels.push(FALLBACK_LABEL.to_string());
             }
-            let fallback = labels.iter().position(|l| l == FALLBACK).unwrap_or(0);
+            let fallback = labels.iter().position(|l| l == FALLBACK_LABEL).unwrap_or(0);
             let mut code = format!(
                 "const __TELEMETRY_LABELS: &[&::core::primitive::str] = &[{}];",
                 joined(&labels, |l| str_lit(l))
@@ -239,15 +235,7 @@ pub(crate) fn histogram(mut args: Args, site: Site) -> Result<TokenStream> {
     };
     let bounds = parse_bounds(list_span, &list)?;
 
-    let mut bucket_names: Vec<String> = bounds
-        .iter()
-        .map(|b| format!("{chart}:<{b}{unit}"))
-        .collect();
-    let last = bounds.last().copied().unwrap_or_default();
-    bucket_names.push(format!("{chart}:>={last}{unit}"));
-    for full in &bucket_names {
-        name::check_built(&lit, full)?;
-    }
+    let bucket_names = name::bucket_names(&lit, &chart, &bounds, &unit)?;
     let unit_lit = str_lit(&unit);
     let mut code = format!(
         "const __TELEMETRY_BOUNDS: &[::core::primitive::u64] = &[{}];",
@@ -336,7 +324,7 @@ pub(crate) fn stack_counter(mut args: Args, site: Site) -> Result<TokenStream> {
         ));
     };
     let depth: u64 = depth_lit.base10_parse()?;
-    if depth == 0 || depth > MAX_DEPTH {
+    if depth == 0 || depth > MAX_DEPTH as u64 {
         return Err(Error::new(
             depth_lit.span(),
             format!("depth must be between 1 and {MAX_DEPTH}"),
