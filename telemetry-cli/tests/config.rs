@@ -296,3 +296,43 @@ fn mistakes_on_the_command_line_are_usage_errors() {
         assert_eq!(output.status.code(), Some(2), "{args:?}");
     }
 }
+
+#[test]
+fn config_and_each_action_answer_help_and_do_nothing_else() {
+    let dir = TempDir::new("config-help");
+    for action in ["", "init", "check", "keygen", "sign", "verify"] {
+        for flag in ["--help", "-h"] {
+            let mut args = vec!["config"];
+            args.extend([action, flag].into_iter().filter(|a| !a.is_empty()));
+            let output = Command::new(env!("CARGO_BIN_EXE_telemetry"))
+                .args(&args)
+                .current_dir(&dir)
+                .output()
+                .unwrap();
+            let stdout = text(&output.stdout);
+            assert_eq!(
+                output.status.code(),
+                Some(0),
+                "{args:?}: {}",
+                text(&output.stderr)
+            );
+            let usage = format!("Usage: telemetry config {action}");
+            assert!(stdout.starts_with(usage.trim_end()), "{args:?}: {stdout}");
+        }
+    }
+    // With an action's flags before it, still its help; a flag it does not know, still
+    // an error.
+    let out = succeeds(&["config", "keygen", "--out", "k", "--help"]);
+    assert!(
+        out.starts_with("Usage: telemetry config keygen --out KEYFILE"),
+        "{out}"
+    );
+    let output = telemetry(&["config", "init", "--bogus", "--help"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("unknown flag --bogus"));
+    assert_eq!(
+        fs::read_dir(&dir).unwrap().count(),
+        0,
+        "help writes nothing"
+    );
+}
