@@ -12,11 +12,6 @@
 //! `telemetry: <message>`, except the conflicts `manifest` finds, which list every
 //! declaring site on a line of its own.
 
-#![warn(clippy::unwrap_used, clippy::expect_used)]
-
-#[path = "app/mod.rs"]
-mod app;
-
 fn main() -> std::process::ExitCode {
-    app::main()
+    telemetry_cli::main()
 }

@@ -218,3 +218,61 @@ fn a_counter_declared_with_an_expiry_goes_until_its_last_day_only() {
         }
     }
 }
+
+/// 30 `telemetry upload` started at once, over a lock file left by an uploader that
+/// was killed, send the week exactly once: round after round, one POST, and one copy
+/// of what it sent.
+#[test]
+fn thirty_uploads_at_once_over_a_lock_left_by_a_dead_process_post_once() {
+    for round in 0..5 {
+        let (root, server, key) = setup(&format!("cli-upload-race-{round}"));
+        let upload = root.join("default").join("upload");
+        fs::create_dir_all(&upload).unwrap();
+        // What a killed uploader of an earlier version left: a process that is gone.
+        fs::write(
+            upload.join("lock"),
+            format!("4194303 {}\n", date::now_secs()),
+        )
+        .unwrap();
+        let children: Vec<std::process::Child> = (0..30)
+            .map(|_| {
+                let mut command = Command::new(env!("CARGO_BIN_EXE_telemetry"));
+                command
+                    .arg("--dir")
+                    .arg(root.path())
+                    .args(["upload", "--collector", &server.url, "--key", &key])
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped());
+                for var in test_support::TELEMETRY_VARS {
+                    command.env_remove(var);
+                }
+                command.spawn().unwrap()
+            })
+            .collect();
+        let outputs: Vec<String> = children
+            .into_iter()
+            .map(|child| text(&child.wait_with_output().unwrap()))
+            .collect();
+        let uploaded = outputs.iter().filter(|o| o.contains(": uploaded")).count();
+        assert_eq!(
+            server.count("POST", "/upload/"),
+            1,
+            "round {round}: {outputs:#?}"
+        );
+        assert_eq!(uploaded, 1, "round {round}: {outputs:#?}");
+        for out in &outputs {
+            assert!(
+                out.contains(": uploaded")
+                    || out.contains("another upload is running")
+                    || out.contains("Nothing due"),
+                "round {round}: {out}"
+            );
+        }
+        let copies: Vec<_> = fs::read_dir(&upload)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".json") && n.len() == "2026-11-26.json".len())
+            .collect();
+        assert_eq!(copies.len(), 1, "round {round}: {copies:?}");
+    }
+}

@@ -234,8 +234,15 @@ pub fn path_of(dir: &Path, week: &str) -> PathBuf {
 /// reports, then deletes them: a report is written to a temporary file, flushed to
 /// disk and linked into place (never over another report) before any counter file
 /// goes. Files that cannot be read are left for the disk cap. Errors stop the work of
-/// that week only, leaving its files in place for the next try.
+/// that week only, leaving its files in place for the next try. Nothing is done in a
+/// `local` that is not a trusted directory (`safe_fs::check_dir`): a link, another
+/// user's, or one others may write.
 pub fn make_due(local: &Path, now: u64, last_week: &str) -> Vec<Made> {
+    // Only a directory of this user's that no one else may write, and not a link:
+    // counter files are deleted here.
+    if !matches!(safe_fs::check_dir(local, false), Ok(true)) {
+        return Vec::new();
+    }
     let Ok(read) = fs::read_dir(local) else {
         return Vec::new();
     };

@@ -45,6 +45,9 @@ fn euid() -> u32 {
 #[cfg(unix)]
 fn check_dir_metadata(path: &Path, meta: &fs::Metadata) -> io::Result<()> {
     use std::os::unix::fs::MetadataExt;
+    if meta.file_type().is_symlink() {
+        return Err(untrusted(path, "a symbolic link"));
+    }
     if !meta.is_dir() {
         return Err(untrusted(path, "not a directory"));
     }
@@ -125,13 +128,26 @@ pub fn ensure_dir(dir: &Path, root: bool) -> io::Result<()> {
 /// refusing a symbolic link, a FIFO, a device, a directory, or a file longer than
 /// `max_len`. Never blocks: a FIFO opens at once and is then refused.
 pub fn open_regular(path: &Path, write: bool, max_len: u64) -> io::Result<File> {
+    open_checked(path, write, false, max_len)
+}
+
+/// Opens the regular file `path` of this user's for reading and writing, creating it
+/// (readable by this user alone) when it is missing; refuses what [`open_regular`]
+/// refuses. For a file several processes open at once, such as a lock.
+pub fn open_or_create(path: &Path, max_len: u64) -> io::Result<File> {
+    open_checked(path, true, true, max_len)
+}
+
+fn open_checked(path: &Path, write: bool, create: bool, max_len: u64) -> io::Result<File> {
     let mut options = File::options();
-    options.read(true).write(write);
+    options.read(true).write(write).create(create);
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(
-        &mut options,
-        libc::O_NOFOLLOW | libc::O_NONBLOCK,
-    );
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
     let file = options.open(path).map_err(|e| {
         #[cfg(unix)]
         if e.raw_os_error() == Some(libc::ELOOP) {

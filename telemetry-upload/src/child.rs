@@ -21,6 +21,7 @@ use telemetry_formats::date::{self, DAY};
 use telemetry_formats::mode::{Env, Mode};
 use telemetry_formats::{file, report, safe_fs};
 
+use crate::files;
 use crate::run::{self, Options, Target};
 
 /// Set in the environment of the upload child.
@@ -58,7 +59,7 @@ pub fn on_start(mode: Mode, namespace_dir: &Path, url: &str, key: &str) -> Resul
         return Ok(());
     }
     let now = date::now_secs();
-    let dir = run::upload_dir(namespace_dir);
+    let dir = files::upload_dir(namespace_dir);
     let token = dir.join("token");
     let recent = std::fs::symlink_metadata(&token)
         .ok()
@@ -81,10 +82,14 @@ pub fn on_start(mode: Mode, namespace_dir: &Path, url: &str, key: &str) -> Resul
 /// counter files of a week that has ended.
 fn due(namespace_dir: &Path, now: u64) -> bool {
     let local = namespace_dir.join(telemetry_formats::dirs::LOCAL);
-    let dir = run::upload_dir(namespace_dir);
+    if !matches!(safe_fs::check_dir(&local, false), Ok(true)) {
+        return false;
+    }
+    let dir = files::upload_dir(namespace_dir);
     let reported = report::list(&local).into_iter().any(|(week, _)| {
-        !dir.join(format!("{week}.json")).exists()
-            && !dir.join(format!("{week}.rejected.json")).exists()
+        [report::REPORT_SUFFIX, files::REJECTED_SUFFIX]
+            .iter()
+            .all(|suffix| std::fs::symlink_metadata(dir.join(format!("{week}{suffix}"))).is_err())
     });
     reported
         || std::fs::read_dir(&local).is_ok_and(|read| {
@@ -136,16 +141,11 @@ fn child_main(namespace_dir: &Path, target: &Target) -> ! {
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
         .map_or(LIMIT, |secs| LIMIT.min(Duration::from_secs(secs)));
-    let lock = run::upload_dir(namespace_dir).join(crate::lock::LOCK_FILE);
     let _ = std::thread::Builder::new()
         .name("telemetry-limit".into())
         .spawn(move || {
             std::thread::sleep(limit);
-            // Out of time: release the lock if it is this process's, and end.
-            let mine = format!("{} ", std::process::id());
-            if safe_fs::read_small(&lock).is_ok_and(|t| t.is_some_and(|t| t.starts_with(&mine))) {
-                let _ = std::fs::remove_file(&lock);
-            }
+            // Out of time: end; the system releases the upload lock with the process.
             std::process::exit(3);
         });
     let mut options = Options::now();

@@ -17,6 +17,8 @@ pub struct Answer {
     pub status: u16,
     /// The body, at most [`MAX_ANSWER`] bytes.
     pub body: Vec<u8>,
+    /// The `Retry-After` header, as sent (at most 64 bytes of text), if any.
+    pub retry_after: Option<String>,
 }
 
 /// Checks that `url` may be used: `https://…`, or `http://` to a loopback address.
@@ -54,13 +56,23 @@ fn agent(limit: Duration) -> ureq::Agent {
 
 fn read(mut response: ureq::http::Response<ureq::Body>) -> Result<Answer, String> {
     let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.len() <= 64)
+        .map(|v| v.trim().to_string());
     let body = response
         .body_mut()
         .with_config()
         .limit(MAX_ANSWER)
         .read_to_vec()
         .map_err(|e| format!("the answer could not be read: {e}"))?;
-    Ok(Answer { status, body })
+    Ok(Answer {
+        status,
+        body,
+        retry_after,
+    })
 }
 
 /// `GET <base>/config`.

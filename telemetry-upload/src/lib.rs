@@ -21,10 +21,18 @@
 
 #![warn(clippy::unwrap_used)]
 
+pub mod answer;
 pub mod child;
+pub mod config;
+pub mod files;
 pub mod http;
 pub mod lock;
+pub mod padding;
+mod reports;
 pub mod run;
+pub mod state;
+mod work;
 
 pub use child::on_start;
-pub use run::{Options, Outcome, Target, Week, run, state};
+pub use run::{Options, Outcome, Target, Week, run};
+pub use state::{State, state};

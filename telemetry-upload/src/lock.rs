@@ -1,99 +1,80 @@
 //! The upload lock: one uploader per namespace at a time, across every process of
 //! every program, and never a lock obeyed forever.
 //!
-//! The lock is the file `upload/lock`, created exclusively, holding the owner's process
-//! id and the time it was taken. A lock whose process no longer runs, or that is older
-//! than [`STALE_SECS`] (longer than any upload run may last), was left by a killed
-//! uploader: it is taken over by renaming it to a unique name first (so that of two
-//! processes recovering it at once, one wins) and creating a fresh one. Go's uploader
-//! obeyed a stale lock forever (golang/go#68406).
+//! The lock is the operating system's exclusive lock on the open file `upload/lock`
+//! (`flock` on Unix, `LockFileEx` on Windows, through `File::try_lock`), taken without
+//! waiting. The system releases it when its holder closes the file or ends in any way,
+//! killed included, so there is no stale lock to recover and nothing to take over:
+//! Go's uploader obeyed a lock file left by a killed process forever (golang/go#68406),
+//! and recovering such files by renaming them (what this crate did before) let two
+//! processes hold the lock at once when one moved the other's fresh file aside. The
+//! file is never deleted, so every process locks the same file; it holds the holder's
+//! process id and the time it was taken, for people. A lock file left by an earlier
+//! version (`<pid> <time>`, held by nobody) is simply locked and rewritten.
 
-use std::fs;
-use std::io;
-use std::path::{Path, PathBuf};
+use std::fs::{File, TryLockError};
+use std::io::{self, Read, Seek, Write};
+use std::path::Path;
 
 use telemetry_formats::safe_fs;
 
-/// A lock older than this is stale whoever holds it: no upload run lasts so long.
-pub const STALE_SECS: u64 = 10 * 60;
 /// The lock's file name in the upload directory.
 pub const LOCK_FILE: &str = "lock";
+/// The lock file holds a line; anything longer is not one of ours.
+const MAX_LOCK_FILE: u64 = safe_fs::MAX_SMALL_FILE;
 
-/// A held lock; released (its file removed) when dropped.
+/// A held lock; released when dropped (or when the process ends).
 #[derive(Debug)]
 pub struct Lock {
-    path: PathBuf,
+    file: File,
 }
 
 impl Drop for Lock {
     fn drop(&mut self) {
-        let _ = fs::remove_file(&self.path);
+        // Say nobody holds it any more, then let go (closing the file unlocks it).
+        let _ = self.file.set_len(0);
+        let _ = self.file.unlock();
     }
 }
 
-/// Takes the lock in `dir`, recovering a stale one; `Ok(None)` when another live
-/// process holds it.
+/// Takes the lock in `dir` if no other process holds it: `Ok(None)` when one does.
+/// `now` (Unix seconds) is written into the file with this process's id.
 pub fn take(dir: &Path, now: u64) -> io::Result<Option<Lock>> {
-    let path = dir.join(LOCK_FILE);
-    for _ in 0..2 {
-        let text = format!("{} {now}\n", std::process::id());
-        match safe_fs::write_new(&path, text.as_bytes()) {
-            Ok(()) => return Ok(Some(Lock { path })),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(e),
-        }
-        if !is_stale(&path, now) {
-            return Ok(None);
-        }
-        // Move the stale lock out of the way; whoever loses this race sees it gone.
-        let aside = dir.join(safe_fs::unique_name(LOCK_FILE, ".stale"));
-        if fs::rename(&path, &aside).is_ok() {
-            let _ = fs::remove_file(&aside);
-        }
+    let mut file = safe_fs::open_or_create(&dir.join(LOCK_FILE), MAX_LOCK_FILE)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(TryLockError::WouldBlock) => return Ok(None),
+        Err(TryLockError::Error(e)) => return Err(e),
     }
-    Ok(None)
+    file.set_len(0)?;
+    file.rewind()?;
+    file.write_all(format!("{} {now}\n", std::process::id()).as_bytes())?;
+    Ok(Some(Lock { file }))
 }
 
-/// Whether the lock at `path` was left by a process that is gone, or is too old.
-fn is_stale(path: &Path, now: u64) -> bool {
-    let Ok(Some(text)) = safe_fs::read_small(path) else {
-        // Unreadable: treat as stale only once it is old by its file time.
-        return fs::symlink_metadata(path)
-            .ok()
-            .and_then(|m| m.modified().ok())
-            .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age.as_secs() > STALE_SECS);
-    };
-    let mut fields = text.split_whitespace();
-    let pid: Option<u32> = fields.next().and_then(|p| p.parse().ok());
-    let taken: Option<u64> = fields.next().and_then(|t| t.parse().ok());
-    match (pid, taken) {
-        (Some(pid), Some(taken)) => now.saturating_sub(taken) > STALE_SECS || !alive(pid),
-        _ => true,
-    }
-}
-
-/// Whether a process of this id runs (and may be signalled by this user).
-fn alive(pid: u32) -> bool {
-    #[cfg(unix)]
-    {
-        let Ok(pid) = libc::pid_t::try_from(pid) else {
-            return false;
-        };
-        // SAFETY: signal 0 only checks that the process exists; nothing is sent.
-        let result = unsafe { libc::kill(pid, 0) };
-        result == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = pid;
-        true
+/// Who holds the lock in `dir`, if a process does: the text its holder wrote (its
+/// process id and the time it took the lock). Writes nothing, creates nothing.
+pub fn holder(dir: &Path) -> Option<String> {
+    let mut file = safe_fs::open_regular(&dir.join(LOCK_FILE), false, MAX_LOCK_FILE).ok()?;
+    match file.try_lock_shared() {
+        Ok(()) => {
+            let _ = file.unlock();
+            None
+        }
+        Err(TryLockError::WouldBlock) => {
+            let mut text = String::new();
+            let _ = (&mut file).take(MAX_LOCK_FILE).read_to_string(&mut text);
+            Some(text.trim().to_string())
+        }
+        Err(TryLockError::Error(_)) => None,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
+    use std::path::PathBuf;
 
     fn dir(test: &str) -> PathBuf {
         let dir =
@@ -106,35 +87,50 @@ mod tests {
     #[test]
     fn one_holder_at_a_time_and_released_on_drop() {
         let dir = dir("one");
+        assert_eq!(holder(&dir), None, "no file, no holder");
         let first = take(&dir, 1000).unwrap().expect("free");
-        assert!(
-            take(&dir, 1001).unwrap().is_none(),
-            "held by a live process"
+        assert!(take(&dir, 1001).unwrap().is_none(), "held");
+        assert_eq!(
+            holder(&dir).as_deref(),
+            Some(format!("{} 1000", std::process::id()).as_str())
         );
         drop(first);
+        assert_eq!(holder(&dir), None);
         assert!(take(&dir, 1002).unwrap().is_some());
+        assert!(
+            dir.join(LOCK_FILE).exists(),
+            "the file stays: all lock one file"
+        );
         fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
-    fn a_lock_of_a_dead_process_or_too_old_is_taken_over() {
-        let dir = dir("stale");
-        // A process id that does not run (pids are below 2^22 on Linux).
+    fn a_lock_file_nobody_holds_is_taken_whatever_it_says() {
+        let dir = dir("left");
+        // What an earlier version left when killed: a process that does not run.
         fs::write(dir.join(LOCK_FILE), "4194303 1000\n").unwrap();
-        assert!(take(&dir, 1001).unwrap().is_some(), "dead owner");
-        fs::write(
-            dir.join(LOCK_FILE),
-            format!("{} 1000\n", std::process::id()),
-        )
-        .unwrap();
-        assert!(
-            take(&dir, 1000 + STALE_SECS - 1).unwrap().is_none(),
-            "live and recent"
+        assert_eq!(holder(&dir), None);
+        let lock = take(&dir, 1001).unwrap().expect("nobody holds it");
+        assert_eq!(
+            fs::read_to_string(dir.join(LOCK_FILE)).unwrap(),
+            format!("{} 1001\n", std::process::id())
         );
-        assert!(
-            take(&dir, 1000 + STALE_SECS + 1).unwrap().is_some(),
-            "too old"
-        );
+        drop(lock);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_or_a_fifo_in_place_of_the_lock_is_refused() {
+        let dir = dir("link");
+        let target = dir.join("elsewhere");
+        std::os::unix::fs::symlink(&target, dir.join(LOCK_FILE)).unwrap();
+        let error = take(&dir, 1).unwrap_err();
+        assert!(error.to_string().contains("symbolic link"), "{error}");
+        assert!(!target.exists(), "nothing created through the link");
+        fs::remove_file(dir.join(LOCK_FILE)).unwrap();
+        fs::create_dir(dir.join(LOCK_FILE)).unwrap();
+        assert!(take(&dir, 1).is_err(), "a directory");
         fs::remove_dir_all(dir).unwrap();
     }
 }

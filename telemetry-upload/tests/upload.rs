@@ -12,7 +12,7 @@ use std::time::Duration;
 use telemetry_formats::config::{Config, CounterConfig, ProgramConfig};
 use telemetry_formats::report::{self, Report};
 use telemetry_formats::{date, signature};
-use telemetry_upload::{Options, Target, Week};
+use telemetry_upload::{Options, Target, Week, lock, padding};
 use test_support::server::{Answer, Request, Server};
 use test_support::{TempDir, finish, role_out, say, tree, wait_for};
 
@@ -146,7 +146,7 @@ impl Setup {
             self.upload().join("last-run.json").exists().then_some(())
         });
         wait_for("the upload lock released", Duration::from_secs(30), || {
-            (!self.upload().join("lock").exists()).then_some(())
+            lock::holder(&self.upload()).is_none().then_some(())
         });
         out
     }
@@ -197,6 +197,15 @@ fn a_finished_week_is_uploaded_once_and_every_byte_sent_is_kept() {
     let week = posted.path.strip_prefix("/upload/").unwrap().to_string();
     let kept = fs::read(setup.upload().join(format!("{week}.json"))).unwrap();
     assert_eq!(kept, posted.body, "the exact bytes sent are kept");
+    assert!(
+        !setup.upload().join(format!("{week}.sending.json")).exists(),
+        "the bytes kept before sending became the copy"
+    );
+    // Padded with spaces to its size class: the report's JSON, then spaces.
+    let json = Report::parse(&kept).unwrap().to_json();
+    assert_eq!(kept.len(), padding::size_class(json.len()));
+    assert_eq!(&kept[..json.len()], &json[..]);
+    assert!(kept[json.len()..].iter().all(|&b| b == b' '));
     let receipt = fs::read(setup.upload().join(format!("{week}.receipt.json"))).unwrap();
     assert!(receipt.starts_with(br#"{"kept""#));
     let sent = Report::parse(&kept).unwrap();
@@ -323,6 +332,87 @@ fn a_5xx_is_retried_on_a_later_run_and_then_uploaded_once() {
     assert_eq!(files_ending(&setup.upload(), ".receipt.json").len(), 1);
 }
 
+#[test]
+fn busy_answers_408_429_503_are_retried_when_the_collector_asks_never_refused() {
+    let http_date = |secs: u64| {
+        let day = secs / DAY;
+        let ymd = date::format(day);
+        let weekday =
+            ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][date::weekday(day) as usize];
+        let month = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ][ymd[5..7].parse::<usize>().unwrap() - 1];
+        format!(
+            "{weekday}, {} {month} {} {:02}:{:02}:{:02} GMT",
+            &ymd[8..10],
+            &ymd[0..4],
+            secs % DAY / 3600,
+            secs % 3600 / 60,
+            secs % 60
+        )
+    };
+    let now = date::now_secs();
+    for (status, retry_after, wait) in [
+        (408, None, DAY),
+        (429, Some("120".to_string()), 120),
+        (503, Some(http_date(now + 3 * 3600)), 3 * 3600),
+        (503, Some("99999999".to_string()), 7 * DAY),
+    ] {
+        let label = format!("{status} {retry_after:?}");
+        let setup = Setup::new(&format!("upload-{status}"));
+        setup.count_weeks_ago(2);
+        let first = Answer::RespondWith(
+            status,
+            retry_after
+                .iter()
+                .map(|v| ("Retry-After".to_string(), v.clone()))
+                .collect(),
+            b"the database is busy: try again later\n".to_vec(),
+        );
+        let answers = Arc::new(Mutex::new(vec![first]));
+        let queue = Arc::clone(&answers);
+        let server = collector(setup.signed(1), move |_| {
+            queue.lock().unwrap().pop().unwrap_or_else(receipt)
+        });
+        let at = |now: u64| Options {
+            now,
+            ..Options::now()
+        };
+        let target = setup.target(&server);
+        let outcome = telemetry_upload::run(&setup.ns(), &target, &env(), &at(now));
+        let [(_, Week::Retry(error, next), _)] = outcome.weeks.as_slice() else {
+            panic!("{label}: {outcome:?}");
+        };
+        assert_eq!(
+            error,
+            &format!("answered {status}: the database is busy: try again later"),
+            "{label}"
+        );
+        assert_eq!(*next, now + wait, "{label}");
+        assert!(
+            files_ending(&setup.upload(), ".rejected.json").is_empty(),
+            "{label}: never refused for good"
+        );
+        assert_eq!(
+            files_ending(&setup.upload(), ".retry.json").len(),
+            1,
+            "{label}"
+        );
+        let outcome = telemetry_upload::run(&setup.ns(), &target, &env(), &at(now + wait - 1));
+        assert!(
+            matches!(outcome.weeks[0].1, Week::Waiting(w) if w == now + wait),
+            "{label}: {outcome:?}"
+        );
+        let outcome = telemetry_upload::run(&setup.ns(), &target, &env(), &at(now + wait));
+        assert!(
+            matches!(outcome.weeks[0].1, Week::Uploaded(_)),
+            "{label}: {outcome:?}"
+        );
+        assert_eq!(server.count("POST", "/upload/"), 2, "{label}");
+        assert!(files_ending(&setup.upload(), ".retry.json").is_empty());
+    }
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn a_collector_that_never_answers_delays_no_exit_and_the_run_ends_in_its_limit() {
@@ -333,22 +423,20 @@ fn a_collector_that_never_answers_delays_no_exit_and_the_run_ends_in_its_limit()
     let out = role_out(&finish(setup.program(&server)));
     assert_eq!(out, ["mode=on"]);
     let program_took = started.elapsed();
-    // The child's limit is 10 s here: it ends then, releasing its lock.
-    let lock = setup.upload().join("lock");
-    wait_for(
+    // The child's limit is 10 s here: it ends then, and its lock with it.
+    let holder = wait_for(
         "the upload child to take its lock",
         Duration::from_secs(10),
-        || lock.exists().then_some(()),
+        || lock::holder(&setup.upload()),
     );
-    let pid = fs::read_to_string(&lock).unwrap_or_default();
-    let pid = pid.split_whitespace().next().unwrap_or("0").to_string();
+    let pid = holder.split_whitespace().next().unwrap_or("0").to_string();
     wait_for("the upload child to end", Duration::from_secs(25), || {
         let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
         let running = stat
             .rsplit(')')
             .next()
             .is_some_and(|s| !s.trim_start().starts_with('Z'));
-        (!lock.exists() && !running).then_some(())
+        (lock::holder(&setup.upload()).is_none() && !running).then_some(())
     });
     assert!(
         program_took < Duration::from_secs(5),
@@ -440,7 +528,7 @@ fn many_processes_at_once_upload_each_of_three_weeks_exactly_once() {
         (files_ending(&setup.upload(), ".receipt.json").len() == 3).then_some(())
     });
     wait_for("the lock released", Duration::from_secs(30), || {
-        (!setup.upload().join("lock").exists()).then_some(())
+        lock::holder(&setup.upload()).is_none().then_some(())
     });
     let mut weeks: Vec<String> = server
         .requests()
@@ -558,4 +646,216 @@ fn an_upload_child_uploads_and_ends_in_start_and_never_starts_another() {
         !setup.upload().join("token").exists(),
         "only a program, never a child, takes the daily token and starts a child"
     );
+}
+
+/// Makes the report of the week counted `weeks` weeks ago (as a program's worker
+/// would) and returns its week.
+fn report_weeks_ago(setup: &Setup, weeks: u64) -> String {
+    setup.count_weeks_ago(weeks);
+    let made = report::make_due(&setup.ns().join("local"), date::now_secs() - 3600, "");
+    let [report::Made::Report(path, _)] = made.as_slice() else {
+        panic!("{made:?}");
+    };
+    let name = path.file_name().unwrap().to_string_lossy();
+    name.strip_suffix(".json").unwrap().to_string()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_local_directory_is_refused_and_nothing_where_it_points_is_touched() {
+    let setup = Setup::new("upload-local-link");
+    setup.count_weeks_ago(2);
+    let local = setup.ns().join("local");
+    let elsewhere = setup.dir.join("elsewhere");
+    fs::rename(&local, &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &local).unwrap();
+    let before = tree(&elsewhere);
+    let server = collector(setup.signed(1), |_| receipt());
+    for options in [
+        Options::now(),
+        Options {
+            dry_run: true,
+            ..Options::now()
+        },
+    ] {
+        let outcome = telemetry_upload::run(&setup.ns(), &setup.target(&server), &env(), &options);
+        let stopped = outcome.stopped.clone().unwrap_or_default();
+        assert!(
+            stopped.contains("local is not trusted: a symbolic link"),
+            "{outcome:?}"
+        );
+        assert!(outcome.weeks.is_empty(), "{outcome:?}");
+    }
+    // A program starting in mode `on` finds nothing due there either.
+    role_out(&finish(setup.program(&server)));
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        server.requests().len(),
+        0,
+        "no config fetched, nothing posted"
+    );
+    assert_eq!(
+        tree(&elsewhere),
+        before,
+        "no report made, no counter file deleted"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_link_where_the_copy_goes_keeps_the_week_unsent_until_it_is_gone() {
+    let setup = Setup::new("upload-copy-link");
+    let week = report_weeks_ago(&setup, 2);
+    let server = collector(setup.signed(1), |_| receipt());
+    fs::create_dir_all(setup.upload()).unwrap();
+    let copy = setup.upload().join(format!("{week}.json"));
+    let target = setup.dir.join("nowhere").join("copy.json");
+    std::os::unix::fs::symlink(&target, &copy).unwrap();
+    for _ in 0..3 {
+        let outcome =
+            telemetry_upload::run(&setup.ns(), &setup.target(&server), &env(), &Options::now());
+        let [(w, Week::Retry(why, _), _)] = outcome.weeks.as_slice() else {
+            panic!("{outcome:?}");
+        };
+        assert_eq!(w, &week);
+        assert_eq!(
+            why,
+            &format!(
+                "not sent, because what is sent could not be kept first: {} is a symbolic \
+                 link, where its copy goes",
+                copy.display()
+            )
+        );
+    }
+    assert_eq!(
+        server.count("POST", "/upload/"),
+        0,
+        "never sent without its copy"
+    );
+    assert!(!target.exists() && !target.parent().unwrap().exists());
+    let last_run = fs::read_to_string(setup.upload().join("last-run.json")).unwrap();
+    assert!(last_run.contains("is a symbolic link"), "{last_run}");
+
+    // Something in the way of the bytes kept before sending stops it too.
+    fs::remove_file(&copy).unwrap();
+    let sending = setup.upload().join(format!("{week}.sending.json"));
+    std::os::unix::fs::symlink(&target, &sending).unwrap();
+    let outcome =
+        telemetry_upload::run(&setup.ns(), &setup.target(&server), &env(), &Options::now());
+    assert!(
+        matches!(&outcome.weeks[0].1, Week::Retry(why, _) if why.contains("symbolic link")),
+        "{outcome:?}"
+    );
+    assert_eq!(server.count("POST", "/upload/"), 0);
+
+    // Once nothing is in the way, the week goes, once, and its copy is kept.
+    fs::remove_file(&sending).unwrap();
+    let outcome =
+        telemetry_upload::run(&setup.ns(), &setup.target(&server), &env(), &Options::now());
+    assert!(
+        matches!(outcome.weeks[0].1, Week::Uploaded(_)),
+        "{outcome:?}"
+    );
+    let posted = server
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST")
+        .unwrap();
+    assert_eq!(fs::read(&copy).unwrap(), posted.body);
+    assert!(fs::symlink_metadata(&copy).unwrap().is_file());
+    telemetry_upload::run(&setup.ns(), &setup.target(&server), &env(), &Options::now());
+    assert_eq!(server.count("POST", "/upload/"), 1);
+}
+
+#[test]
+fn an_upload_left_unanswered_is_sent_again_byte_for_byte() {
+    let setup = Setup::new("upload-again");
+    let week = report_weeks_ago(&setup, 2);
+    let answers = Arc::new(Mutex::new(vec![Answer::Hang]));
+    let queue = Arc::clone(&answers);
+    let server = collector(setup.signed(1), move |_| {
+        queue.lock().unwrap().pop().unwrap_or_else(receipt)
+    });
+    let quick = Options {
+        request_limit: Duration::from_secs(1),
+        ..Options::now()
+    };
+    let outcome = telemetry_upload::run(&setup.ns(), &setup.target(&server), &env(), &quick);
+    assert!(matches!(outcome.weeks[0].1, Week::Retry(..)), "{outcome:?}");
+    let sending = setup.upload().join(format!("{week}.sending.json"));
+    let kept = fs::read(&sending).expect("kept before it was sent");
+    // The config changes meanwhile, and so would a report made afresh: what may
+    // already have reached the collector is what is sent again.
+    fs::remove_file(setup.upload().join("config.json")).unwrap();
+    let later = Options {
+        now: date::now_secs() + 2 * DAY,
+        ..Options::now()
+    };
+    let server_v2 = collector(setup.signed(2), |_| receipt());
+    let outcome = telemetry_upload::run(&setup.ns(), &setup.target(&server_v2), &env(), &later);
+    assert!(
+        matches!(outcome.weeks[0].1, Week::Uploaded(_)),
+        "{outcome:?}"
+    );
+    let first = server
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST")
+        .unwrap();
+    let second = server_v2
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST")
+        .unwrap();
+    assert_eq!(first.body, kept);
+    assert_eq!(second.body, kept, "the same bytes, the same upload");
+    assert_eq!(
+        fs::read(setup.upload().join(format!("{week}.json"))).unwrap(),
+        kept
+    );
+    assert!(!sending.exists());
+}
+
+#[test]
+fn every_number_survives_the_local_report_and_the_upload_exactly() {
+    let mut rng = test_support::Rng(0x5eed_1234_abcd);
+    let setup = Setup::new("upload-exact");
+    let config = Config::parse(&config_text(&setup.signed(1))).unwrap();
+    let mut differ = 0;
+    for _ in 0..3000 {
+        // Any double in (0, 1), written as its shortest decimal.
+        let x = loop {
+            let x = f64::from_bits(rng.next_u64() >> 2);
+            if x > 0.0 && x < 1.0 {
+                break x;
+            }
+        };
+        let count = rng.next_u64();
+        let mut local = test_support::kv_report("2026-11-26", x, "", &[], &[]);
+        local.programs[0].program = PROGRAM.into();
+        local.programs[0].os = std::env::consts::OS.into();
+        local.programs[0].arch = std::env::consts::ARCH.into();
+        local.programs[0].counters = [("upload-test/plain".to_string(), count)].into();
+        let written = local.to_json();
+        let read = Report::parse(&written).unwrap();
+        if read.x.to_bits() != x.to_bits() {
+            differ += 1;
+        }
+        let today = date::parse("2026-11-27").unwrap();
+        let (upload, _) = telemetry_formats::upload::filter(&read, &config, today - 30, today, "");
+        let sent = padding::pad(upload.unwrap().to_json());
+        let again = Report::parse(&sent).unwrap();
+        assert_eq!(again.x.to_bits(), x.to_bits(), "{x:?}");
+        assert_eq!(again.programs[0].counters["upload-test/plain"], count);
+        let text = |bytes: &[u8]| {
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            text.lines()
+                .find(|l| l.trim_start().starts_with("\"x\""))
+                .unwrap()
+                .trim()
+                .to_string()
+        };
+        assert_eq!(text(&written), text(&sent), "the same text");
+    }
+    assert_eq!(differ, 0, "x values read back otherwise");
 }

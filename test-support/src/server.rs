@@ -24,6 +24,8 @@ pub struct Request {
 pub enum Answer {
     /// A status and a body.
     Respond(u16, Vec<u8>),
+    /// A status, extra headers (name, value) and a body.
+    RespondWith(u16, Vec<(String, String)>, Vec<u8>),
     /// Accept the request, then never answer (until the server stops).
     Hang,
     /// Bytes that are not HTTP, then close.
@@ -94,6 +96,19 @@ impl Drop for Server {
     }
 }
 
+fn respond(stream: &mut TcpStream, status: u16, headers: &[(String, String)], body: &[u8]) {
+    let mut head = format!(
+        "HTTP/1.1 {status} X\r\ncontent-length: {}\r\ncontent-type: application/json\r\nconnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(body);
+}
+
 fn serve(stream: TcpStream, handler: &Handler, seen: &Mutex<Vec<Request>>, stopping: &AtomicBool) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
     let Ok(read_half) = stream.try_clone() else {
@@ -131,13 +146,9 @@ fn serve(stream: TcpStream, handler: &Handler, seen: &Mutex<Vec<Request>>, stopp
     }
     let mut stream = stream;
     match handler(&request) {
-        Answer::Respond(status, body) => {
-            let head = format!(
-                "HTTP/1.1 {status} X\r\ncontent-length: {}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = stream.write_all(head.as_bytes());
-            let _ = stream.write_all(&body);
+        Answer::Respond(status, body) => respond(&mut stream, status, &[], &body),
+        Answer::RespondWith(status, headers, body) => {
+            respond(&mut stream, status, &headers, &body);
         }
         Answer::Hang => {
             while !stopping.load(Ordering::SeqCst) {

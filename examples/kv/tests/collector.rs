@@ -171,7 +171,8 @@ fn a_finished_week_of_kv_reaches_the_public_data_and_charts_and_nothing_else_doe
     });
     // The child has ended once its run's record is written and its lock released.
     wait_for("the upload run to end", Duration::from_secs(60), || {
-        (upload.join("last-run.json").exists() && !upload.join("lock").exists()).then_some(())
+        (upload.join("last-run.json").exists() && telemetry_upload::lock::holder(&upload).is_none())
+            .then_some(())
     });
     let receipt: serde_json::Value = serde_json::from_slice(&receipt).expect("JSON");
     assert_eq!(receipt["stored"], true, "{receipt}");

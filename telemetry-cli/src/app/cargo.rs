@@ -11,7 +11,8 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use crate::app::commands::Report;
+use telemetry_command::Report;
+
 use crate::app::error::CliError;
 
 const USAGE: &str = "cargo telemetry manifest [-p PKG] [--release] [--out DIR]";
@@ -113,7 +114,7 @@ pub(crate) fn run(args: &[OsString]) -> Result<Report, CliError> {
     std::fs::create_dir_all(&out).map_err(|e| CliError::io("cannot create", &out, &e))?;
     let mut report = Report::default();
     for (name, exe) in binaries {
-        match crate::app::manifest_of_binary(&exe) {
+        match crate::manifest::read_binary(&exe) {
             Ok(manifest) => {
                 let path = out.join(format!("{name}-manifest.json"));
                 std::fs::write(&path, manifest.to_json())

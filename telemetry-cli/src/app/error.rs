@@ -1,15 +1,13 @@
-//! The ways a command line fails, and their exit statuses.
+//! The ways a command line of the `telemetry` command fails, and their exit statuses:
+//! those of the shared commands ([`telemetry_command::Error`]), and `manifest`'s own.
 
 use std::fmt;
 use std::io;
 use std::path::Path;
 
-use telemetry_cli::manifest::ManifestError;
+use telemetry_command::{FAILED, USAGE};
 
-/// Exit status of a command line that cannot be run as written.
-pub(crate) const USAGE: u8 = 2;
-/// Exit status of a command that was understood but could not be carried out.
-pub(crate) const FAILED: u8 = 1;
+use crate::manifest::ManifestError;
 
 /// Why the command did not succeed. Printed as one line, `telemetry: <message>`.
 #[derive(Debug)]
@@ -27,6 +25,15 @@ pub(crate) enum CliError {
 impl From<ManifestError> for CliError {
     fn from(error: ManifestError) -> CliError {
         CliError::Manifest(error)
+    }
+}
+
+impl From<telemetry_command::Error> for CliError {
+    fn from(error: telemetry_command::Error) -> CliError {
+        match error {
+            telemetry_command::Error::Usage(message) => CliError::Usage(message),
+            telemetry_command::Error::Failed(message) => CliError::Failed(message),
+        }
     }
 }
 

@@ -19,7 +19,8 @@ use telemetry_formats::manifest::Manifest;
 use telemetry_formats::safe_fs;
 use telemetry_formats::signature::{self, PublicKey};
 
-use super::Report;
+use telemetry_command::Report;
+
 use crate::app::error::CliError;
 
 /// The usage of `config`, for its errors.
@@ -170,7 +171,7 @@ fn check(path: &Path, manifest_paths: &[PathBuf]) -> Result<Report, CliError> {
     for problem in problems {
         report
             .out
-            .push_str(&format!("  {}\n", crate::app::display::escaped(&problem)));
+            .push_str(&format!("  {}\n", crate::escaped(&problem)));
     }
     report.failed = true;
     Ok(report)

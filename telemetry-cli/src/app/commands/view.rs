@@ -20,8 +20,8 @@ use std::path::PathBuf;
 
 use telemetry_formats::mode::Env;
 
-use super::Report;
-use crate::app::context::Context;
+use telemetry_command::{Context, Report};
+
 use crate::app::error::CliError;
 
 /// Where pages are served without `--addr`: a free port of 127.0.0.1.

@@ -19,7 +19,7 @@ use telemetry_pages::{Aggregate, Unsampled};
 
 use super::Site;
 use super::http::{Request, Response};
-use crate::app::listing::{self, Kind};
+use telemetry_command::listing::{self, Kind};
 
 /// The site's name, in every page's title.
 const SITE: &str = "telemetry view";
@@ -209,7 +209,7 @@ fn sent(site: &Site) -> String {
                 (no home directory and TELEMETRY_DIR is not set).</p>\n"
             .into();
     };
-    let upload = telemetry_upload::run::upload_dir(dir);
+    let upload = telemetry_upload::files::upload_dir(dir);
     let mut body = String::new();
     let _ = writeln!(
         body,

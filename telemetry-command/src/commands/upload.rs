@@ -8,17 +8,17 @@ use std::path::Path;
 
 use telemetry_upload::{Options, Target, Week};
 
-use super::Report;
-use crate::app::context::Context;
-use crate::app::display;
-use crate::app::error::CliError;
+use crate::Report;
+use crate::context::Context;
+use crate::display;
+use crate::error::Error;
 
 /// Runs an upload, or a dry run, for the namespace.
 pub(crate) fn run(
     context: &Context,
     dry_run: bool,
     collector: Option<(&str, &str)>,
-) -> Result<Report, CliError> {
+) -> Result<Report, Error> {
     let dir = context.require_dir()?;
     let target = target(dir, collector)?;
     let options = Options {
@@ -89,13 +89,13 @@ pub(crate) fn run(
     Ok(report)
 }
 
-fn target(dir: &Path, collector: Option<(&str, &str)>) -> Result<Target, CliError> {
+fn target(dir: &Path, collector: Option<(&str, &str)>) -> Result<Target, Error> {
     if let Some((url, key)) = collector {
-        return Target::new(url, key).map_err(CliError::usage);
+        return Target::new(url, key).map_err(Error::usage);
     }
     match telemetry_upload::state(dir).collector {
-        Some((url, key)) => Target::new(&url, &key).map_err(CliError::Failed),
-        None => Err(CliError::Failed(
+        Some((url, key)) => Target::new(&url, &key).map_err(Error::Failed),
+        None => Err(Error::Failed(
             "no collector known yet: a program that uploads names it on its first run; \
              or give --collector URL --key ed25519:…"
                 .into(),

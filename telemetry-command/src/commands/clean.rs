@@ -11,18 +11,18 @@ use std::time::{Duration, SystemTime};
 
 use telemetry_formats::mode::MODE_FILE;
 
-use super::Report;
-use crate::app::context::Context;
-use crate::app::display;
-use crate::app::error::CliError;
-use crate::app::listing::{self, Found, Kind};
-use crate::app::table::{Align, Table};
+use crate::Report;
+use crate::context::Context;
+use crate::display;
+use crate::error::Error;
+use crate::listing::{self, Found, Kind};
+use crate::table::{Align, Table};
 
 /// How old a temporary file must be to count as left over.
 pub(crate) const TEMP_GRACE: Duration = Duration::from_secs(60);
 
 /// Deletes the namespace's data files and reports each one.
-pub(crate) fn run(context: &Context) -> Result<Report, CliError> {
+pub(crate) fn run(context: &Context) -> Result<Report, Error> {
     let Some(local) = context.local_dir() else {
         return Ok(Report::text(
             "No data: there is no telemetry directory (no home directory and \

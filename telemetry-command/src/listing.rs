@@ -19,11 +19,11 @@ use telemetry_formats::file::{self as counter_file, BAD_SUFFIX, Contents};
 use telemetry_formats::report::REPORT_SUFFIX;
 use telemetry_formats::week::WEEKDAY_FILE;
 
-use crate::app::error::CliError;
+use crate::error::Error;
 
 /// What a file in `local/` is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Kind {
+pub enum Kind {
     /// A counter file.
     Counter,
     /// A file set aside as unreadable.
@@ -40,7 +40,7 @@ pub(crate) enum Kind {
 
 /// One entry of `local/`.
 #[derive(Debug)]
-pub(crate) struct Found {
+pub struct Found {
     /// The file name, as text (lossy if the name is not UTF-8).
     pub name: String,
     /// The full path.
@@ -55,7 +55,7 @@ pub(crate) struct Found {
 
 impl Found {
     /// Reads the file as a counter file: its contents, or what was found instead.
-    pub(crate) fn read(&self) -> Result<Contents, String> {
+    pub fn read(&self) -> Result<Contents, String> {
         if self.size > MAX_FILE_LEN {
             return Err(format!(
                 "{} bytes, larger than any counter file ({MAX_FILE_LEN} bytes at most)",
@@ -68,7 +68,7 @@ impl Found {
 
 /// The entries of a `local/` directory.
 #[derive(Debug)]
-pub(crate) struct Listing {
+pub struct Listing {
     /// The directory.
     pub dir: PathBuf,
     /// False when the directory does not exist: there is no data.
@@ -79,12 +79,12 @@ pub(crate) struct Listing {
 
 impl Listing {
     /// The entries of one kind, in name order.
-    pub(crate) fn of(&self, kind: Kind) -> impl Iterator<Item = &Found> {
+    pub fn of(&self, kind: Kind) -> impl Iterator<Item = &Found> {
         self.files.iter().filter(move |f| f.kind == kind)
     }
 
     /// The counter files and set-aside files, in name order: what `show` shows.
-    pub(crate) fn data_files(&self) -> impl Iterator<Item = &Found> {
+    pub fn data_files(&self) -> impl Iterator<Item = &Found> {
         self.files
             .iter()
             .filter(|f| matches!(f.kind, Kind::Counter | Kind::SetAside))
@@ -93,7 +93,7 @@ impl Listing {
 
 /// Lists `dir`. A directory that does not exist is an empty listing; one that
 /// cannot be read is an operational error.
-pub(crate) fn list(dir: &Path) -> Result<Listing, CliError> {
+pub fn list(dir: &Path) -> Result<Listing, Error> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -103,11 +103,11 @@ pub(crate) fn list(dir: &Path) -> Result<Listing, CliError> {
                 files: Vec::new(),
             });
         }
-        Err(e) => return Err(CliError::io("cannot read directory", dir, &e)),
+        Err(e) => return Err(Error::io("cannot read directory", dir, &e)),
     };
     let mut files = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|e| CliError::io("cannot read directory", dir, &e))?;
+        let entry = entry.map_err(|e| Error::io("cannot read directory", dir, &e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         // A file deleted since the listing began is simply not there.
         let Ok(meta) = entry.metadata() else { continue };
@@ -135,7 +135,7 @@ pub(crate) fn list(dir: &Path) -> Result<Listing, CliError> {
 /// Disk use of `dir` and everything under it: regular files and their total
 /// length. Symbolic links are not followed. A directory that does not exist uses
 /// nothing.
-pub(crate) fn disk_use(dir: &Path) -> io::Result<(u64, u64)> {
+pub fn disk_use(dir: &Path) -> io::Result<(u64, u64)> {
     let (mut files, mut bytes) = (0, 0);
     let mut pending = vec![dir.to_path_buf()];
     while let Some(dir) = pending.pop() {
@@ -180,12 +180,12 @@ fn classify(name: &str) -> Kind {
 
 /// The weekday in `local/weekday`: `Ok(None)` when there is none yet, `Err` with a
 /// description when it holds something else.
-pub(crate) fn weekday(dir: &Path) -> Result<Option<u8>, String> {
+pub fn weekday(dir: &Path) -> Result<Option<u8>, String> {
     telemetry_formats::week::read_weekday(dir).map_err(|e| e.to_string())
 }
 
 /// The English name of a weekday number, 0 being Sunday.
-pub(crate) fn weekday_name(day: u8) -> &'static str {
+pub fn weekday_name(day: u8) -> &'static str {
     const NAMES: [&str; 7] = [
         "Sunday",
         "Monday",

@@ -5,11 +5,12 @@ use std::path::{Path, PathBuf};
 use telemetry_formats::mode::Env;
 use telemetry_formats::{date, dirs};
 
-use crate::app::args::Args;
-use crate::app::error::CliError;
+use crate::args::Args;
+use crate::error::Error;
+use crate::host::Host;
 
 /// Everything a command needs besides its own flags.
-pub(crate) struct Context {
+pub struct Context {
     /// `<root>/<namespace>`, or `None` when there is no root (no home directory and
     /// no `TELEMETRY_DIR`), where telemetry is off.
     pub namespace_dir: Option<PathBuf>,
@@ -21,11 +22,14 @@ pub(crate) struct Context {
     pub env: Env,
     /// Today, in days since 1970-01-01 (UTC).
     pub today: u64,
+    /// The name the commands are typed under (`telemetry`, `mytool telemetry`), for
+    /// texts that name another command.
+    pub name: String,
 }
 
 impl Context {
     /// The context of a command line, in this process's environment.
-    pub(crate) fn new(args: &Args) -> Context {
+    pub fn new(host: &Host, args: &Args) -> Context {
         let env = Env::from_process();
         let root = match &args.dir {
             Some(dir) => Some(dir.clone()),
@@ -37,13 +41,14 @@ impl Context {
             flag_root: args.dir.clone(),
             env,
             today: date::day_of(date::now_secs()),
+            name: host.name.to_string(),
         }
     }
 
     /// The namespace directory, or the operational error of having none.
-    pub(crate) fn require_dir(&self) -> Result<&Path, CliError> {
+    pub fn require_dir(&self) -> Result<&Path, Error> {
         self.namespace_dir.as_deref().ok_or_else(|| {
-            CliError::Failed(
+            Error::Failed(
                 "there is no telemetry directory: no home directory and TELEMETRY_DIR is \
                  not set (use --dir)"
                     .to_string(),
@@ -52,13 +57,13 @@ impl Context {
     }
 
     /// The directory of counter files, if there is a namespace directory.
-    pub(crate) fn local_dir(&self) -> Option<PathBuf> {
+    pub fn local_dir(&self) -> Option<PathBuf> {
         self.namespace_dir.as_ref().map(|dir| dir.join(dirs::LOCAL))
     }
 
     /// Notes about environment variables that override the mode file or the
     /// directory for the processes that see them, one line each.
-    pub(crate) fn override_notes(&self) -> Vec<String> {
+    pub fn override_notes(&self) -> Vec<String> {
         let mut notes = Vec::new();
         if self.env.do_not_track() {
             notes.push(format!(

@@ -9,12 +9,12 @@ use std::path::Path;
 use telemetry_formats::mode::{self, MODE_FILE, ModeFile};
 use telemetry_formats::{Mode, date, dirs};
 
-use super::Report;
-use crate::app::context::Context;
-use crate::app::error::CliError;
+use crate::Report;
+use crate::context::Context;
+use crate::error::Error;
 
 /// Sets the mode of the namespace to `mode`.
-pub(crate) fn run(context: &Context, mode: Mode) -> Result<Report, CliError> {
+pub(crate) fn run(context: &Context, mode: Mode) -> Result<Report, Error> {
     let dir = context.require_dir()?;
     let namespace = &context.namespace;
     let mut out = String::new();
@@ -31,7 +31,7 @@ pub(crate) fn run(context: &Context, mode: Mode) -> Result<Report, CliError> {
         }
         previous => {
             mode::write_mode_file(dir, mode, context.today)
-                .map_err(|e| CliError::io("cannot write the mode file in", dir, &e))?;
+                .map_err(|e| Error::io("cannot write the mode file in", dir, &e))?;
             out.push_str(&format!(
                 "Telemetry is now {mode} for namespace {namespace:?}, chosen {} ({}).\n",
                 date::format(context.today),
@@ -39,7 +39,7 @@ pub(crate) fn run(context: &Context, mode: Mode) -> Result<Report, CliError> {
             ));
         }
     }
-    out.push_str(&meaning(mode, &dir.join(dirs::LOCAL)));
+    out.push_str(&meaning(mode, &dir.join(dirs::LOCAL), &context.name));
     out.push_str(&format!(
         "Mode file: {}\n\
          Programs already running keep the mode they started with.\n",
@@ -67,8 +67,8 @@ fn before(previous: &Result<Option<ModeFile>, String>) -> String {
 }
 
 /// What `mode` means for the programs of a namespace whose counter files are in
-/// `local`, in a few lines.
-pub(crate) fn meaning(mode: Mode, local: &Path) -> String {
+/// `local`, in a few lines; other commands are named as typed under `name`.
+pub(crate) fn meaning(mode: Mode, local: &Path, name: &str) -> String {
     let upload = local.with_file_name("upload");
     let upload = upload.display();
     let local = local.display();
@@ -76,12 +76,12 @@ pub(crate) fn meaning(mode: Mode, local: &Path) -> String {
         Mode::Off => format!(
             "Programs count in memory only: they create no file or directory, start no \
              process and send nothing.\n\
-             Counter files already in {local} are kept; `telemetry clean` deletes them.\n"
+             Counter files already in {local} are kept; `{name} clean` deletes them.\n"
         ),
         Mode::Local => format!(
             "Programs count in weekly files in {local}, on this machine only; nothing is \
              uploaded.\n\
-             `telemetry show` prints everything they counted.\n"
+             `{name} show` prints everything they counted.\n"
         ),
         Mode::On => format!(
             "Programs count in weekly files in {local}, as in local mode.\n\
@@ -89,7 +89,7 @@ pub(crate) fn meaning(mode: Mode, local: &Path) -> String {
              at most once a day: only weeks that began after today, and only what the \
              collector's signed config asks for. Nothing counted before the day on was \
              chosen is ever uploaded.\n\
-             Every byte sent is kept in {upload}; `telemetry upload --dry-run` shows what \
+             Every byte sent is kept in {upload}; `{name} upload --dry-run` shows what \
              would be sent and why.\n"
         ),
     }

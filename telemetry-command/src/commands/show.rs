@@ -6,16 +6,16 @@
 
 use telemetry_formats::file::Contents;
 
-use super::Report;
-use crate::app::context::Context;
-use crate::app::display;
-use crate::app::error::CliError;
-use crate::app::listing::{self, Found, Kind, Listing};
-use crate::app::table::{Align, Table};
+use crate::Report;
+use crate::context::Context;
+use crate::display;
+use crate::error::Error;
+use crate::listing::{self, Found, Kind, Listing};
+use crate::table::{Align, Table};
 use telemetry_formats::manifest::json_string;
 
 /// The files `show` reads, or `None` when there is no directory of them.
-fn data_files(context: &Context) -> Result<Option<Listing>, CliError> {
+fn data_files(context: &Context) -> Result<Option<Listing>, Error> {
     match context.local_dir() {
         Some(local) => listing::list(&local).map(Some),
         None => Ok(None),
@@ -23,7 +23,7 @@ fn data_files(context: &Context) -> Result<Option<Listing>, CliError> {
 }
 
 /// Prints every file as a header and a table of counters.
-pub(crate) fn run(context: &Context) -> Result<Report, CliError> {
+pub(crate) fn run(context: &Context) -> Result<Report, Error> {
     let Some(listing) = data_files(context)? else {
         return Ok(Report::text(
             "No data: there is no telemetry directory (no home directory and \
@@ -76,7 +76,7 @@ fn counters(contents: &Contents) -> String {
 }
 
 /// Prints a JSON array of files (see `telemetry help show`).
-pub(crate) fn run_json(context: &Context) -> Result<Report, CliError> {
+pub(crate) fn run_json(context: &Context) -> Result<Report, Error> {
     let files: Vec<String> = match data_files(context)? {
         Some(listing) => listing.data_files().map(file_json).collect(),
         None => Vec::new(),

@@ -1,6 +1,9 @@
 //! Usage text: of every command, or of one.
 
+use crate::host::Host;
+
 /// One command's usage line and description.
+#[derive(Clone, Copy)]
 struct Entry {
     name: &'static str,
     usage: &'static str,
@@ -10,10 +13,10 @@ struct Entry {
     namespaced: bool,
 }
 
-const COMMANDS: [Entry; 13] = [
+const COMMANDS: &[Entry] = &[
     Entry {
         name: "on",
-        usage: "telemetry on",
+        usage: "{cmd} on",
         about: "Counts go to weekly files on this machine, and weekly reports may be
 uploaded once uploading exists. This version does not upload: nothing is sent.
 The date of the choice is recorded; choosing the same mode again keeps it.",
@@ -21,22 +24,22 @@ The date of the choice is recorded; choosing the same mode again keeps it.",
     },
     Entry {
         name: "local",
-        usage: "telemetry local",
+        usage: "{cmd} local",
         about: "Counts go to weekly files on this machine only; nothing is ever uploaded.
 This is the default of a fresh install unless a program's author chose off.",
         namespaced: true,
     },
     Entry {
         name: "off",
-        usage: "telemetry off",
+        usage: "{cmd} off",
         about: "Nothing is counted to files: programs count in memory only and create no
 file or directory. This command writes the mode file and nothing else; existing
-counter files are kept (see `telemetry clean`).",
+counter files are kept (see `{cmd} clean`).",
         namespaced: true,
     },
     Entry {
         name: "status",
-        usage: "telemetry status",
+        usage: "{cmd} status",
         about: "The mode a program of this namespace runs in and why, the mode file, the
 directory, the weekday weeks end on, every counter file and set-aside file with
 its size, the total disk use, and the environment variables in effect.",
@@ -44,7 +47,7 @@ its size, the total disk use, and the environment variables in effect.",
     },
     Entry {
         name: "show",
-        usage: "telemetry show [--json]",
+        usage: "{cmd} show [--json]",
         about: "Every counter of every counter file, grouped by file (sorted by file name,
 then counter name), with the file's program, version, toolchain, os, arch and
 week (begin..end, the end day not included). Stack-counter chains are shown
@@ -57,7 +60,7 @@ counters [{name, value}], or error (a message).",
     },
     Entry {
         name: "csv",
-        usage: "telemetry csv",
+        usage: "{cmd} csv",
         about: "Every counter of every readable counter file as CSV, one row per counter:
 file,program,version,toolchain,os,arch,week_begin,week_end,counter,value
 Fields are quoted as RFC 4180 says (a stack chain's frames are separated by a
@@ -67,7 +70,7 @@ and set-aside files are skipped with a note on stderr.",
     },
     Entry {
         name: "reports",
-        usage: "telemetry reports [--json]",
+        usage: "{cmd} reports [--json]",
         about: "The weekly reports: once a week has ended, the next program to run turns its
 counter files into one report, <week>.json in the local directory (the schema is
 docs/REPORT.md). One line per report: the week (the day it ended), its program
@@ -75,21 +78,10 @@ builds, how many counters and stack chains it holds, its size and its file.
 --json prints the reports themselves, as a JSON array.",
         namespaced: true,
     },
-    Entry {
-        name: "view",
-        usage: "telemetry view [--addr 127.0.0.1:PORT]",
-        about: "Serves pages of what was counted here, to this machine only: at / the charts
-of every weekly report and of this week so far (read from the counter files),
-drawn by the code of a collector's public charts; at /sent every uploaded copy
-with the collector's receipt (what it kept and dropped). Prints the address and
-runs until stopped (Ctrl-C). Without --addr it listens on a free port of
-127.0.0.1; an address that is not loopback is refused. It only reads: nothing is
-written, in any mode.",
-        namespaced: true,
-    },
+    #[cfg(feature = "upload")]
     Entry {
         name: "upload",
-        usage: "telemetry upload [--dry-run] [--collector URL --key ed25519:…]",
+        usage: "{cmd} upload [--dry-run] [--collector URL --key ed25519:…]",
         about: "Uploads what is due now, as a program's daily upload process does: only in
 mode on, only weeks that began after the day on was chosen and ended at most 21
 days ago, only what the collector's signed config asks for. Every byte sent is
@@ -103,58 +95,23 @@ The collector is the one a program named on its first upload; --collector and
     },
     Entry {
         name: "clean",
-        usage: "telemetry clean",
+        usage: "{cmd} clean",
         about: "Deletes every counter file, weekly report, set-aside (.bad) file and leftover
 temporary file (.tmp, older than a minute) in the namespace's local directory,
 and prints what it deleted. Keeps the mode file and the weekday file.",
         namespaced: true,
     },
-    Entry {
-        name: "manifest",
-        usage: "telemetry manifest BINARY [--format json|md] [--check FILE]",
-        about: "Every counter the built program BINARY can report, read from its file without
-running it: JSON (sorted, the same for the same program), or with --format md a
-Markdown table for reviewers. Stripped and non-executable files work, and ELF,
-Mach-O and PE files (and COFF objects) are all read, whatever this system is.
---check FILE compares with the JSON manifest FILE committed earlier: prints that
-it is up to date, or the counters added, removed and changed (with the fields)
-and the command that regenerates FILE.
-Exit status: 0 printed, or up to date; 1 FILE is stale; 2 usage error; 3 BINARY
-or FILE cannot be read, BINARY is not an executable or is truncated or damaged,
-or FILE is not a manifest; 4 BINARY has no counter registry; 5 its registry is
-in a newer record format; 6 it declares one name in conflicting ways (every
-declaring site is listed).",
-        namespaced: false,
-    },
-    Entry {
-        name: "config",
-        usage: "telemetry config init|check|keygen|sign|verify …",
-        about: "The upload config a collector publishes (docs/CONFIG.md), made from manifests:
-  config init --manifest FILE… [--out CONFIG]   a first config: every counter of
-      each manifest at rate 1, to edit down
-  config check CONFIG --manifest FILE…          every entry no manifest declares
-      or allows, such as one collected past its declared expiry (exit 1 when
-      there is one)
-  config keygen --out KEYFILE                   a new Ed25519 key pair: the private
-      key to KEYFILE (mode 0600), the public key printed
-  config sign CONFIG --key KEYFILE [--out SIGNED]  the signed config
-  config verify SIGNED --key ed25519:…          checks signature and config
-Nothing is fetched or written but the --out file, which must not exist.",
-        namespaced: false,
-    },
-    Entry {
-        name: "help",
-        usage: "telemetry help [COMMAND]",
-        about: "This text, or the text of one command (also `telemetry COMMAND --help`).",
-        namespaced: true,
-    },
 ];
 
-const HEADER: &str = "\
-telemetry: choose what the programs of a namespace may count, and look at or
-delete what they counted.
+/// The entry of `help` itself, listed last.
+const HELP: Entry = Entry {
+    name: "help",
+    usage: "{cmd} help [COMMAND]",
+    about: "This text, or the text of one command (also `{cmd} COMMAND --help`).",
+    namespaced: true,
+};
 
-Usage: telemetry [--dir DIR] [--namespace NAME] COMMAND
+const USAGE: &str = "Usage: {cmd} [--dir DIR] [--namespace NAME] COMMAND
 
 Commands:
 ";
@@ -164,7 +121,7 @@ Flags (before or after the command, as `--flag VALUE` or `--flag=VALUE`):
   --dir DIR         the telemetry root directory; without it, $TELEMETRY_DIR,
                     else the user's state directory + rust-telemetry
   --namespace NAME  the namespace of programs sharing one mode (default: default)
-  -h, --help        usage; -V, --version: the version
+  -h, --help        usage{version}
 
 Environment (read by every instrumented program, never written):
   DO_NOT_TRACK=1    telemetry off in processes that see it
@@ -173,62 +130,89 @@ Environment (read by every instrumented program, never written):
 
 Exit status: 0 success, 1 the command failed (a directory or file could not be
 read or written), 2 usage error (unknown command or flag, missing value, extra
-argument). `manifest` has statuses of its own: see `telemetry help manifest`.
+argument).{exit_note}
 ";
 
-const MANIFEST_FOOTER: &str = "
-The manifest format, and how a reviewer uses it: docs/MANIFEST.md.
-";
-
-/// Usage of every command, or of the command `topic`.
-pub(crate) fn text(topic: Option<&str>) -> String {
-    match topic.and_then(|name| COMMANDS.iter().find(|c| c.name == name)) {
+/// Usage of every command of `host`, or of its command `topic`.
+pub(crate) fn text(host: &Host, topic: Option<&str>) -> String {
+    let extra = host.extra.iter().map(|extra| Entry {
+        name: extra.name,
+        usage: extra.usage,
+        about: extra.about,
+        namespaced: extra.namespaced,
+    });
+    let mut entries = COMMANDS.iter().copied().chain(extra).chain([HELP]);
+    let footer = FOOTER
+        .replace(
+            "{version}",
+            if host.version.is_some() {
+                "; -V, --version: the version"
+            } else {
+                ""
+            },
+        )
+        .replace("{exit_note}", host.exit_note);
+    let text = match topic.and_then(|name| entries.find(|c| c.name == name)) {
         Some(entry) if entry.namespaced => format!(
-            "Usage: {} [--dir DIR] [--namespace NAME]\n\n{}\n{FOOTER}",
+            "Usage: {} [--dir DIR] [--namespace NAME]\n\n{}\n{footer}",
             entry.usage, entry.about
         ),
-        Some(entry) => format!(
-            "Usage: {}\n\n{}\n{MANIFEST_FOOTER}",
-            entry.usage, entry.about
-        ),
+        Some(entry) => {
+            let extra_footer = host
+                .extra_named(entry.name)
+                .map_or("", |extra| extra.footer);
+            format!("Usage: {}\n\n{}\n{extra_footer}", entry.usage, entry.about)
+        }
         None => {
-            let mut out = String::from(HEADER);
-            for entry in &COMMANDS {
+            let mut out = format!("{}: {}\n\n{USAGE}", host.name, host.summary);
+            for entry in entries {
                 out.push_str(&format!("  {}\n", entry.usage));
                 for line in entry.about.lines() {
                     out.push_str(&format!("      {line}\n"));
                 }
             }
-            out.push_str(FOOTER);
+            out.push_str(&footer);
             out
         }
-    }
+    };
+    text.replace("{cmd}", &host.name)
 }
 
-/// `telemetry <version>`.
-pub(crate) fn version() -> String {
-    format!("telemetry {}\n", env!("CARGO_PKG_VERSION"))
+/// The line `--version` prints, with a newline.
+pub(crate) fn version(host: &Host) -> String {
+    format!("{}\n", host.version.as_deref().unwrap_or_default())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::args::COMMAND_NAMES;
+    use crate::args::command_names;
 
     #[test]
     fn every_command_has_help() {
-        for name in COMMAND_NAMES {
+        let host = Host::new("telemetry");
+        for name in command_names(&host) {
+            let text = text(&host, Some(name));
             assert!(
-                COMMANDS.iter().any(|c| c.name == name),
-                "{name} has no help"
+                text.starts_with(&format!("Usage: telemetry {name}")),
+                "{name} has no help: {text}"
             );
         }
     }
 
     #[test]
     fn help_documents_the_exit_statuses() {
-        let text = text(None);
+        let text = text(&Host::new("telemetry"), None);
         assert!(text.contains("Exit status: 0 success, 1"));
         assert!(text.contains("2 usage error"));
+    }
+
+    #[test]
+    fn help_names_the_command_as_the_host_types_it() {
+        let text = text(&Host::new("mytool telemetry"), None);
+        assert!(text.starts_with("mytool telemetry: choose"), "{text}");
+        assert!(text.contains("\n  mytool telemetry status\n"), "{text}");
+        assert!(!text.contains("{cmd}"), "{text}");
+        assert!(!text.contains("--version"), "{text}");
     }
 }

@@ -8,13 +8,25 @@ use telemetry_formats::date;
 use telemetry_formats::file::Header;
 
 /// What separates the frames of a stack-counter chain when shown.
-pub(crate) const CHAIN_SEPARATOR: &str = " <- ";
+pub const CHAIN_SEPARATOR: &str = " <- ";
 
-pub(crate) use telemetry_cli::escaped;
+/// `text` with every control character escaped (`\t`, `\u{1b}`, …), so that nothing read
+/// from a file reaches a terminal raw and each item stays on one line.
+pub fn escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
 
 /// A counter name for a terminal: chain frames joined by [`CHAIN_SEPARATOR`],
 /// anything else unprintable escaped.
-pub(crate) fn counter_name(name: &str) -> String {
+pub fn counter_name(name: &str) -> String {
     name.split('\n')
         .map(escaped)
         .collect::<Vec<_>>()
@@ -22,17 +34,17 @@ pub(crate) fn counter_name(name: &str) -> String {
 }
 
 /// `YYYY-MM-DD` of a Unix time in seconds.
-pub(crate) fn day(unix_secs: u64) -> String {
+pub fn day(unix_secs: u64) -> String {
     date::format(date::day_of(unix_secs))
 }
 
 /// `begin..end` of a file's week, the end day not included.
-pub(crate) fn week(header: &Header) -> String {
+pub fn week(header: &Header) -> String {
     format!("{}..{}", day(header.begin), day(header.end))
 }
 
 /// `kv 0.1.0, toolchain 1.95.0, linux x86_64, week 2026-11-19..2026-11-26`.
-pub(crate) fn header(header: &Header) -> String {
+pub fn header(header: &Header) -> String {
     let field = |key| escaped(header.get(key));
     format!(
         "{} {}, toolchain {}, {} {}, week {}",
@@ -46,7 +58,7 @@ pub(crate) fn header(header: &Header) -> String {
 }
 
 /// A byte count with its unit: `1 byte`, `16384 bytes`, `1.2 MiB (1258291 bytes)`.
-pub(crate) fn bytes(n: u64) -> String {
+pub fn bytes(n: u64) -> String {
     match n {
         1 => "1 byte".to_string(),
         0..1_048_576 => format!("{n} bytes"),

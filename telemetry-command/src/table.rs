@@ -2,7 +2,7 @@
 
 /// How a column's cells line up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Align {
+pub enum Align {
     /// Text: padded on the right.
     Left,
     /// Numbers: padded on the left.
@@ -10,14 +10,14 @@ pub(crate) enum Align {
 }
 
 /// Rows of cells, rendered with columns two spaces apart and an indent.
-pub(crate) struct Table {
+pub struct Table {
     align: Vec<Align>,
     rows: Vec<Vec<String>>,
 }
 
 impl Table {
     /// A table whose columns line up as `align` says.
-    pub(crate) fn new(align: &[Align]) -> Table {
+    pub fn new(align: &[Align]) -> Table {
         Table {
             align: align.to_vec(),
             rows: Vec::new(),
@@ -25,13 +25,13 @@ impl Table {
     }
 
     /// Adds a row; missing cells are empty, extra cells are dropped.
-    pub(crate) fn row(&mut self, cells: Vec<String>) {
+    pub fn row(&mut self, cells: Vec<String>) {
         self.rows.push(cells);
     }
 
     /// The table, each line starting with `indent` spaces and without trailing
     /// spaces.
-    pub(crate) fn render(&self, indent: usize) -> String {
+    pub fn render(&self, indent: usize) -> String {
         let columns = self.align.len();
         let mut widths = vec![0; columns];
         for row in &self.rows {

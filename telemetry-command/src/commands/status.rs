@@ -26,18 +26,19 @@ use telemetry_formats::mode::{self, MODE_FILE, ModeFile};
 use telemetry_formats::safe_fs::{self, Filesystem};
 use telemetry_formats::{DefaultMode, ModeSource, cleanup, date, report};
 
-use super::{Report, mode::meaning};
-use crate::app::context::Context;
-use crate::app::display;
-use crate::app::error::CliError;
-use crate::app::listing::{self, Found, Kind, Listing};
-use crate::app::table::{Align, Table};
+use super::mode::meaning;
+use crate::Report;
+use crate::context::Context;
+use crate::display;
+use crate::error::Error;
+use crate::listing::{self, Found, Kind, Listing};
+use crate::table::{Align, Table};
 
 /// Width of the labels.
 const LABEL: usize = 15;
 
 /// Reports the status of the namespace.
-pub(crate) fn run(context: &Context) -> Result<Report, CliError> {
+pub(crate) fn run(context: &Context) -> Result<Report, Error> {
     let mut out = Lines::default();
     out.field("Namespace", &context.namespace);
     let dir = context.namespace_dir.as_deref();
@@ -60,7 +61,7 @@ pub(crate) fn run(context: &Context) -> Result<Report, CliError> {
     out.field("Decided by", &source.to_string());
     let local = context.local_dir();
     if let Some(local) = &local {
-        out.more(&meaning(mode, local));
+        out.more(&meaning(mode, local, &context.name));
     }
     if source == ModeSource::Default {
         out.more("(A program whose author chose off as its default is off.)");
@@ -77,7 +78,11 @@ pub(crate) fn run(context: &Context) -> Result<Report, CliError> {
             "Reports",
             &match reports.len() {
                 0 => "none".to_string(),
-                n => format!("{n}, {} (telemetry reports)", display::bytes(report_bytes)),
+                n => format!(
+                    "{n}, {} ({} reports)",
+                    display::bytes(report_bytes),
+                    context.name
+                ),
             },
         );
         let others: Vec<&str> = listing
@@ -89,7 +94,13 @@ pub(crate) fn run(context: &Context) -> Result<Report, CliError> {
         if !others.is_empty() {
             out.field("Other files", &display::escaped(&others.join(", ")));
         }
+        #[cfg(feature = "upload")]
         out.field("Upload", &upload(dir, mode));
+        #[cfg(not(feature = "upload"))]
+        out.field(
+            "Upload",
+            "not known to this command, built without the upload feature",
+        );
         out.field("Disk use", &disk_use(dir));
         out.field("Disk cap", &disk_cap());
         out.field("Filesystem", &filesystem(local));
@@ -191,6 +202,7 @@ fn disk_use(dir: &Path) -> String {
 }
 
 /// The upload state: collector, config, last upload, pending weeks, last error.
+#[cfg(feature = "upload")]
 fn upload(dir: &Path, mode: telemetry_formats::Mode) -> String {
     let state = telemetry_upload::state(dir);
     let Some((url, key)) = &state.collector else {

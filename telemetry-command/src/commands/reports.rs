@@ -8,14 +8,14 @@
 
 use telemetry_formats::report::{self, Report as WeekReport};
 
-use super::Report;
-use crate::app::context::Context;
-use crate::app::display;
-use crate::app::error::CliError;
-use crate::app::table::{Align, Table};
+use crate::Report;
+use crate::context::Context;
+use crate::display;
+use crate::error::Error;
+use crate::table::{Align, Table};
 
 /// Lists the local reports.
-pub(crate) fn run(context: &Context, json: bool) -> Result<Report, CliError> {
+pub(crate) fn run(context: &Context, json: bool) -> Result<Report, Error> {
     let Some(local) = context.local_dir() else {
         return Ok(Report::text(
             "No reports: there is no telemetry directory.\n".into(),

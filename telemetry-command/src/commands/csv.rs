@@ -4,18 +4,18 @@
 //! quoted, with double quotes doubled (RFC 4180, section 2); a stack chain keeps the
 //! newlines between its frames inside its quoted name. Rows end with `\n`.
 
-use super::Report;
-use crate::app::context::Context;
-use crate::app::display;
-use crate::app::error::CliError;
-use crate::app::listing::{self, Kind};
+use crate::Report;
+use crate::context::Context;
+use crate::display;
+use crate::error::Error;
+use crate::listing::{self, Kind};
 
 /// The first row.
 pub(crate) const HEADER: &str =
     "file,program,version,toolchain,os,arch,week_begin,week_end,counter,value\n";
 
 /// Prints the counters as CSV; skipped files are noted on stderr.
-pub(crate) fn run(context: &Context) -> Result<Report, CliError> {
+pub(crate) fn run(context: &Context) -> Result<Report, Error> {
     let mut report = Report::text(HEADER.to_string());
     let Some(local) = context.local_dir() else {
         return Ok(report);
