@@ -93,6 +93,24 @@ fn each_kind_of_bad_upload_gets_its_status_and_reason() {
                 "not a report",
             ),
             (
+                "a counter listed twice",
+                swap(
+                    "\"kv/command:get\": 3",
+                    "\"kv/command:get\": 3, \"kv/command:get\": 5",
+                ),
+                400,
+                "\"kv/command:get\" is listed twice",
+            ),
+            (
+                "a chain listed twice",
+                swap(
+                    "\"kv/bug/corrupt\\nkv/commands/get\": 1",
+                    "\"kv/bug/corrupt\\nkv/commands/get\": 1, \"kv/bug/corrupt\\nkv/commands/get\": 1",
+                ),
+                400,
+                "is listed twice",
+            ),
+            (
                 "a week that is no date",
                 swap(WEEK, "2026-02-30"),
                 400,
