@@ -335,7 +335,14 @@ pub fn accept(
     });
     // Then the config's filter, the client's own (on_since 0: the client checked its
     // `on` day; the window was checked above).
-    let (kept, decisions) = upload::filter(&sane, config, 0, today, &report.last_week);
+    let (mut kept, decisions) = upload::filter(&sane, config, 0, today, &report.last_week);
+    // Chains cut to the configured depth are merged by adding their counts: the sum
+    // is held to the same bound as every count.
+    for program in kept.iter_mut().flat_map(|k| k.programs.iter_mut()) {
+        for value in program.stacks.values_mut() {
+            *value = (*value).min(limits.value);
+        }
+    }
     if let Some(out) = &decisions.week {
         drop("", "", Dropped::of(out), out.to_string());
     }
@@ -593,6 +600,38 @@ mod tests {
     }
 
     #[test]
+    fn chains_merged_by_the_depth_cut_are_held_to_the_count_limit() {
+        let limits = Limits::default();
+        let mut rng = Rng(7);
+        let mut config = config(&mut rng);
+        config.sample_rate = 1.0;
+        config.programs[0].stacks[0].depth = 1;
+        config.programs[0].stacks[0].rate = 1.0;
+        let mut sent = report(&mut rng);
+        sent.programs.truncate(1);
+        let program = &mut sent.programs[0];
+        (
+            program.program,
+            program.version,
+            program.toolchain,
+            program.os,
+        ) = ("kv".into(), "0.1.0".into(), "1.95.0".into(), "linux".into());
+        program.counters.clear();
+        program.stacks = ["kv/b", "kv/e", "kv/d"]
+            .iter()
+            .map(|f| (format!("kv/bug\nkv/a\n{f}"), limits.value))
+            .collect();
+        sent.x = 0.25;
+        let today = date::parse("2026-12-01").unwrap_or(0);
+        let accepted = accept(&sent, &config, &Declared::default(), today, &limits);
+        let kept = accepted.kept.expect("the chain is kept");
+        assert_eq!(
+            kept.programs[0].stacks,
+            BTreeMap::from([("kv/bug\nkv/a".to_string(), limits.value)])
+        );
+    }
+
+    #[test]
     fn what_is_kept_is_only_what_the_config_and_limits_allow_and_every_part_is_accounted_for() {
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         let today = date::parse("2026-12-01").unwrap_or(0);
@@ -644,7 +683,8 @@ mod tests {
                     );
                     assert!((1..=limits.value).contains(value), "case {case}");
                 }
-                for chain in program.stacks.keys() {
+                for (chain, value) in &program.stacks {
+                    assert!((1..=limits.value).contains(value), "case {case}: {value}");
                     let mut lines = chain.split('\n');
                     assert_eq!(lines.next(), Some("kv/bug"), "case {case}");
                     let frames: Vec<&str> = lines.collect();
