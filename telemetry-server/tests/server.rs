@@ -302,3 +302,69 @@ fn nothing_of_the_sender_is_stored_or_logged() {
         assert!(!stderr.contains(secret), "{secret} logged");
     }
 }
+
+/// The `"x":` value of a published line, as written.
+fn x_text(line: &str) -> &str {
+    let rest = &line[line.find("\"x\":").expect("an x") + 4..];
+    rest[..rest.find([',', '}']).expect("the end of x")].trim()
+}
+
+#[test]
+fn every_x_is_published_exactly_as_it_was_sent() {
+    let collector = Collector::new(test_config(1));
+    let mut rng = test_support::Rng(0x0dd5_eed5_1234_5678);
+    // Random doubles in (0, 1) of every magnitude, short decimals, and the edges.
+    let mut xs: Vec<f64> = Vec::new();
+    for _ in 0..200 {
+        xs.push(rng.unit());
+    }
+    for _ in 0..60 {
+        let scale = 10f64.powi(-(rng.below(300) as i32));
+        xs.push(rng.unit() * scale);
+    }
+    xs.extend((1..40).map(|i| format!("0.{i}").parse::<f64>().expect("a decimal")));
+    xs.extend([
+        f64::MIN_POSITIVE,
+        5e-324,
+        1.0 - f64::EPSILON / 2.0,
+        0.1 + 0.2,
+    ]);
+    xs.retain(|x| *x > 0.0 && *x < 1.0);
+    xs.sort_by(f64::total_cmp);
+    xs.dedup();
+    for db in databases(&collector.dir) {
+        let server =
+            ServerProcess::start(&db.url, &collector.signed, TODAY, &["--rate-limit", "0"]);
+        let mut sent = std::collections::BTreeMap::new();
+        for x in &xs {
+            let body = report(WEEK, *x, &[("kv/command:get", 1)], &[]).to_json();
+            // The text the client sent: the shortest decimal that reads back as x.
+            let text = serde_json::to_string(x).expect("a number");
+            assert!(
+                String::from_utf8_lossy(&body).contains(&format!("\"x\": {text},")),
+                "{text}"
+            );
+            assert_eq!(server.post(&format!("/upload/{WEEK}"), &body).status, 200);
+            sent.insert(x.to_bits(), text);
+        }
+        drop(server);
+        let server = ServerProcess::start(&db.url, &collector.signed, TOMORROW, &[]);
+        let data = server.get(&format!("/data/{TODAY}.ndjson")).text();
+        let mut published = std::collections::BTreeMap::new();
+        for line in data.lines() {
+            let x = Report::parse(line.as_bytes()).expect("a report").x;
+            published.insert(x.to_bits(), x_text(line).to_string());
+        }
+        // The same numbers, bit for bit, written the same way.
+        assert_eq!(published.len(), xs.len(), "{}", db.name);
+        for (bits, text) in &sent {
+            assert_eq!(
+                published.get(bits),
+                Some(text),
+                "{}: x = {text} published as {:?}",
+                db.name,
+                published.get(bits)
+            );
+        }
+    }
+}
