@@ -368,3 +368,135 @@ fn every_x_is_published_exactly_as_it_was_sent() {
         }
     }
 }
+
+#[test]
+fn a_published_day_is_served_as_stored_with_etag_ranges_and_gzip() {
+    use std::io::Read;
+    let collector = Collector::new(test_config(1));
+    for db in databases(&collector.dir) {
+        let server =
+            ServerProcess::start(&db.url, &collector.signed, TODAY, &["--rate-limit", "0"]);
+        for i in 1..=30u64 {
+            let r = report(WEEK, i as f64 / 64.0, &[("kv/command:get", i)], &[]);
+            assert_eq!(server.upload(&r).status, 200);
+        }
+        drop(server);
+        let server = ServerProcess::start(&db.url, &collector.signed, TOMORROW, &[]);
+        let path = format!("/data/{TODAY}.ndjson");
+        let whole = server.get(&path);
+        assert_eq!(whole.status, 200, "{}", db.name);
+        assert_eq!(whole.text().lines().count(), 30);
+        let etag = whole.header("etag").expect("an ETag").to_string();
+        assert_eq!(
+            etag,
+            format!("\"{}\"", telemetry_server::publish::sha256_hex(&whole.body))
+        );
+        assert_eq!(whole.header("accept-ranges"), Some("bytes"));
+        assert!(whole.header("content-encoding").is_none());
+
+        // A day published by a server that did not store files gets its file.
+        drop(server);
+        execute(&db.url, "UPDATE published SET body = NULL, gzip = NULL");
+        let server = ServerProcess::start(&db.url, &collector.signed, TOMORROW, &[]);
+        assert_eq!(server.get(&path).body, whole.body, "{}", db.name);
+
+        // The file is made once, when the day is published: with every stored report
+        // of that day gone, and after a restart, it is served the same.
+        drop(server);
+        execute(
+            &db.url,
+            &format!("DELETE FROM reports WHERE day = '{TODAY}'"),
+        );
+        let server = ServerProcess::start(&db.url, &collector.signed, TOMORROW, &[]);
+        assert_eq!(server.get(&path).body, whole.body, "{}", db.name);
+
+        let get = |headers: &[(&str, &str)]| http::request(server.addr, "GET", &path, headers, b"");
+        let fresh = get(&[("If-None-Match", &etag)]);
+        assert_eq!(fresh.status, 304);
+        assert!(fresh.body.is_empty());
+        assert_eq!(get(&[("If-None-Match", "\"other\"")]).status, 200);
+
+        let total = whole.body.len();
+        let part = get(&[("Range", "bytes=10-99")]);
+        assert_eq!(part.status, 206);
+        assert_eq!(part.body, whole.body[10..100]);
+        assert_eq!(
+            part.header("content-range"),
+            Some(format!("bytes 10-99/{total}").as_str())
+        );
+        let tail = get(&[("Range", "bytes=-25")]);
+        assert_eq!(tail.status, 206);
+        assert_eq!(tail.body, whole.body[total - 25..]);
+        let beyond = get(&[("Range", &format!("bytes={total}-"))]);
+        assert_eq!(beyond.status, 416);
+        assert_eq!(
+            beyond.header("content-range"),
+            Some(format!("bytes */{total}").as_str())
+        );
+        // A range of another version of the file (If-Range): the whole file.
+        let other = get(&[("Range", "bytes=0-9"), ("If-Range", "\"other\"")]);
+        assert_eq!((other.status, other.body.len()), (200, total));
+
+        let zipped = get(&[("Accept-Encoding", "gzip")]);
+        assert_eq!(zipped.status, 200);
+        assert_eq!(zipped.header("content-encoding"), Some("gzip"));
+        let mut unzipped = Vec::new();
+        flate2::read::GzDecoder::new(&zipped.body[..])
+            .read_to_end(&mut unzipped)
+            .expect("gzip");
+        assert_eq!(unzipped, whole.body);
+        assert!(zipped.body.len() < total);
+        let refused = get(&[("Accept-Encoding", "gzip;q=0, identity")]);
+        assert!(refused.header("content-encoding").is_none());
+        assert_eq!(refused.body, whole.body);
+    }
+}
+
+#[test]
+fn a_report_never_lands_in_a_day_already_published_by_a_server_ahead_of_it() {
+    let collector = Collector::new(test_config(1));
+    const AFTER: &str = "2026-12-03";
+    for db in databases(&collector.dir) {
+        // A server whose clock says TODAY stores a report in TODAY.
+        let behind =
+            ServerProcess::start(&db.url, &collector.signed, TODAY, &["--rate-limit", "0"]);
+        let first = report(WEEK, 0.25, &[("kv/command:get", 1)], &[]);
+        assert_eq!(behind.upload(&first).status, 200);
+        // Another on the same database, already in TOMORROW, publishes TODAY.
+        let ahead = ServerProcess::start(&db.url, &collector.signed, TOMORROW, &[]);
+        let path = format!("/data/{TODAY}.ndjson");
+        let published = ahead.get(&path);
+        assert_eq!(published.status, 200, "{}", db.name);
+        // The one behind still takes reports: they go to the first day not published.
+        let second = report(WEEK, 0.5, &[("kv/command:set", 2)], &[]);
+        assert_eq!(behind.upload(&second).status, 200, "{}", db.name);
+        let again = ahead.get(&path);
+        assert_eq!(
+            (again.status, again.body == published.body),
+            (200, true),
+            "{}: {}",
+            db.name,
+            again.text()
+        );
+        drop((behind, ahead));
+        let later = ServerProcess::start(&db.url, &collector.signed, AFTER, &[]);
+        assert_eq!(later.get(&path).body, published.body);
+        let next = later.get(&format!("/data/{TOMORROW}.ndjson"));
+        assert_eq!(next.status, 200, "{}: {}", db.name, next.text());
+        let next = next.text();
+        let lines: Vec<Report> = next
+            .lines()
+            .map(|l| Report::parse(l.as_bytes()).expect("a report"))
+            .collect();
+        assert_eq!(lines.len(), 1, "{}: {next}", db.name);
+        assert_eq!(lines[0].x, 0.5);
+        drop(later);
+        let rebuilt = std::process::Command::new(binary())
+            .args(["rebuild", "--db", &db.url])
+            .output()
+            .expect("rebuild runs");
+        let out = String::from_utf8_lossy(&rebuilt.stdout);
+        assert!(rebuilt.status.success(), "{}: {out}", db.name);
+        assert_eq!(out.matches(": same (").count(), 2, "{out}");
+    }
+}

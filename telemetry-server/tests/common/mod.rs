@@ -330,3 +330,30 @@ pub fn connect_from(from: std::net::IpAddr, to: SocketAddr) -> std::net::TcpStre
     stream.set_nonblocking(false).expect("blocking");
     stream
 }
+
+/// Runs one SQL statement on the database at `url` (SQLite or PostgreSQL), as another
+/// program on the same database would.
+pub fn execute(url: &str, statement: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        use sqlx::Connection;
+        if url.starts_with("sqlite:") {
+            let mut conn = sqlx::SqliteConnection::connect(url).await.expect("SQLite");
+            sqlx::query(statement)
+                .execute(&mut conn)
+                .await
+                .unwrap_or_else(|e| panic!("{statement}: {e}"));
+            let _ = conn.close().await;
+        } else {
+            let mut conn = sqlx::PgConnection::connect(url).await.expect("PostgreSQL");
+            sqlx::query(statement)
+                .execute(&mut conn)
+                .await
+                .unwrap_or_else(|e| panic!("{statement}: {e}"));
+            let _ = conn.close().await;
+        }
+    });
+}
