@@ -36,6 +36,16 @@ pub struct Limits {
     pub past_days: u64,
     /// Days after today a report's week may end (clocks differ).
     pub future_days: u64,
+    /// The longest program, version, toolchain, os or arch, in bytes; a report with a
+    /// longer one is refused (it would be repeated in its receipt).
+    pub field: usize,
+    /// The longest counter name or chain frame, in bytes (the macros accept 200).
+    pub name: usize,
+    /// The most lines in a chain: its name and its frames (the runtime records 32).
+    pub chain_lines: usize,
+    /// The most dropped parts a receipt lists one by one; the rest are counted by
+    /// reason.
+    pub listed: usize,
 }
 
 impl Default for Limits {
@@ -47,6 +57,10 @@ impl Default for Limits {
             value: 1 << 40,
             past_days: upload::MAX_AGE_DAYS + 7,
             future_days: 1,
+            field: 64,
+            name: 512,
+            chain_lines: 33,
+            listed: 256,
         }
     }
 }
@@ -184,11 +198,40 @@ pub struct Receipt {
     pub stored: bool,
     /// What was kept.
     pub kept: Kept,
-    /// Every part dropped, sorted.
+    /// The parts dropped, sorted, at most [`Limits::listed`] of them.
     pub dropped: Vec<DroppedPart>,
+    /// How many more were dropped, by reason, when there were more than that (absent
+    /// otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unlisted: Vec<Unlisted>,
+}
+
+/// Dropped parts a receipt counts without listing them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Unlisted {
+    /// Why.
+    pub reason: Dropped,
+    /// How many.
+    pub parts: usize,
 }
 
 impl Receipt {
+    /// Every part dropped, listed or not, by reason.
+    pub fn reasons(&self) -> Vec<(Dropped, usize)> {
+        let mut counts = [0usize; Dropped::ALL.len()];
+        for part in &self.dropped {
+            counts[part.reason.index()] += 1;
+        }
+        for more in &self.unlisted {
+            counts[more.reason.index()] += more.parts;
+        }
+        Dropped::ALL
+            .into_iter()
+            .zip(counts)
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+
     /// The receipt's bytes: pretty JSON and a newline, the same for the same receipt.
     pub fn to_json(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
@@ -245,7 +288,8 @@ pub fn config_version(report: &Report) -> Result<u64, Refusal> {
 }
 
 /// Checks the parts of a report that do not depend on the config: the path's week,
-/// the window around `today`, each build listed once, `last_week`.
+/// the window around `today`, the length of every string, each build listed once,
+/// `last_week`.
 pub fn check_envelope(
     report: &Report,
     path_week: &str,
@@ -266,6 +310,43 @@ pub fn check_envelope(
             date::format(today.saturating_sub(limits.past_days)),
             date::format(today + limits.future_days)
         )));
+    }
+    if report.config.len() > 20 || report.last_week.len() > 10 {
+        return Err(Refusal::Malformed(
+            "config or last_week is longer than any this server accepts".into(),
+        ));
+    }
+    for program in &report.programs {
+        let fields = ["program", "version", "toolchain", "os", "arch"];
+        for (field, text) in fields.iter().zip(program.build()) {
+            if text.len() > limits.field {
+                return Err(Refusal::Malformed(format!(
+                    "a {field} of {} bytes: at most {} are accepted",
+                    text.len(),
+                    limits.field
+                )));
+            }
+        }
+        for name in program.counters.keys() {
+            if name.len() > limits.name {
+                return Err(Refusal::Malformed(format!(
+                    "a counter name of {} bytes: at most {} are accepted",
+                    name.len(),
+                    limits.name
+                )));
+            }
+        }
+        for chain in program.stacks.keys() {
+            let lines = chain.split('\n');
+            if lines.clone().count() > limits.chain_lines
+                || lines.clone().any(|line| line.len() > limits.name)
+            {
+                return Err(Refusal::Malformed(format!(
+                    "a chain of more than {} lines or a frame longer than {} bytes",
+                    limits.chain_lines, limits.name
+                )));
+            }
+        }
     }
     let mut builds = BTreeSet::new();
     for program in &report.programs {
@@ -358,6 +439,20 @@ pub fn accept(
     dropped.sort_by(|a, b| {
         (&a.build, &a.name, a.reason.code()).cmp(&(&b.build, &b.name, b.reason.code()))
     });
+    let mut unlisted = Vec::new();
+    if dropped.len() > limits.listed {
+        let mut counts = [0usize; Dropped::ALL.len()];
+        for part in dropped.drain(limits.listed..) {
+            counts[part.reason.index()] += 1;
+        }
+        unlisted = Dropped::ALL
+            .into_iter()
+            .zip(counts)
+            .filter(|(_, parts)| *parts > 0)
+            .map(|(reason, parts)| Unlisted { reason, parts })
+            .collect();
+        unlisted.sort_by_key(|u| u.reason.code());
+    }
     let kept_counts = kept.as_ref().map_or_else(Kept::default, |k| Kept {
         programs: k.programs.len(),
         counters: k.programs.iter().map(|p| p.counters.len()).sum(),
@@ -371,6 +466,7 @@ pub fn accept(
             stored: kept.is_some(),
             kept: kept_counts,
             dropped,
+            unlisted,
         },
         kept,
     }
@@ -573,6 +669,7 @@ mod tests {
                 reason: Dropped::NotInConfig,
                 why: "not in the config".into(),
             }],
+            unlisted: Vec::new(),
         };
         assert_eq!(
             receipt.to_json(),
