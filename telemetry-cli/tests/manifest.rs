@@ -326,11 +326,15 @@ fn the_kv_binary_lists_every_counter_of_both_crates_sorted() {
     }
     let names: Vec<&str> = json
         .lines()
-        .filter_map(|l| l.strip_prefix("      \"name\": \""))
+        .filter_map(|l| l.strip_prefix("      \"name\": \"")?.strip_suffix("\","))
         .collect();
+    // By name, a histogram's buckets by bound.
     let mut sorted = names.clone();
-    sorted.sort();
+    sorted.sort_by(|a, b| telemetry_rules::bucket::cmp_names(a, b));
     assert_eq!(names, sorted);
+    let at = |name: &str| names.iter().position(|n| *n == name);
+    assert!(at("kv/command-latency:<5ms") < at("kv/command-latency:<100ms"));
+    assert!(at("kv/command-latency:<500ms") < at("kv/command-latency:>=500ms"));
     // The library reads the same.
     assert_eq!(read_binary(&kv()).unwrap().to_json(), json);
 }

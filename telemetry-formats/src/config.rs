@@ -12,6 +12,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use telemetry_rules::{Kind, MAX_DEPTH, bucket};
+
 use crate::date;
 use crate::manifest::{CounterRecord, Manifest};
 
@@ -19,8 +21,6 @@ use crate::manifest::{CounterRecord, Manifest};
 pub const FORMAT: u32 = 1;
 /// A config is never longer than this.
 pub const MAX_CONFIG_LEN: u64 = 1 << 20;
-/// The deepest stack a config may ask for (the deepest a stack counter records).
-pub const MAX_DEPTH: u32 = 32;
 
 /// An upload config.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -80,7 +80,8 @@ pub struct CounterConfig {
 pub struct StackConfig {
     /// The stack counter's name (the first line of each chain).
     pub name: String,
-    /// The most frames of a chain collected (1 to [`MAX_DEPTH`]).
+    /// The most frames of a chain collected (1 to `telemetry_rules::MAX_DEPTH`, the
+    /// deepest a stack counter records).
     pub depth: u32,
     /// As for counters.
     pub rate: f64,
@@ -181,7 +182,7 @@ impl Config {
                         stack.name, stack.rate
                     ));
                 }
-                if !(1..=MAX_DEPTH).contains(&stack.depth) {
+                if !(1..=MAX_DEPTH).contains(&(stack.depth as usize)) {
                     return invalid(format!(
                         "{at:?} stack {:?}: depth {} is not 1 to {MAX_DEPTH}",
                         stack.name, stack.depth
@@ -224,10 +225,10 @@ impl Config {
             for record in &manifest.counters {
                 let expires = record.expires.as_deref();
                 match record.kind {
-                    "stack" => {
+                    Kind::Stack => {
                         let entry = stacks.entry(record.name.clone()).or_insert(StackConfig {
                             name: record.name.clone(),
-                            depth: record.depth.unwrap_or(1).clamp(1, MAX_DEPTH),
+                            depth: record.depth.unwrap_or(1).clamp(1, MAX_DEPTH as u32),
                             rate: 1.0,
                             expires: expires.map(String::from),
                         });
@@ -315,7 +316,7 @@ impl Config {
                             "{:?} counter {name:?}: the program declares no such counter",
                             program.name
                         )),
-                        Some(record) if record.kind == "stack" => problems.push(format!(
+                        Some(record) if record.kind == Kind::Stack => problems.push(format!(
                             "{:?} counter {name:?} is a stack counter: list it under stacks",
                             program.name
                         )),
@@ -327,7 +328,7 @@ impl Config {
             }
             for stack in &program.stacks {
                 match declared.get(stack.name.as_str()) {
-                    Some(record) if record.kind == "stack" => {
+                    Some(record) if record.kind == Kind::Stack => {
                         let names = [stack.name.clone()];
                         let asked = stack.expires.as_deref();
                         problems.extend(outlives("stack", &stack.name, &names, asked));
@@ -385,19 +386,12 @@ fn family_of(record: &CounterRecord) -> String {
         .split_once(':')
         .map_or(&*record.name, |(c, _)| c);
     match record.kind {
-        "bucket" => {
-            let mut members: Vec<String> = record
-                .bounds
-                .iter()
-                .map(|b| format!("<{b}{}", record.unit))
-                .collect();
-            if let Some(last) = record.bounds.last() {
-                members.push(format!(">={last}{}", record.unit));
-            }
-            format!("{chart}:{{{}}}", members.join(","))
-        }
-        "label" => format!("{chart}:{{{}}}", record.labels.join(",")),
-        _ => record.name.clone(),
+        Kind::Bucket => format!(
+            "{chart}:{{{}}}",
+            bucket::labels(&record.bounds, &record.unit).join(",")
+        ),
+        Kind::Label => format!("{chart}:{{{}}}", record.labels.join(",")),
+        Kind::Basic | Kind::Stack => record.name.clone(),
     }
 }
 
@@ -490,11 +484,11 @@ mod tests {
     }
 
     /// A record of `kind` as the manifest holds it, expiring on `expires`.
-    fn declared(name: &str, kind: &'static str, line: u32, expires: Option<&str>) -> CounterRecord {
+    fn declared(name: &str, kind: Kind, line: u32, expires: Option<&str>) -> CounterRecord {
         CounterRecord {
             name: name.to_string(),
             kind,
-            depth: (kind == "stack").then_some(8),
+            depth: (kind == Kind::Stack).then_some(8),
             index: None,
             bounds: Vec::new(),
             unit: String::new(),
@@ -514,7 +508,7 @@ mod tests {
         CounterRecord {
             index: labels.iter().position(|l| *l == member).map(|i| i as u32),
             labels: labels.iter().map(|l| l.to_string()).collect(),
-            ..declared(name, "label", line, expires)
+            ..declared(name, Kind::Label, line, expires)
         }
     }
 
@@ -528,19 +522,19 @@ mod tests {
     #[test]
     fn init_copies_each_declared_expiry_and_the_earliest_of_a_family() {
         let manifest = kv(vec![
-            declared("kv/a", "basic", 1, Some("2027-06-30")),
-            declared("kv/b", "basic", 2, None),
+            declared("kv/a", Kind::Basic, 1, Some("2027-06-30")),
+            declared("kv/b", Kind::Basic, 2, None),
             // One name at two places: the earlier date (none is never).
-            declared("kv/c", "basic", 3, None),
-            declared("kv/c", "basic", 4, Some("2028-01-31")),
-            declared("kv/c", "basic", 5, Some("2027-12-31")),
+            declared("kv/c", Kind::Basic, 3, None),
+            declared("kv/c", Kind::Basic, 4, Some("2028-01-31")),
+            declared("kv/c", Kind::Basic, 5, Some("2027-12-31")),
             // A family whose members' declarations differ.
             label("kv/e:x", &["x", "other"], 6, Some("2029-03-01")),
             label("kv/e:other", &["x", "other"], 6, Some("2029-03-01")),
             label("kv/e:x", &["x", "other"], 9, Some("2028-02-29")),
-            declared("kv/s", "stack", 7, Some("2027-01-02")),
-            declared("kv/s", "stack", 8, Some("2026-12-31")),
-            declared("kv/t", "stack", 10, None),
+            declared("kv/s", Kind::Stack, 7, Some("2027-01-02")),
+            declared("kv/s", Kind::Stack, 8, Some("2026-12-31")),
+            declared("kv/t", Kind::Stack, 10, None),
         ]);
         let config = Config::from_manifests(std::slice::from_ref(&manifest)).unwrap();
         let program = &config.programs[0];
@@ -577,10 +571,10 @@ mod tests {
     #[test]
     fn check_names_an_entry_collected_past_its_declared_expiry() {
         let manifest = kv(vec![
-            declared("kv/a", "basic", 1, Some("2027-06-30")),
+            declared("kv/a", Kind::Basic, 1, Some("2027-06-30")),
             label("kv/e:x", &["x", "y"], 2, None),
             label("kv/e:y", &["x", "y"], 2, Some("2027-01-31")),
-            declared("kv/s", "stack", 3, Some("2027-06-30")),
+            declared("kv/s", Kind::Stack, 3, Some("2027-06-30")),
         ]);
         let mut config = Config::from_manifests(std::slice::from_ref(&manifest)).unwrap();
         // Earlier than declared is fine: the collector may stop sooner.

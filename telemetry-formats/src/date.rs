@@ -36,47 +36,14 @@ pub fn format(day: u64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-/// The day number of a `YYYY-MM-DD` date, if it is a valid date on or after 1970-01-01.
+/// The day number of a `YYYY-MM-DD` date, if it is a valid date on or after 1970-01-01
+/// (the rule is `telemetry_rules::date`'s, which the macros check `expires` by).
 pub fn parse(text: &str) -> Option<u64> {
-    let bytes = text.as_bytes();
-    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
-        return None;
-    }
-    let number = |range: std::ops::Range<usize>| -> Option<i64> {
-        let part = text.get(range)?;
-        part.bytes()
-            .all(|b| b.is_ascii_digit())
-            .then(|| part.parse().ok())?
-    };
-    let (y, m, d) = (number(0..4)?, number(5..7)?, number(8..10)?);
-    if !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
-        return None;
-    }
-    u64::try_from(days_from_civil(y, m, d)).ok()
+    telemetry_rules::date::parse(text).ok()
 }
 
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-// The two conversions below follow the well-known "days from civil" construction:
-// shift the year to start in March so the leap day is last, then count 400-year eras.
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let year_of_era = y - era * 400;
-    let month_from_march = (m + 9) % 12;
-    let day_of_year = (153 * month_from_march + 2) / 5 + d - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
+/// The inverse of the rules' "days from civil" construction (shift the year to start
+/// in March so the leap day is last, then count 400-year eras).
 fn civil(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);

@@ -151,7 +151,7 @@ fn doc_text(attr: &Group) -> Option<String> {
 
 /// Expands `#[counted(args)]` on `item`.
 pub(crate) fn expand(mut args: Args, item: MaybeFn) -> Result<TokenStream> {
-    let explicit = args.name()?;
+    let explicit = args.name("")?;
     let description = args.take_str("description")?.map(|d| d.value());
     let expires = expires::take(&mut args)?;
     let private = args.krate()?;
@@ -253,7 +253,7 @@ fn splice(block: &Group, prologue: TokenStream) -> Group {
 /// and turns into the name's start): the owning type, when the method is found in an
 /// impl or trait, and the function.
 fn derived_tail(site: &Site, ident: &Ident) -> String {
-    let function = name::dashed(&ident.to_string());
+    let function = telemetry_rules::name::dashed(&ident.to_string());
     match enclosing::owner(site, &ident.to_string()) {
         Some(owner) => format!("{owner}/{function}"),
         None => function,

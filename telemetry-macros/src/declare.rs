@@ -18,14 +18,10 @@ use syn::{Error, LitStr, Result};
 use crate::args::{Args, Private, missing};
 use crate::emit::{P, block, str_lit};
 use crate::expires;
-use crate::name::{self, Accept, FALLBACK, Name};
+use crate::name::{self, Accept, Name};
 use crate::record::RecordKind;
 use crate::site::Site;
-
-/// The deepest stack counter; keep in step with `telemetry_runtime::MAX_DEPTH`.
-const MAX_DEPTH: u64 = 32;
-/// The most histogram bounds.
-const MAX_BOUNDS: usize = 32;
+use telemetry_rules::{FALLBACK_LABEL, MAX_BOUNDS, MAX_DEPTH};
 
 /// How a counter got its name, spelled like `telemetry_runtime::__private::Origin`.
 #[derive(Clone, Copy)]
@@ -133,31 +129,26 @@ fn description(args: &mut Args) -> Result<String> {
         .unwrap_or_default())
 }
 
-fn required_name(args: &mut Args, usage: &str) -> Result<LitStr> {
-    if let Some(name) = args.name()? {
-        return Ok(name);
-    }
-    Err(match args.first_flag() {
-        Some(ident) => Error::new(
-            ident.span(),
-            format!(
-                "the counter name must be a string literal, not `{ident}`: \
-                 names are checked while the program compiles"
-            ),
-        ),
-        None => missing(
+fn required_name(args: &mut Args, usage: &str, hint: &str) -> Result<LitStr> {
+    match args.name(hint)? {
+        Some(name) => Ok(name),
+        None => Err(missing(
             args.span(),
             &format!("missing the counter name; expected {usage}"),
-        ),
-    })
+        )),
+    }
 }
+
+/// For `counter!`, after a name that is not a literal: what to write instead.
+const LABELS_HINT: &str = "; to count one of a few values known at run time, declare them \
+                           as labels: `counter!(\"owner/chart:{a,b,c}\").inc(value)`";
 
 const COUNTER_USAGE: &str = "`counter!(\"owner/name\")`, optionally followed by \
                              `description = \"…\"` and `expires = \"YYYY-MM-DD\"`";
 
 /// `counter!("name")` or `counter!("chart:{a,b}")`.
 pub(crate) fn counter(mut args: Args, site: Site) -> Result<TokenStream> {
-    let lit = required_name(&mut args, COUNTER_USAGE)?;
+    let lit = required_name(&mut args, COUNTER_USAGE, LABELS_HINT)?;
     let description = description(&mut args)?;
     let expires = expires::take(&mut args)?;
     let private = args.krate()?;
@@ -181,10 +172,10 @@ pub(crate) fn counter(mut args: Args, site: Site) -> Result<TokenStream> {
             ))
         }
         Name::Labels { chart, mut labels } => {
-            if !labels.iter().any(|l| l == FALLBACK) {
-                labels.push(FALLBACK.to_string());
+            if !labels.iter().any(|l| l == FALLBACK_LABEL) {
+                labels.push(FALLBACK_LABEL.to_string());
             }
-            let fallback = labels.iter().position(|l| l == FALLBACK).unwrap_or(0);
+            let fallback = labels.iter().position(|l| l == FALLBACK_LABEL).unwrap_or(0);
             let mut code = format!(
                 "const __TELEMETRY_LABELS: &[&::core::primitive::str] = &[{}];",
                 joined(&labels, |l| str_lit(l))
@@ -224,7 +215,7 @@ const HISTOGRAM_USAGE: &str = "`histogram!(\"owner/name\", [10, 50, 100])`, opti
 
 /// `histogram!("name", [bounds…], unit = "ms")`.
 pub(crate) fn histogram(mut args: Args, site: Site) -> Result<TokenStream> {
-    let lit = required_name(&mut args, HISTOGRAM_USAGE)?;
+    let lit = required_name(&mut args, HISTOGRAM_USAGE, "")?;
     let (list_span, list) = args.bounds()?.ok_or_else(|| {
         missing(
             args.span(),
@@ -244,15 +235,7 @@ pub(crate) fn histogram(mut args: Args, site: Site) -> Result<TokenStream> {
     };
     let bounds = parse_bounds(list_span, &list)?;
 
-    let mut bucket_names: Vec<String> = bounds
-        .iter()
-        .map(|b| format!("{chart}:<{b}{unit}"))
-        .collect();
-    let last = bounds.last().copied().unwrap_or_default();
-    bucket_names.push(format!("{chart}:>={last}{unit}"));
-    for full in &bucket_names {
-        name::check_built(&lit, full)?;
-    }
+    let bucket_names = name::bucket_names(&lit, &chart, &bounds, &unit)?;
     let unit_lit = str_lit(&unit);
     let mut code = format!(
         "const __TELEMETRY_BOUNDS: &[::core::primitive::u64] = &[{}];",
@@ -323,7 +306,7 @@ const STACK_USAGE: &str = "`stack_counter!(\"owner/name\", depth = 8)`, optional
 
 /// `stack_counter!("name", depth = N)`.
 pub(crate) fn stack_counter(mut args: Args, site: Site) -> Result<TokenStream> {
-    let lit = required_name(&mut args, STACK_USAGE)?;
+    let lit = required_name(&mut args, STACK_USAGE, "")?;
     let depth_lit = args.take_int("depth")?.ok_or_else(|| {
         missing(
             args.span(),
@@ -341,7 +324,7 @@ pub(crate) fn stack_counter(mut args: Args, site: Site) -> Result<TokenStream> {
         ));
     };
     let depth: u64 = depth_lit.base10_parse()?;
-    if depth == 0 || depth > MAX_DEPTH {
+    if depth == 0 || depth > MAX_DEPTH as u64 {
         return Err(Error::new(
             depth_lit.span(),
             format!("depth must be between 1 and {MAX_DEPTH}"),

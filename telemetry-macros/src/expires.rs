@@ -3,11 +3,12 @@
 //!
 //! The date is checked while the program compiles, with the error on the string: it
 //! must be a real calendar date written as the upload config writes dates, from
-//! 1970-01-01 on (what `telemetry_formats::date::parse` accepts). It is not compared
-//! with today's date: a build that compiles today compiles the same tomorrow, and an
-//! expired counter still counts locally; only its upload stops.
+//! 1970-01-01 on (`telemetry_rules::date`, by which every format reads dates). It is
+//! not compared with today's date: a build that compiles today compiles the same
+//! tomorrow, and an expired counter still counts locally; only its upload stops.
 
 use syn::{Error, LitStr, Result};
+use telemetry_rules::date::{self, DateError};
 
 use crate::args::Args;
 
@@ -22,57 +23,18 @@ pub(crate) fn take(args: &mut Args) -> Result<String> {
 /// `lit`'s text when it is a date `YYYY-MM-DD` from 1970-01-01 on.
 fn check(lit: &LitStr) -> Result<String> {
     let text = lit.value();
-    let fail = |why: String| Err(Error::new(lit.span(), why));
-    let Some((year, month, day)) = fields(&text) else {
-        return fail(format!(
+    let why = match date::parse(&text) {
+        Ok(_) => return Ok(text),
+        Err(DateError::NotWritten) => format!(
             "`expires` takes a date written `YYYY-MM-DD` (the last day the counter is \
              uploaded, UTC), not {text:?}"
-        ));
-    };
-    if year < 1970 {
-        return fail(format!(
-            "`expires = {text:?}`: the date must be 1970-01-01 or later"
-        ));
-    }
-    if !(1..=12).contains(&month) {
-        return fail(format!(
-            "`expires = {text:?}` is not a date: there is no month {month}"
-        ));
-    }
-    let last = days_in_month(year, month);
-    if !(1..=last).contains(&day) {
-        return fail(format!(
-            "`expires = {text:?}` is not a date: {year:04}-{month:02} has {last} days"
-        ));
-    }
-    Ok(text)
-}
-
-/// Year, month and day of `DDDD-DD-DD`, ASCII digits only.
-fn fields(text: &str) -> Option<(u32, u32, u32)> {
-    let bytes = text.as_bytes();
-    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
-        return None;
-    }
-    let number = |range: std::ops::Range<usize>| -> Option<u32> {
-        let part = &bytes[range];
-        if !part.iter().all(u8::is_ascii_digit) {
-            return None;
+        ),
+        Err(DateError::Before1970) => {
+            format!("`expires = {text:?}`: the date must be 1970-01-01 or later")
         }
-        Some(part.iter().fold(0, |n, b| n * 10 + u32::from(b - b'0')))
+        Err(error) => format!("`expires = {text:?}` is {error}"),
     };
-    Some((number(0..4)?, number(5..7)?, number(8..10)?))
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
-            29
-        }
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
+    Err(Error::new(lit.span(), why))
 }
 
 #[cfg(test)]

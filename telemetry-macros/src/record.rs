@@ -4,14 +4,18 @@
 //! `module_path!()` is unknown here: such a record is the facade's `DerivedRecord`,
 //! the macro's bytes followed by the name the compiler derives (the name is the
 //! record's last field for this reason). The layout is
-//! `telemetry_formats::manifest::record`'s, version 2 (`VERSION` below).
+//! `telemetry_formats::manifest::record`'s; its header, the kind and origin codes and
+//! the section are `telemetry_rules::record`'s.
+
+use std::sync::OnceLock;
+
+use telemetry_rules::Kind;
+use telemetry_rules::record::{
+    self as rules, LEN_AT, ORIGIN_DERIVED, ORIGIN_WRITTEN, SECTION_ELF, SECTION_MACHO, SECTION_PE,
+};
 
 use crate::declare::{CounterName, DeclParts, Origin};
 use crate::emit::{P, bytes_lit, str_lit};
-
-/// The record format version written; keep in step with
-/// `telemetry_formats::manifest::record::VERSION`.
-const VERSION: u16 = 2;
 
 /// What kind of counter a record describes, with its list.
 pub(crate) enum RecordKind<'a> {
@@ -41,26 +45,18 @@ pub(crate) fn record(record: &str, kind: &RecordKind<'_>, parts: &DeclParts) -> 
         site,
         ..
     } = parts;
-    let (code, arg): (u16, u32) = match kind {
-        RecordKind::Basic => (0, 0),
-        RecordKind::Stack { depth } => (1, *depth),
-        RecordKind::Bucket { index, .. } => (2, *index),
-        RecordKind::Label { index, .. } => (3, *index),
+    let (kind_code, arg) = match kind {
+        RecordKind::Basic => (Kind::Basic, 0),
+        RecordKind::Stack { depth } => (Kind::Stack, *depth),
+        RecordKind::Bucket { index, .. } => (Kind::Bucket, *index),
+        RecordKind::Label { index, .. } => (Kind::Label, *index),
     };
-    let mut head = Vec::with_capacity(24);
-    head.extend_from_slice(b"TTMR");
-    head.extend_from_slice(&VERSION.to_le_bytes());
-    head.extend_from_slice(&code.to_le_bytes());
-    head.extend_from_slice(&0u32.to_le_bytes()); // total length, set below
-    head.extend_from_slice(&site.line.to_le_bytes());
-    head.extend_from_slice(&arg.to_le_bytes());
     let origin = match parts.origin() {
-        Origin::Derived => 0,
-        Origin::Explicit => 1,
+        Origin::Derived => ORIGIN_DERIVED,
+        Origin::Explicit => ORIGIN_WRITTEN,
     };
-    head.extend_from_slice(&[origin, 0, 0, 0]);
-    // Everything but the name, which comes last.
-    let mut fixed = head;
+    // Everything but the name, which comes last; the total length is set below.
+    let mut fixed = rules::counter_header(kind_code, 0, site.line, arg, origin).to_vec();
     string(&mut fixed, description);
     string(&mut fixed, &crate_name());
     string(&mut fixed, &site.file);
@@ -92,34 +88,44 @@ pub(crate) fn record(record: &str, kind: &RecordKind<'_>, parts: &DeclParts) -> 
             let mut whole = fixed;
             string(&mut whole, name);
             let len = whole.len() as u32;
-            whole[8..12].copy_from_slice(&len.to_le_bytes());
+            whole[LEN_AT..LEN_AT + 4].copy_from_slice(&len.to_le_bytes());
             let (len, bytes) = (whole.len(), bytes_lit(&whole));
-            format!("{SECTION_ATTRS} static {record}: [::core::primitive::u8; {len}] = *{bytes};")
+            format!(
+                "{} static {record}: [::core::primitive::u8; {len}] = *{bytes};",
+                section_attrs()
+            )
         }
         CounterName::Derived { tail } => {
             // The compiler appends the name, and fills in the length field.
             let (fixed_len, fixed) = (fixed.len(), bytes_lit(&fixed));
             let tail = str_lit(tail);
             format!(
-                "{SECTION_ATTRS} static {record}: {P}::DerivedRecord<{fixed_len}> = \
-                 {P}::DerivedRecord::new({fixed}, {P}::module_path!(), {tail});"
+                "{} static {record}: {P}::DerivedRecord<{fixed_len}> = \
+                 {P}::DerivedRecord::new({fixed}, {P}::module_path!(), {tail});",
+                section_attrs()
             )
         }
     }
 }
 
 /// The attributes placing a record's `static` in the manifest section of the target's
-/// object format (`telemetry_formats::manifest::record::SECTION_*`), and keeping it
-/// there. Written out in each expansion rather than through the runtime's
-/// `manifest_static!`, which does the same for the runtime's own records: a
-/// `macro_rules!` call per declaration cost the compiler about a tenth of a counted
-/// function's check.
-pub(crate) const SECTION_ATTRS: &str = "\
-    #[cfg_attr(target_vendor = \"apple\", unsafe(link_section = \"__DATA,__tmanifest\"))] \
-    #[cfg_attr(windows, unsafe(link_section = \".tmanif\"))] \
-    #[cfg_attr(not(any(windows, target_vendor = \"apple\")), \
-        unsafe(link_section = \"telemetry_manifest\"))] \
-    #[used]";
+/// object format (`telemetry_rules::record::SECTION_*`), and keeping it there. Written
+/// out in each expansion rather than through the runtime's `manifest_static!`, which
+/// does the same for the runtime's own records: a `macro_rules!` call per declaration
+/// cost the compiler about a tenth of a counted function's check.
+pub(crate) fn section_attrs() -> &'static str {
+    static ATTRS: OnceLock<String> = OnceLock::new();
+    ATTRS.get_or_init(|| {
+        let (segment, section) = SECTION_MACHO;
+        format!(
+            "#[cfg_attr(target_vendor = \"apple\", unsafe(link_section = \"{segment},{section}\"))] \
+             #[cfg_attr(windows, unsafe(link_section = \"{SECTION_PE}\"))] \
+             #[cfg_attr(not(any(windows, target_vendor = \"apple\")), \
+                 unsafe(link_section = \"{SECTION_ELF}\"))] \
+             #[used]"
+        )
+    })
+}
 
 /// The crate being compiled, as Cargo names it for the compiler.
 fn crate_name() -> String {

@@ -97,22 +97,11 @@ fn the_crate_path_is_a_path_given_once() {
     );
 }
 
+/// The attributes the macros write name the sections the readers look in, each once.
 #[test]
-fn program_crash_counters_use_the_path_program_passes() {
-    let mut names = Vec::new();
-    idents(
-        crate::program::crash_counters(quote!(crate::re::tele)),
-        &mut names,
-    );
-    assert!(!names.iter().any(|n| n == "telemetry"), "{names:?}");
-    assert!(names.iter().any(|n| n == "tele"), "{names:?}");
-}
-
-/// The attributes the macros write name the sections the readers look in.
-#[test]
-fn record_sections_are_the_formats_sections() {
-    use telemetry_formats::manifest::record::{SECTION_ELF, SECTION_MACHO, SECTION_PE};
-    let attrs = crate::record::SECTION_ATTRS;
+fn record_sections_are_the_rules_sections() {
+    use telemetry_rules::record::{SECTION_ELF, SECTION_MACHO, SECTION_PE};
+    let attrs = crate::record::section_attrs();
     let (segment, section) = SECTION_MACHO;
     for name in [SECTION_ELF, &format!("{segment},{section}"), SECTION_PE] {
         let attr = format!("link_section = \"{name}\"");

@@ -10,6 +10,8 @@
 use core::fmt;
 use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
+use telemetry_rules::Shape;
+
 use crate::stack::ChainTable;
 
 /// What a registry entry counts.
@@ -46,32 +48,31 @@ pub enum Kind {
 impl Kind {
     /// A short lowercase word for this kind: `basic`, `stack`, `bucket` or `label`.
     pub const fn as_str(&self) -> &'static str {
+        self.rule().as_str()
+    }
+
+    /// The kind as the shared rules name it, without its data.
+    pub(crate) const fn rule(&self) -> telemetry_rules::Kind {
         match self {
-            Kind::Basic => "basic",
-            Kind::Stack { .. } => "stack",
-            Kind::Bucket { .. } => "bucket",
-            Kind::Label { .. } => "label",
+            Kind::Basic => telemetry_rules::Kind::Basic,
+            Kind::Stack { .. } => telemetry_rules::Kind::Stack,
+            Kind::Bucket { .. } => telemetry_rules::Kind::Bucket,
+            Kind::Label { .. } => telemetry_rules::Kind::Label,
         }
     }
 }
 
+/// The kind with what makes declarations of one name compatible, as a manifest writes
+/// it: `stack, depth 8`, `histogram bucket of [10ms, 50ms]`, `label of {vim,other}`.
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Kind::Basic => f.write_str("basic"),
-            Kind::Stack { depth } => write!(f, "stack (depth {depth})"),
-            Kind::Bucket { bounds, unit, .. } => {
-                f.write_str("histogram bucket of [")?;
-                for (i, b) in bounds.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{b}{unit}")?;
-                }
-                f.write_str("]")
-            }
-            Kind::Label { labels, .. } => write!(f, "label of {{{}}}", labels.join(",")),
-        }
+        let shape: Shape<'_, &str> = match *self {
+            Kind::Basic => Shape::Basic,
+            Kind::Stack { depth } => Shape::Stack { depth },
+            Kind::Bucket { bounds, unit, .. } => Shape::Bucket { bounds, unit },
+            Kind::Label { labels, .. } => Shape::Label { labels },
+        };
+        shape.fmt(f)
     }
 }
 

@@ -2,9 +2,6 @@
 
 use crate::counter::Counter;
 
-/// The label every label set ends with, and where unknown labels are counted.
-pub const FALLBACK_LABEL: &str = "other";
-
 /// A fixed set of labels: `counter!("mytool/editor:{vscode,vim,other}")`.
 ///
 /// Each label is a counter of its own (`mytool/editor:vscode`, …). Every set has the

@@ -24,8 +24,8 @@ mod health;
 mod histogram;
 mod labels;
 pub mod manifest;
-pub mod names;
 mod program;
+mod prompt;
 mod registry;
 mod session;
 mod slots;
@@ -33,14 +33,15 @@ mod stack;
 
 pub use counter::{Counter, Kind};
 pub use histogram::Histogram;
-pub use labels::{FALLBACK_LABEL, LabelSet};
+pub use labels::LabelSet;
 pub use manifest::{Manifest, manifest};
-pub use program::{Program, ProgramInfo, Session};
+pub use program::{ModeChoice, ModeError, Program, ProgramInfo, Session};
+pub use prompt::{Prompt, PromptOutcome, Suppressed};
 pub use registry::{Conflict, ConflictError, Registry, registry};
 pub use session::{counter_file, session};
-pub use stack::{MAX_CHAINS, MAX_DEPTH, OVERFLOW_FRAME, StackCounter};
-pub use telemetry_formats::{DefaultMode, Mode, ModeSource};
-pub use telemetry_formats::{cleanup, date, dirs, mode, report, safe_fs, week};
+pub use stack::{MAX_CHAINS, OVERFLOW_FRAME, StackCounter};
+pub use telemetry_formats::{DefaultMode, Defaults, Mode, ModeSource};
+pub use telemetry_formats::{cleanup, date, dirs, mode, policy, report, safe_fs, week};
 
 /// Not public API: what generated code names, through `::telemetry::__private`.
 #[doc(hidden)]
@@ -52,12 +53,13 @@ pub mod __private {
         RecordParts, assemble_record, assembled_len, encode_program_record, encode_record,
         program_record_len, record_len,
     };
-    pub use crate::names::{as_str, derived, derived_len};
-    pub use crate::program::{Program, UploadHook};
+    pub use crate::program::{Program, PromptFacts, UploadHook};
+    pub use crate::prompt::Prompt;
     pub use crate::registry::TELEMETRY_REGISTRY_V0_1 as REGISTRY;
     pub use crate::registry::build_index_uncached;
     pub use crate::session::{
-        hold_worker_lock, set_clock_offset, start_uncached, start_unpublished,
+        hold_worker_lock, prompt_check_uncached, set_clock_offset, start_uncached,
+        start_unpublished,
     };
     pub use crate::stack::{ChainTable, Frame, StackCounter, enter};
     pub use crate::{

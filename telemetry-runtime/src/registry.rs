@@ -193,7 +193,7 @@ pub(crate) fn placement(counter: &'static Counter) -> Placement {
     let name = counter.name();
     // A chain belongs to its stack counter: it is in conflict when that name is.
     let owner = match counter.decl().origin {
-        Origin::Chain => name.split('\n').next().unwrap_or(name),
+        Origin::Chain => telemetry_rules::chain::split(name).0,
         Origin::Derived | Origin::Explicit => name,
     };
     if index.conflicted(owner) {

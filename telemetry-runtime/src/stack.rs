@@ -17,13 +17,12 @@ use core::ptr;
 use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+use telemetry_rules::{MAX_DEPTH, chain};
+
 use crate::counter::{Counter, Decl, Origin};
 
 /// Entries of each thread's shadow stack. A power of two.
 const RING: usize = 64;
-
-/// The deepest chain a stack counter may record. Checked by `stack_counter!`.
-pub const MAX_DEPTH: usize = 32;
 
 /// The most distinct chains one stack counter keeps. Further chains are counted in one
 /// chain named `<stack name>\n(other)`, and in `telemetry/stack/chains-over-limit`.
@@ -411,7 +410,7 @@ fn chain_decl(entry: &'static Counter, frames: &[&'static Counter]) -> Decl {
 fn leak_name<'a>(prefix: &str, frames: impl IntoIterator<Item = &'a str>) -> &'static str {
     let mut name = String::from(prefix);
     for frame in frames {
-        name.push('\n');
+        name.push(chain::SEPARATOR);
         name.push_str(frame);
     }
     Box::leak(name.into_boxed_str())

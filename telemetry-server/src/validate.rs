@@ -257,11 +257,12 @@ pub struct Declared {
     pub programs: BTreeMap<String, BTreeSet<String>>,
 }
 
-/// A frame of a chain as the naming rules allow for a `#[counted]` function's counter:
-/// at most 256 bytes of ASCII letters, digits, `/`, `-`, `_` and `.`.
+/// A frame of a chain: the name of a `#[counted]` function's counter as the naming
+/// rules allow it (`telemetry_rules::name::is_frame`: a plain name of at most
+/// `MAX_NAME_LEN`, 200 bytes, the longest any declaration may have), written, as this
+/// server publishes frames, in ASCII letters, digits, `/`, `-`, `_` and `.` only.
 pub fn valid_frame(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 256
+    telemetry_rules::name::is_frame(name)
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"/-_.".contains(&b))
@@ -515,8 +516,7 @@ fn sanitize(
             );
             return false;
         }
-        let mut frames = chain.split('\n');
-        frames.next();
+        let (_, frames) = telemetry_rules::chain::split(chain);
         for frame in frames {
             let ok = valid_frame(frame) && names.is_none_or(|names| names.contains(frame));
             if !ok {

@@ -9,12 +9,12 @@
 //! computed from the module path cost more than all the rest of the record); one loop
 //! over the module path writes the name, reading it by slice patterns, without index
 //! arithmetic; arrays are moved whole; the few calls into `core` are the cheapest. The
-//! counter is built by one call too. The name is derived as
-//! `telemetry_runtime::names::derived` derives it (`::` becomes `/`, `_` becomes `-`,
-//! then `/` and the tail); the tests hold the two to the same bytes.
+//! counter is built by one call too. The name is derived by the rule of
+//! `telemetry_rules::derived` (`::` becomes `/`, `_` becomes `-`, then `/` and the
+//! tail); the tests hold the two to the same bytes.
 
+use telemetry_rules::MAX_NAME_LEN;
 use telemetry_runtime::__private::{Counter, Decl, Kind, Origin};
-use telemetry_runtime::names::MAX_NAME_LEN;
 
 /// The length of the name derived from `module_path` and `tail`. Fails compilation when
 /// it exceeds the longest name a declaration may have.
@@ -155,12 +155,14 @@ impl<const FIXED: usize> DerivedRecord<FIXED> {
 
 /// The accessors read a name's length from its first byte alone.
 const _NAME_LEN_IN_ONE_BYTE: () = assert!(MAX_NAME_LEN < 256);
+/// A const panic cannot format its message: `derived_name_len`'s names the limit.
+const _LIMIT_IN_THE_MESSAGE: () = assert!(MAX_NAME_LEN == 200);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use telemetry_runtime::__private::{RecordParts, as_str, assemble_record, assembled_len};
-    use telemetry_runtime::names::{derived, derived_len};
+    use telemetry_rules::derived;
+    use telemetry_runtime::__private::{RecordParts, assemble_record, assembled_len};
 
     const PATH: &str = "my_tool::disk_cache::v2::ünïcode_mod";
     const TAIL: &str = "Entry/Display/load-all";
@@ -170,20 +172,18 @@ mod tests {
 
     static RECORD: DerivedRecord<48> = DerivedRecord::new(&FIXED, PATH, TAIL);
 
-    static NAME: [u8; derived_len(PATH, TAIL)] = derived(PATH, TAIL);
+    /// The name as the rule derives it.
+    const NAME: &str = "my-tool/disk-cache/v2/ünïcode-mod/Entry/Display/load-all";
     const PARTS: RecordParts = RecordParts {
         fixed: &FIXED,
-        name: as_str(&NAME),
+        name: NAME,
     };
     static ASSEMBLED: [u8; assembled_len(&PARTS)] = assemble_record(&PARTS);
 
     #[test]
-    fn the_name_is_the_runtimes_derived_name() {
-        assert_eq!(RECORD.name(), as_str(&NAME));
-        assert_eq!(
-            RECORD.name(),
-            "my-tool/disk-cache/v2/ünïcode-mod/Entry/Display/load-all"
-        );
+    fn the_name_is_the_rules_derived_name() {
+        assert_eq!(RECORD.name(), derived::name(PATH, TAIL));
+        assert_eq!(RECORD.name(), NAME);
         assert_eq!(derived_name_len(PATH, TAIL), RECORD.name().len());
     }
 
@@ -213,7 +213,6 @@ mod tests {
         const TAIL_60: &str = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
         static R: DerivedRecord<48> = DerivedRecord::new(&FIXED, LONG, TAIL_60);
         assert_eq!(R.name().len(), MAX_NAME_LEN);
-        static N: [u8; derived_len(LONG, TAIL_60)] = derived(LONG, TAIL_60);
-        assert_eq!(R.name(), as_str(&N));
+        assert_eq!(R.name(), derived::name(LONG, TAIL_60));
     }
 }

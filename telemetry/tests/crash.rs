@@ -140,6 +140,6 @@ fn without_a_panic_nothing_is_counted_and_both_counters_are_declared() {
         manifest
             .counters
             .iter()
-            .any(|c| c.name == STACK && c.kind == "stack")
+            .any(|c| c.name == STACK && c.kind.as_str() == "stack")
     );
 }

@@ -30,9 +30,13 @@ const EXTRA: &[Extra] = &[
 of every weekly report and of this week so far (read from the counter files),
 drawn by the code of a collector's public charts; at /sent every uploaded copy
 with the collector's receipt (what it kept and dropped). Prints the address and
-runs until stopped (Ctrl-C). Without --addr it listens on a free port of
-127.0.0.1; an address that is not loopback is refused. It only reads: nothing is
-written, in any mode.",
+runs until stopped (Ctrl-C). Without --addr it listens on 127.0.0.1:8701 (or
+the next free port up to 8710, then any free port); an address that is not
+loopback is refused. When a view of the same namespace already runs there, it
+says where instead of serving a second one. Slow clients cannot hold it: a
+request head must arrive within 10 s, and at most 32 connections are open (the
+one waiting longest for its head is closed to make room). It only reads:
+nothing is written, in any mode.",
         namespaced: true,
         operand: Operand::None,
         flags: &["addr"],

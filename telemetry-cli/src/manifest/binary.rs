@@ -1,7 +1,7 @@
 //! Finding the counter registry section in an executable's bytes.
 //!
 //! The section is looked up by the name the object format gives it
-//! (`telemetry_formats::manifest::record::SECTION_*`): `telemetry_manifest` in ELF,
+//! (`telemetry_rules::record::SECTION_*`): `telemetry_manifest` in ELF,
 //! `__tmanifest` in the `__DATA` segment of Mach-O, `.tmanif` in PE images and COFF
 //! objects. Each architecture of a Mach-O universal binary is read. Nothing is
 //! relocated or run: the records hold no pointer.
@@ -11,7 +11,7 @@
 
 use object::read::macho::{FatArch, MachOFatFile32, MachOFatFile64};
 use object::{BinaryFormat, FileKind, Object, ObjectSection};
-use telemetry_formats::manifest::record::{SECTION_ELF, SECTION_MACHO, SECTION_PE};
+use telemetry_rules::record::{SECTION_ELF, SECTION_MACHO, SECTION_PE};
 
 /// Why the bytes hold no section to read.
 #[derive(Clone, Debug, PartialEq, Eq)]

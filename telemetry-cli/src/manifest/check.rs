@@ -10,6 +10,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 use telemetry_formats::manifest::{CounterRecord, FORMAT, Manifest};
+use telemetry_rules::Kind;
 
 /// A counter's fields, as its JSON object has them.
 type Fields = Map<String, Value>;
@@ -186,15 +187,15 @@ fn parse(text: &str) -> Result<(Value, Vec<Fields>), String> {
 fn counter_fields(c: &CounterRecord) -> Fields {
     let mut fields = Map::new();
     fields.insert("name".into(), c.name.clone().into());
-    fields.insert("kind".into(), c.kind.into());
+    fields.insert("kind".into(), c.kind.as_str().into());
     if let Some(depth) = c.depth {
         fields.insert("depth".into(), depth.into());
     }
-    if c.kind == "bucket" {
+    if c.kind == Kind::Bucket {
         fields.insert("bounds".into(), c.bounds.clone().into());
         fields.insert("unit".into(), c.unit.clone().into());
     }
-    if c.kind == "label" {
+    if c.kind == Kind::Label {
         fields.insert("labels".into(), c.labels.clone().into());
     }
     if let Some(day) = &c.expires {
@@ -325,7 +326,7 @@ mod tests {
     fn counter(name: &str, line: u32) -> CounterRecord {
         CounterRecord {
             name: name.to_string(),
-            kind: "basic",
+            kind: Kind::Basic,
             depth: None,
             index: None,
             bounds: Vec::new(),
@@ -356,15 +357,15 @@ mod tests {
 
     fn every_kind() -> Manifest {
         let mut stack = counter("app/bug", 3);
-        stack.kind = "stack";
+        stack.kind = Kind::Stack;
         stack.depth = Some(8);
         let mut bucket = counter("app/latency:<5", 4);
-        bucket.kind = "bucket";
+        bucket.kind = Kind::Bucket;
         bucket.index = Some(0);
         bucket.bounds = vec![5, 50];
         bucket.unit = "ms".to_string();
         let mut label = counter("app/editor:vim", 5);
-        label.kind = "label";
+        label.kind = Kind::Label;
         label.index = Some(0);
         label.labels = vec!["vim".to_string(), "other".to_string()];
         label.expires = Some("2027-06-30".to_string());
@@ -415,7 +416,7 @@ mod tests {
         let committed = every_kind();
         let mut current = every_kind();
         current.program = Some(("app".to_string(), "1.1.0".to_string()));
-        current.counters[0].kind = "stack";
+        current.counters[0].kind = Kind::Stack;
         current.counters[0].depth = Some(4);
         let staleness = stale(&committed, &current);
         assert_eq!(

@@ -46,6 +46,10 @@ pub const TAIL: u64 = 8;
 pub const MAX_META: usize = 1024;
 /// The longest name a record holds: a stack chain of 32 frames of 200-byte names.
 pub const MAX_NAME: usize = 8 * 1024;
+const _: () = assert!(
+    (telemetry_rules::MAX_DEPTH + 1) * (telemetry_rules::MAX_NAME_LEN + 1) <= MAX_NAME,
+    "a stack counter's name and its deepest chain fit a record"
+);
 /// The most buckets.
 pub const MAX_BUCKETS: u32 = 1 << 20;
 /// A file never grows past this; names that do not fit are counted in memory.
@@ -403,7 +407,8 @@ pub fn parse_header_prefix(
 pub struct Contents {
     /// What the file says about itself.
     pub header: Header,
-    /// Every counter and its value, sorted by name.
+    /// Every counter and its value, in the order counters are listed
+    /// (`telemetry_rules::bucket::cmp_names`: by name, a histogram's buckets by bound).
     pub counters: Vec<(String, u64)>,
 }
 
@@ -452,7 +457,7 @@ pub fn parse(bytes: &[u8]) -> Result<Contents, FormatError> {
             at = u64::from(get_u32(bytes, i + 8));
         }
     }
-    counters.sort();
+    counters.sort_by(|(a, _), (b, _)| telemetry_rules::bucket::cmp_names(a, b));
     Ok(Contents { header, counters })
 }
 
@@ -511,6 +516,31 @@ mod tests {
                 .counters
                 .iter()
                 .all(|(n, v)| n.starts_with("fuzz/counter-") && *v == 0)
+        );
+    }
+
+    #[test]
+    fn counters_read_back_by_name_a_histograms_buckets_by_bound() {
+        let names = [
+            "kv/latency:>=500ms",
+            "kv/latency:<100ms",
+            "kv/get",
+            "kv/latency:<5ms",
+            "kv/latency-total",
+            "kv/latency:<20ms",
+        ];
+        let contents = parse(&encode_new(&header(), &names).unwrap()).unwrap();
+        let read: Vec<&str> = contents.counters.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            read,
+            [
+                "kv/get",
+                "kv/latency-total",
+                "kv/latency:<5ms",
+                "kv/latency:<20ms",
+                "kv/latency:<100ms",
+                "kv/latency:>=500ms",
+            ]
         );
     }
 

@@ -10,6 +10,8 @@ pub mod record;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use telemetry_rules::{Kind, Shape, bucket};
+
 pub use record::{CounterRecord, Record, RecordError};
 
 /// The manifest format version, written into the JSON.
@@ -20,7 +22,7 @@ pub const FORMAT: u32 = 1;
 pub struct Manifest {
     /// The program's name and version, when known.
     pub program: Option<(String, String)>,
-    /// Every declaration, sorted by name, crate, file and line, without duplicates.
+    /// Every declaration, without duplicates, in the order of [`Manifest::sort`].
     pub counters: Vec<CounterRecord>,
 }
 
@@ -65,7 +67,8 @@ impl Manifest {
     /// that kind, and `expires` when it has one. An unknown manifest format or kind, a
     /// missing field, or an `expires` that is not a `YYYY-MM-DD` date is an error.
     /// (A bucket's or label's index is not in the JSON; it is taken from the order of
-    /// the declaration's buckets or labels.)
+    /// the declaration's buckets or labels.) The counters are put in
+    /// [`Manifest::sort`]'s order, whatever order the JSON lists them in.
     pub fn parse_json(text: &str) -> Result<Manifest, String> {
         use serde_json::Value;
         let value: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
@@ -93,23 +96,20 @@ impl Manifest {
             let text = |k: &str| c.get(k).and_then(Value::as_str).map(String::from);
             let at = |what: &str| format!("counter {}: {what}", i + 1);
             let name = text("name").ok_or_else(|| at("no name"))?;
-            let kind = match c.get("kind").and_then(Value::as_str) {
-                Some("basic") => "basic",
-                Some("stack") => "stack",
-                Some("bucket") => "bucket",
-                Some("label") => "label",
-                other => return Err(at(&format!("unknown kind {other:?}"))),
+            let kind_name = c.get("kind").and_then(Value::as_str);
+            let Some(kind) = kind_name.and_then(Kind::from_name) else {
+                return Err(at(&format!("unknown kind {kind_name:?}")));
             };
             let bounds: Vec<u64> = match (kind, c.get("bounds").and_then(Value::as_array)) {
-                ("bucket", Some(list)) => list
+                (Kind::Bucket, Some(list)) => list
                     .iter()
                     .map(|b| b.as_u64().ok_or_else(|| at("a bound is not an integer")))
                     .collect::<Result<_, _>>()?,
-                ("bucket", None) => return Err(at("a bucket without bounds")),
+                (Kind::Bucket, None) => return Err(at("a bucket without bounds")),
                 _ => Vec::new(),
             };
             let labels: Vec<String> = match (kind, c.get("labels").and_then(Value::as_array)) {
-                ("label", Some(list)) => list
+                (Kind::Label, Some(list)) => list
                     .iter()
                     .map(|l| {
                         l.as_str()
@@ -117,7 +117,7 @@ impl Manifest {
                             .ok_or_else(|| at("a label is not text"))
                     })
                     .collect::<Result<_, _>>()?,
-                ("label", None) => return Err(at("a label without its set")),
+                (Kind::Label, None) => return Err(at("a label without its set")),
                 _ => Vec::new(),
             };
             let unit = text("unit").unwrap_or_default();
@@ -128,23 +128,20 @@ impl Manifest {
                     return Err(at(&format!("expires {other} is not a YYYY-MM-DD date")));
                 }
             };
-            let bucket = name.split_once(':').map(|(_, b)| b.to_string());
+            let member = name.split_once(':').map(|(_, b)| b.to_string());
             let index = match kind {
-                "bucket" => bucket.as_deref().and_then(|b| {
-                    let members = bounds
-                        .iter()
-                        .map(|v| format!("<{v}{unit}"))
-                        .chain(bounds.last().map(|v| format!(">={v}{unit}")));
+                Kind::Bucket => member.as_deref().and_then(|b| {
+                    let members = bucket::labels(&bounds, &unit);
                     members.into_iter().position(|m| m == b).map(|i| i as u32)
                 }),
-                "label" => bucket
+                Kind::Label => member
                     .as_deref()
                     .and_then(|b| labels.iter().position(|l| l == b).map(|i| i as u32)),
                 _ => None,
             };
             counters.push(CounterRecord {
                 depth: match kind {
-                    "stack" => Some(
+                    Kind::Stack => Some(
                         c.get("depth")
                             .and_then(Value::as_u64)
                             .and_then(|d| u32::try_from(d).ok())
@@ -173,7 +170,9 @@ impl Manifest {
                 kind,
             });
         }
-        Ok(Manifest { program, counters })
+        let mut manifest = Manifest { program, counters };
+        manifest.sort();
+        Ok(manifest)
     }
 
     /// Gathers decoded records: the last program record names the program, counters
@@ -186,11 +185,20 @@ impl Manifest {
                 Record::Counter(counter) => manifest.counters.push(counter),
             }
         }
-        manifest
-            .counters
-            .sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+        manifest.sort();
         manifest.counters.dedup();
         manifest
+    }
+
+    /// Puts the counters in the order they are listed: by name as
+    /// `telemetry_rules::bucket::cmp_names` orders names (a histogram's buckets by
+    /// bound), then by crate, file and line.
+    pub fn sort(&mut self) {
+        self.counters.sort_by(|a, b| {
+            bucket::cmp_names(&a.name, &b.name).then_with(|| {
+                (&a.crate_name, &a.file, a.line).cmp(&(&b.crate_name, &b.file, b.line))
+            })
+        });
     }
 
     /// Names declared in ways that cannot share one counter: different kinds, bounds,
@@ -236,17 +244,17 @@ impl Manifest {
             out.push_str("    {\n");
             let mut fields: Vec<(&str, String)> = vec![
                 ("name", json_string(&c.name)),
-                ("kind", json_string(c.kind)),
+                ("kind", json_string(c.kind.as_str())),
             ];
             if let Some(depth) = c.depth {
                 fields.push(("depth", depth.to_string()));
             }
-            if c.kind == "bucket" {
+            if c.kind == Kind::Bucket {
                 let bounds: Vec<String> = c.bounds.iter().map(u64::to_string).collect();
                 fields.push(("bounds", format!("[{}]", bounds.join(", "))));
                 fields.push(("unit", json_string(&c.unit)));
             }
-            if c.kind == "label" {
+            if c.kind == Kind::Label {
                 let labels: Vec<String> = c.labels.iter().map(|l| json_string(l)).collect();
                 fields.push(("labels", format!("[{}]", labels.join(", "))));
             }
@@ -314,21 +322,20 @@ impl Manifest {
     }
 }
 
-fn sort_key(c: &CounterRecord) -> (&str, &str, &str, u32) {
-    (&c.name, &c.crate_name, &c.file, c.line)
-}
-
 /// The kind with what makes two declarations of one name compatible.
 pub fn shape(c: &CounterRecord) -> String {
-    match c.kind {
-        "stack" => format!("stack, depth {}", c.depth.unwrap_or(0)),
-        "bucket" => {
-            let bounds: Vec<String> = c.bounds.iter().map(|b| format!("{b}{}", c.unit)).collect();
-            format!("histogram bucket of [{}]", bounds.join(", "))
-        }
-        "label" => format!("label of {{{}}}", c.labels.join(",")),
-        other => other.to_string(),
-    }
+    let shape = match c.kind {
+        Kind::Basic => Shape::Basic,
+        Kind::Stack => Shape::Stack {
+            depth: c.depth.unwrap_or(0) as usize,
+        },
+        Kind::Bucket => Shape::Bucket {
+            bounds: &c.bounds,
+            unit: &c.unit,
+        },
+        Kind::Label => Shape::Label { labels: &c.labels },
+    };
+    shape.to_string()
 }
 
 /// `text` as a JSON string literal, quotes included, with every character JSON
@@ -367,11 +374,11 @@ mod tests {
         let manifest = Manifest::parse_json(text).unwrap();
         assert_eq!(manifest.to_json(), text, "the JSON round-trips exactly");
         assert_eq!(manifest.program.as_ref().map(|p| p.0.as_str()), Some("kv"));
-        assert!(manifest.counters.iter().any(|c| c.kind == "stack"));
+        assert!(manifest.counters.iter().any(|c| c.kind == Kind::Stack));
         assert!(Manifest::parse_json("{\"manifest_format\": 2}").is_err());
     }
 
-    fn counter(name: &str, kind: &'static str) -> CounterRecord {
+    fn counter(name: &str, kind: Kind) -> CounterRecord {
         CounterRecord {
             name: name.to_string(),
             kind,
@@ -391,13 +398,13 @@ mod tests {
 
     #[test]
     fn an_expiry_is_in_the_json_and_the_table_only_when_declared() {
-        let mut expiring = counter("app/era:old", "label");
+        let mut expiring = counter("app/era:old", Kind::Label);
         expiring.labels = vec!["old".to_string(), "other".to_string()];
         expiring.index = Some(0);
         expiring.expires = Some("2027-06-30".to_string());
         let manifest = Manifest {
             program: Some(("app".to_string(), "1.0.0".to_string())),
-            counters: vec![counter("app/a", "basic"), expiring],
+            counters: vec![counter("app/a", Kind::Basic), expiring],
         };
         let json = manifest.to_json();
         assert_eq!(json.matches("\"expires\"").count(), 1, "{json}");
@@ -423,6 +430,46 @@ mod tests {
                 "{error}"
             );
         }
+    }
+
+    #[test]
+    fn a_histograms_buckets_are_listed_by_bound_in_json_and_table() {
+        let bucket = |name: &str, index: u32| CounterRecord {
+            bounds: vec![5, 20, 100],
+            unit: "ms".to_string(),
+            index: Some(index),
+            ..counter(name, Kind::Bucket)
+        };
+        let in_bound_order = [
+            "app/a",
+            "app/latency:<5ms",
+            "app/latency:<20ms",
+            "app/latency:<100ms",
+            "app/latency:>=100ms",
+            "app/z",
+        ];
+        let records = [
+            bucket("app/latency:>=100ms", 3),
+            counter("app/z", Kind::Basic),
+            bucket("app/latency:<100ms", 2),
+            bucket("app/latency:<20ms", 1),
+            counter("app/a", Kind::Basic),
+            bucket("app/latency:<5ms", 0),
+        ];
+        let manifest = Manifest::from_records(records.into_iter().map(Record::Counter));
+        let names: Vec<&str> = manifest.counters.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, in_bound_order);
+        let table = manifest.to_markdown();
+        let rows: Vec<usize> = in_bound_order
+            .iter()
+            .map(|name| table.find(&format!("| `{name}` |")).unwrap())
+            .collect();
+        assert!(rows.is_sorted(), "{table}");
+        // A JSON listing them as text sorts them reads back in bound order.
+        let mut as_text = manifest.clone();
+        as_text.counters.sort_by(|a, b| a.name.cmp(&b.name));
+        assert_ne!(as_text, manifest);
+        assert_eq!(Manifest::parse_json(&as_text.to_json()), Ok(manifest));
     }
 
     #[test]

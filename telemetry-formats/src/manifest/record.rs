@@ -37,32 +37,14 @@
 //!
 //! A reader accepts the versions it knows and rejects a higher one with its number, so
 //! an old tool says "newer format" instead of misreading a new binary.
+//!
+//! The header's constants (magic, versions, kind and origin codes, the section names)
+//! are `telemetry_rules::record`'s: the macros write them there too.
 
-/// First bytes of every record.
-pub const MAGIC: [u8; 4] = *b"TTMR";
-/// The record format this crate writes, and the newest it reads.
-pub const VERSION: u16 = 2;
-/// The oldest record format this crate reads: version 1, without `expires`.
-pub const OLDEST_VERSION: u16 = 1;
-/// The section holding the records, by object format.
-pub const SECTION_ELF: &str = "telemetry_manifest";
-/// Mach-O: segment `__DATA`, section `__tmanifest` (names are limited to 16 bytes).
-pub const SECTION_MACHO: (&str, &str) = ("__DATA", "__tmanifest");
-/// PE/COFF: image section names are limited to 8 bytes.
-pub const SECTION_PE: &str = ".tmanif";
-
-/// The kind code of a basic counter.
-pub const KIND_BASIC: u16 = 0;
-/// The kind code of a stack counter.
-pub const KIND_STACK: u16 = 1;
-/// The kind code of a histogram bucket.
-pub const KIND_BUCKET: u16 = 2;
-/// The kind code of a label of a label set.
-pub const KIND_LABEL: u16 = 3;
-/// The kind code of the program's name and version.
-pub const KIND_PROGRAM: u16 = 16;
-/// Bytes of a record before its strings.
-pub const HEADER: usize = 24;
+use telemetry_rules::Kind;
+use telemetry_rules::record::{
+    HEADER, KIND_PROGRAM, MAGIC, OLDEST_VERSION, ORIGIN_DERIVED, VERSION,
+};
 
 /// One decoded record.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,8 +65,8 @@ pub enum Record {
 pub struct CounterRecord {
     /// The full counter name.
     pub name: String,
-    /// `basic`, `stack`, `bucket` or `label`.
-    pub kind: &'static str,
+    /// What it declares.
+    pub kind: Kind,
     /// Stack depth (stack counters only).
     pub depth: Option<u32>,
     /// Index of the bucket or label in its histogram or set.
@@ -198,12 +180,8 @@ pub fn decode_one(bytes: &[u8]) -> Result<(Record, usize), RecordError> {
         }
         Record::Program { name, version }
     } else {
-        let kind_name = match kind {
-            KIND_BASIC => "basic",
-            KIND_STACK => "stack",
-            KIND_BUCKET => "bucket",
-            KIND_LABEL => "label",
-            other => return Err(r.malformed(&format!("unknown kind {other}"))),
+        let Some(kind) = Kind::from_code(kind) else {
+            return Err(r.malformed(&format!("unknown kind {kind}")));
         };
         // Version 1 starts with the name; version 2 ends with it, after the list, so
         // that a name only the compiler knows (derived by `#[counted]`) is appended to
@@ -226,14 +204,14 @@ pub fn decode_one(bytes: &[u8]) -> Result<(Record, usize), RecordError> {
         let mut bounds = Vec::new();
         let mut labels = Vec::new();
         match kind {
-            KIND_BUCKET => {
+            Kind::Bucket => {
                 for _ in 0..count {
                     bounds.push(u64::from_le_bytes(
                         r.take(8)?.try_into().unwrap_or_default(),
                     ));
                 }
             }
-            KIND_LABEL => {
+            Kind::Label => {
                 for _ in 0..count {
                     labels.push(r.string()?);
                 }
@@ -247,9 +225,9 @@ pub fn decode_one(bytes: &[u8]) -> Result<(Record, usize), RecordError> {
         };
         Record::Counter(CounterRecord {
             name,
-            kind: kind_name,
-            depth: (kind == KIND_STACK).then_some(arg),
-            index: matches!(kind, KIND_BUCKET | KIND_LABEL).then_some(arg),
+            kind,
+            depth: (kind == Kind::Stack).then_some(arg),
+            index: matches!(kind, Kind::Bucket | Kind::Label).then_some(arg),
             bounds,
             unit,
             labels,
@@ -257,7 +235,7 @@ pub fn decode_one(bytes: &[u8]) -> Result<(Record, usize), RecordError> {
             crate_name,
             file,
             line,
-            derived: origin == 0,
+            derived: origin == ORIGIN_DERIVED,
             expires,
         })
     };
@@ -360,24 +338,24 @@ mod tests {
     #[test]
     fn a_version_2_record_carries_its_expiry_or_none() {
         let strings = ["app/a", "A", "app", "src/main.rs", "", "2027-06-30"];
-        let expiring = only(&counter(2, KIND_BASIC, 0, &strings, &NO_LIST));
+        let expiring = only(&counter(2, Kind::Basic.code(), 0, &strings, &NO_LIST));
         assert_eq!(expiring.expires.as_deref(), Some("2027-06-30"));
         assert_eq!((expiring.name.as_str(), expiring.line), ("app/a", 7));
         let strings = ["app/a", "A", "app", "src/main.rs", "", ""];
         assert_eq!(
-            only(&counter(2, KIND_BASIC, 0, &strings, &NO_LIST)).expires,
+            only(&counter(2, Kind::Basic.code(), 0, &strings, &NO_LIST)).expires,
             None
         );
         let mut list = 1u32.to_le_bytes().to_vec();
         list.extend_from_slice(&5u64.to_le_bytes());
         let strings = ["app/l:<5ms", "", "app", "src/main.rs", "ms", "2030-01-01"];
-        let bucket = only(&counter(2, KIND_BUCKET, 0, &strings, &list));
+        let bucket = only(&counter(2, Kind::Bucket.code(), 0, &strings, &list));
         assert_eq!((bucket.unit.as_str(), &bucket.bounds[..]), ("ms", &[5][..]));
         assert_eq!(bucket.expires.as_deref(), Some("2030-01-01"));
         // A derived name's record is followed by the zero bytes of its room for the
         // longest name: skipped like a linker's padding.
         let strings = ["app/a", "A", "app", "src/main.rs", "", ""];
-        let first = counter(2, KIND_BASIC, 0, &strings, &NO_LIST);
+        let first = counter(2, Kind::Basic.code(), 0, &strings, &NO_LIST);
         let section = [first.clone(), vec![0; 195], first].concat();
         assert_eq!(decode_all(&section).map(|r| r.len()), Ok(2));
     }
@@ -385,9 +363,9 @@ mod tests {
     #[test]
     fn version_1_records_are_still_read_as_never_expiring() {
         let strings = ["app/old", "", "app", "src/lib.rs", ""];
-        let v1 = counter(1, KIND_STACK, 4, &strings, &NO_LIST);
+        let v1 = counter(1, Kind::Stack.code(), 4, &strings, &NO_LIST);
         let strings = ["app/new", "", "app", "src/lib.rs", "", "2027-06-30"];
-        let v2 = counter(2, KIND_STACK, 4, &strings, &NO_LIST);
+        let v2 = counter(2, Kind::Stack.code(), 4, &strings, &NO_LIST);
         // Both versions in one section, as two telemetry versions in one binary leave.
         let section = [v1, vec![0, 0], v2].concat();
         let records = decode_all(&section).unwrap();
@@ -410,21 +388,22 @@ mod tests {
     #[test]
     fn unknown_versions_and_bad_expiries_are_refused() {
         let strings = ["app/a", "", "app", "src/main.rs", "", ""];
-        let newer = counter(3, KIND_BASIC, 0, &strings, &NO_LIST);
+        let newer = counter(3, Kind::Basic.code(), 0, &strings, &NO_LIST);
         assert_eq!(decode_all(&newer), Err(RecordError::NewerVersion(3)));
         let message = RecordError::NewerVersion(3).to_string();
         assert!(
             message.contains("record format 3, newer than the format 2"),
             "{message}"
         );
-        let zero = counter(0, KIND_BASIC, 0, &strings, &NO_LIST);
+        let zero = counter(0, Kind::Basic.code(), 0, &strings, &NO_LIST);
         assert!(matches!(
             decode_all(&zero),
             Err(RecordError::Malformed { what, .. }) if what == "record format version 0"
         ));
         for bad in ["2027-02-30", "2027-6-30", "soon"] {
             let strings = ["app/a", "", "app", "src/main.rs", "", bad];
-            let error = decode_all(&counter(2, KIND_BASIC, 0, &strings, &NO_LIST)).unwrap_err();
+            let error =
+                decode_all(&counter(2, Kind::Basic.code(), 0, &strings, &NO_LIST)).unwrap_err();
             assert!(
                 error.to_string().contains("is not a YYYY-MM-DD date"),
                 "{error}"
@@ -433,7 +412,7 @@ mod tests {
         // A version 1 record read as version 2 is malformed: its name would be read as
         // the description, the description as the crate, and so on.
         let strings = ["app/a", "", "app", "src/main.rs", ""];
-        let mut v1 = counter(1, KIND_BASIC, 0, &strings, &NO_LIST);
+        let mut v1 = counter(1, Kind::Basic.code(), 0, &strings, &NO_LIST);
         v1[4] = 2;
         assert!(matches!(
             decode_all(&v1),

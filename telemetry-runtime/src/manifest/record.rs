@@ -5,21 +5,26 @@
 
 pub use telemetry_formats::manifest::record::*;
 
+use telemetry_rules::record::{
+    HEADER, KIND_PROGRAM, ORIGIN_DERIVED, ORIGIN_PROGRAM, ORIGIN_WRITTEN,
+};
+
 use crate::counter::{Decl, Kind, Origin};
 
+/// The record's kind code and its argument: the depth or the index.
 const fn kind_code(kind: &Kind) -> (u16, u32) {
-    match kind {
-        Kind::Basic => (KIND_BASIC, 0),
-        Kind::Stack { depth } => (KIND_STACK, *depth as u32),
-        Kind::Bucket { index, .. } => (KIND_BUCKET, *index as u32),
-        Kind::Label { index, .. } => (KIND_LABEL, *index as u32),
-    }
+    let arg = match kind {
+        Kind::Basic => 0,
+        Kind::Stack { depth } => *depth as u32,
+        Kind::Bucket { index, .. } | Kind::Label { index, .. } => *index as u32,
+    };
+    (kind.rule().code(), arg)
 }
 
 const fn origin_code(origin: Origin) -> u8 {
     match origin {
-        Origin::Derived => 0,
-        Origin::Explicit | Origin::Chain => 1,
+        Origin::Derived => ORIGIN_DERIVED,
+        Origin::Explicit | Origin::Chain => ORIGIN_WRITTEN,
     }
 }
 
@@ -119,7 +124,7 @@ pub const fn assemble_record<const N: usize>(parts: &RecordParts) -> [u8; N] {
         "manifest record length mismatch"
     );
     let len = (N as u32).to_le_bytes();
-    let (_, length_field) = out.split_at_mut(8);
+    let (_, length_field) = out.split_at_mut(telemetry_rules::record::LEN_AT);
     let (length_field, _) = length_field.split_at_mut(4);
     length_field.copy_from_slice(&len);
     out
@@ -136,7 +141,7 @@ pub const fn program_record_len(name: &str, version: &str) -> usize {
 pub const fn encode_program_record<const N: usize>(name: &str, version: &str) -> [u8; N] {
     let mut out = [0u8; N];
     let mut w = Writer::new(&mut out);
-    w.header(KIND_PROGRAM, N, 0, 0, 2);
+    w.header(KIND_PROGRAM, N, 0, 0, ORIGIN_PROGRAM);
     w.string(name);
     w.string(version);
     w.u32(0);
@@ -187,12 +192,8 @@ impl<'a> Writer<'a> {
     }
 
     const fn header(&mut self, kind: u16, len: usize, line: u32, arg: u32, origin: u8) {
-        self.bytes(&MAGIC);
-        self.bytes(&VERSION.to_le_bytes());
-        self.bytes(&kind.to_le_bytes());
-        self.u32(len as u32);
-        self.u32(line);
-        self.u32(arg);
-        self.bytes(&[origin, 0, 0, 0]);
+        self.bytes(&telemetry_rules::record::header(
+            kind, len as u32, line, arg, origin,
+        ));
     }
 }

@@ -149,7 +149,7 @@ pub(crate) async fn counters(State(app): State<Arc<App>>) -> Response {
                 body,
                 "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{state}</td></tr>",
                 escape(&counter.name),
-                escape(counter.kind),
+                escape(counter.kind.as_str()),
                 escape(&counter.description)
             );
         }

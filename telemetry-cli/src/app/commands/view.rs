@@ -6,17 +6,24 @@
 //!              this week so far (its counter files), drawn by `telemetry_pages`
 //! /sent        every uploaded copy (upload/<week>.json) with the collector's receipt
 //! /style.css   the stylesheet of both ends
+//! /view.json   which namespace this view serves, and its process id
 //! ```
 //!
 //! Every page is drawn afresh from the files at each request and nothing is ever
 //! written: no report is made, no file set aside, in every mode, `off` included.
+//!
+//! Without `--addr` it listens on 127.0.0.1:8701, or the next free port up to 8710
+//! (then any free port): the address stays the same from one run to the next, and a
+//! second `telemetry view` of the same namespace finds the first (by its `/view.json`
+//! on those ports) and says where it is instead of serving a second copy.
 
 mod http;
 mod pages;
 
-use std::io::Write;
-use std::net::{SocketAddr, TcpListener};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use telemetry_formats::mode::Env;
 
@@ -24,9 +31,12 @@ use telemetry_command::{Context, Report};
 
 use crate::app::error::CliError;
 
-/// Where pages are served without `--addr`: a free port of 127.0.0.1.
+/// Where pages are served without `--addr`: 127.0.0.1:8701, or one of the next
+/// [`DEFAULT_PORTS`] − 1 ports when it is taken.
 const DEFAULT_ADDR: SocketAddr =
-    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0);
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8701);
+/// How many ports from [`DEFAULT_ADDR`]'s are tried before any free port.
+const DEFAULT_PORTS: u16 = 10;
 
 /// What the pages read from: the namespace, its directory and the environment.
 pub(crate) struct Site {
@@ -57,12 +67,110 @@ fn address(text: Option<&str>) -> Result<SocketAddr, CliError> {
     Ok(addr)
 }
 
-/// Listens on `addr` (or a free port of 127.0.0.1), prints the address and serves
-/// until the process is stopped.
+/// What `/view.json` says: the namespace served, and by which process.
+#[derive(Debug, PartialEq, Eq)]
+struct Identity {
+    namespace: String,
+    dir: Option<String>,
+    pid: u32,
+}
+
+impl Identity {
+    fn json(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec_pretty(&serde_json::json!({
+            "view": 1,
+            "namespace": self.namespace,
+            "dir": self.dir,
+            "pid": self.pid,
+        }))
+        .unwrap_or_default();
+        bytes.push(b'\n');
+        bytes
+    }
+
+    fn parse(bytes: &[u8]) -> Option<Identity> {
+        let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+        (value.get("view")?.as_u64()? == 1).then_some(())?;
+        Some(Identity {
+            namespace: value.get("namespace")?.as_str()?.to_string(),
+            dir: value.get("dir")?.as_str().map(String::from),
+            pid: u32::try_from(value.get("pid")?.as_u64()?).ok()?,
+        })
+    }
+}
+
+/// The identity of a `telemetry view` listening at `addr`, if one does (asked with a
+/// short time limit: whatever else listens there is not waited for).
+fn probe(addr: SocketAddr) -> Option<Identity> {
+    let limit = Duration::from_secs(1);
+    let mut stream = TcpStream::connect_timeout(&addr, limit).ok()?;
+    stream.set_read_timeout(Some(limit)).ok()?;
+    stream.set_write_timeout(Some(limit)).ok()?;
+    let request = format!("GET /view.json HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut answer = Vec::new();
+    let _ = stream.take(64 * 1024).read_to_end(&mut answer);
+    let split = answer.windows(4).position(|w| w == b"\r\n\r\n")?;
+    answer
+        .starts_with(b"HTTP/1.1 200 ")
+        .then(|| Identity::parse(&answer[split + 4..]))?
+}
+
+/// Listens on `addr`, or without `--addr` on the default ports (or a free one), unless
+/// a `telemetry view` of this namespace already serves there: prints the address and
+/// serves until the process is stopped, or says where the other one is.
 pub(crate) fn run(context: &Context, addr: Option<&str>) -> Result<Report, CliError> {
+    let explicit = addr.is_some();
     let addr = address(addr)?;
-    let listener = TcpListener::bind(addr)
-        .map_err(|e| CliError::Failed(format!("cannot listen on {addr}: {e}")))?;
+    let ours = Identity {
+        namespace: context.namespace.clone(),
+        dir: context
+            .namespace_dir
+            .as_ref()
+            .map(|d| d.display().to_string()),
+        pid: std::process::id(),
+    };
+    let candidates: Vec<SocketAddr> = if explicit {
+        vec![addr]
+    } else {
+        (0..DEFAULT_PORTS)
+            .map(|i| SocketAddr::new(addr.ip(), addr.port() + i))
+            .collect()
+    };
+    // A view of this namespace on one of them: say so, serve nothing.
+    for candidate in &candidates {
+        if let Some(other) = probe(*candidate)
+            && other.namespace == ours.namespace
+            && other.dir == ours.dir
+        {
+            return Ok(Report::text(format!(
+                "telemetry view is already serving this telemetry on http://{candidate} \
+                 (process {}): open that address, or stop that process first.\n",
+                other.pid
+            )));
+        }
+    }
+    let mut listener = None;
+    for candidate in &candidates {
+        match TcpListener::bind(candidate) {
+            Ok(bound) => {
+                listener = Some(bound);
+                break;
+            }
+            Err(e) if explicit => {
+                return Err(CliError::Failed(format!(
+                    "cannot listen on {candidate}: {e}"
+                )));
+            }
+            Err(_) => {}
+        }
+    }
+    let listener = match listener {
+        Some(listener) => listener,
+        // Every default port is taken: any free one.
+        None => TcpListener::bind(SocketAddr::new(addr.ip(), 0))
+            .map_err(|e| CliError::Failed(format!("cannot listen on {}: {e}", addr.ip())))?,
+    };
     let bound = listener
         .local_addr()
         .map_err(|e| CliError::Failed(format!("cannot listen on {addr}: {e}")))?;
@@ -79,7 +187,15 @@ pub(crate) fn run(context: &Context, addr: Option<&str>) -> Result<Report, CliEr
     );
     let _ = stdout.flush();
     drop(stdout);
+    let identity = ours.json();
     http::serve(listener, bound, move |request| {
+        if request.path == "/view.json" {
+            return http::Response {
+                status: 200,
+                content_type: "application/json",
+                body: identity.clone(),
+            };
+        }
         pages::answer(&site, request)
     })
 }

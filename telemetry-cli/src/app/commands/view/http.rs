@@ -1,6 +1,14 @@
 //! The smallest HTTP/1.1 server `telemetry view` needs, on std alone: one thread per
-//! connection (at most [`MAX_CONNECTIONS`] at once), one `GET` per connection, a
-//! request head of at most [`MAX_HEAD`] bytes read within [`TIMEOUT`].
+//! connection, one `GET` per connection, a request head of at most [`MAX_HEAD`] bytes.
+//!
+//! Its limits keep a slow or hostile local client from holding it (as the collection
+//! server's do): the whole request head must arrive within [`LIMITS`]' head deadline,
+//! counted from the connection, however slowly its bytes trickle in; the answer must
+//! be taken within its own deadline; at most `max_connections` are open at once, and
+//! when a new one comes beyond that, the connection that has waited longest for its
+//! head is closed to make room (one being answered is never closed, and when all are,
+//! the new one is). So connections that send a byte now and then cannot keep the user
+//! from the pages.
 //!
 //! Every answer carries the collection server's strict headers (no script, no frame,
 //! no referrer, no sniffing) and `Cache-Control: no-store`. A request whose `Host` is
@@ -9,17 +17,30 @@
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// The longest request head (request line and headers) read.
 pub(crate) const MAX_HEAD: usize = 8 * 1024;
-/// How long a client may take to send its request head, and to take each part of
-/// the answer.
-pub(crate) const TIMEOUT: Duration = Duration::from_secs(10);
-/// Connections served at once; further ones are closed unanswered until one ends.
-pub(crate) const MAX_CONNECTIONS: usize = 32;
+
+/// How long and how many.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limits {
+    /// From the connection to the end of its request head.
+    pub head_deadline: Duration,
+    /// From the end of the head to the last byte of the answer taken.
+    pub answer_deadline: Duration,
+    /// Connections open at once.
+    pub max_connections: usize,
+}
+
+/// The limits `telemetry view` serves with.
+pub(crate) const LIMITS: Limits = Limits {
+    head_deadline: Duration::from_secs(10),
+    answer_deadline: Duration::from_secs(30),
+    max_connections: 32,
+};
 
 /// The collection server's `Content-Security-Policy`: nothing but this site's
 /// stylesheet and `data:` images (the empty icon).
@@ -63,9 +84,85 @@ pub(crate) fn serve<F>(listener: TcpListener, bound: SocketAddr, pages: F) -> !
 where
     F: Fn(&Request) -> Response + Send + Sync + 'static,
 {
+    serve_until(listener, bound, pages, LIMITS, &AtomicBool::new(false));
+    // Never stopped: `serve_until` returns only once `stop` is set.
+    loop {
+        std::thread::park();
+    }
+}
+
+/// An open connection, as the accept loop sees it.
+struct Open {
+    id: u64,
+    accepted: Instant,
+    /// Another handle on the connection's socket, to close it from here.
+    stream: TcpStream,
+    /// Still reading its request head (so it may be closed to make room).
+    reading: bool,
+}
+
+/// The open connections.
+#[derive(Default)]
+struct Connections {
+    open: Mutex<Vec<Open>>,
+    next: AtomicU64,
+}
+
+impl Connections {
+    /// Admits `stream` unless `max` are open and all are being answered: closes the
+    /// connection that has waited longest for its head when `max` are open. Returns the
+    /// new connection's id.
+    fn admit(&self, stream: &TcpStream, max: usize) -> Option<u64> {
+        let handle = stream.try_clone().ok()?;
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        if open.len() >= max {
+            let oldest = open
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.reading)
+                .min_by_key(|(_, c)| c.accepted)
+                .map(|(i, _)| i)?;
+            let closed = open.swap_remove(oldest);
+            let _ = closed.stream.shutdown(Shutdown::Both);
+        }
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        open.push(Open {
+            id,
+            accepted: Instant::now(),
+            stream: handle,
+            reading: true,
+        });
+        Some(id)
+    }
+
+    /// The connection `id` has its whole head: it is not closed to make room.
+    fn answering(&self, id: u64) {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = open.iter_mut().find(|c| c.id == id) {
+            c.reading = false;
+        }
+    }
+
+    /// The connection `id` is over.
+    fn done(&self, id: u64) {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        open.retain(|c| c.id != id);
+    }
+}
+
+/// [`serve`], with `limits`, until `stop` is set (and a connection wakes the loop).
+pub(crate) fn serve_until<F>(
+    listener: TcpListener,
+    bound: SocketAddr,
+    pages: F,
+    limits: Limits,
+    stop: &AtomicBool,
+) where
+    F: Fn(&Request) -> Response + Send + Sync + 'static,
+{
     let pages = Arc::new(pages);
     let hosts = Arc::new(hosts_of(bound));
-    let open = Arc::new(AtomicUsize::new(0));
+    let connections = Arc::new(Connections::default());
     loop {
         let stream = match listener.accept() {
             Ok((stream, _)) => stream,
@@ -76,20 +173,26 @@ where
                 continue;
             }
         };
-        if open.fetch_add(1, Ordering::AcqRel) >= MAX_CONNECTIONS {
-            open.fetch_sub(1, Ordering::AcqRel);
+        if stop.load(Ordering::SeqCst) {
+            return;
+        }
+        let Some(id) = connections.admit(&stream, limits.max_connections) else {
             drop(stream);
             continue;
-        }
-        let (pages, hosts, done) = (Arc::clone(&pages), Arc::clone(&hosts), Arc::clone(&open));
+        };
+        let (pages, hosts, all) = (
+            Arc::clone(&pages),
+            Arc::clone(&hosts),
+            Arc::clone(&connections),
+        );
         let spawned = std::thread::Builder::new()
             .name("view-connection".into())
             .spawn(move || {
-                handle(stream, &hosts, &*pages);
-                done.fetch_sub(1, Ordering::AcqRel);
+                handle(stream, &hosts, &*pages, limits, || all.answering(id));
+                all.done(id);
             });
         if spawned.is_err() {
-            open.fetch_sub(1, Ordering::AcqRel);
+            connections.done(id);
         }
     }
 }
@@ -111,29 +214,53 @@ enum Head {
     Complete(Vec<u8>),
     /// Longer than [`MAX_HEAD`].
     TooLarge,
-    /// The client went away, or took too long, before a whole head.
+    /// Not complete by its deadline.
+    Late,
+    /// The client went away (or the connection was closed to make room).
     Gone,
 }
 
 /// Serves one connection: one request, one answer, then the connection is closed.
-fn handle(mut stream: TcpStream, hosts: &[String], pages: &dyn Fn(&Request) -> Response) {
-    let _ = stream.set_read_timeout(Some(TIMEOUT));
-    let _ = stream.set_write_timeout(Some(TIMEOUT));
-    let response = match read_head(&mut stream) {
+/// `answering` is called once the head is complete.
+fn handle(
+    mut stream: TcpStream,
+    hosts: &[String],
+    pages: &dyn Fn(&Request) -> Response,
+    limits: Limits,
+    answering: impl FnOnce(),
+) {
+    let head_deadline = Instant::now() + limits.head_deadline;
+    let head = read_head(&mut stream, &mut |stream: &mut TcpStream| {
+        // Each read may only wait for what is left of the head's time.
+        let left = head_deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return false;
+        }
+        stream.set_read_timeout(Some(left)).is_ok()
+    });
+    answering();
+    let response = match head {
         Head::Complete(head) => answer(&head, hosts, pages),
         Head::TooLarge => Response::text(431, "The request head is too large."),
+        Head::Late => Response::text(408, "The request head took too long."),
         Head::Gone => return,
     };
-    let _ = stream.write_all(&encode(&response));
-    let _ = stream.flush();
+    let deadline = Instant::now() + limits.answer_deadline;
+    if write_within(&mut stream, &encode(&response), deadline).is_err() {
+        return;
+    }
     // Closing with unread bytes (a body sent with a refused method) would reset the
     // connection and could lose the answer: stop sending, then read a little of what
     // is left, briefly.
     let _ = stream.shutdown(Shutdown::Write);
-    let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
+    let drain_until = deadline.min(Instant::now() + Duration::from_secs(1));
     let mut rest = [0u8; 4096];
     let mut drained = 0;
     while drained < 64 * 1024 {
+        let left = drain_until.saturating_duration_since(Instant::now());
+        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+            break;
+        }
         match stream.read(&mut rest) {
             Ok(0) | Err(_) => break,
             Ok(n) => drained += n,
@@ -141,15 +268,46 @@ fn handle(mut stream: TcpStream, hosts: &[String], pages: &dyn Fn(&Request) -> R
     }
 }
 
-/// Reads up to the blank line that ends a request head.
-fn read_head(stream: &mut impl Read) -> Head {
+/// Writes all of `bytes` by `deadline`, however slowly the client takes them.
+fn write_within(stream: &mut TcpStream, bytes: &[u8], deadline: Instant) -> io::Result<()> {
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        stream.set_write_timeout(Some(left))?;
+        match stream.write(&rest[..rest.len().min(64 * 1024)]) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => rest = &rest[n..],
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    stream.flush()
+}
+
+/// Reads up to the blank line that ends a request head. Before each read,
+/// `before_read` sets how long it may wait, or says (false) that time is up.
+fn read_head<R: Read>(stream: &mut R, before_read: &mut dyn FnMut(&mut R) -> bool) -> Head {
     let mut head = Vec::new();
     let mut chunk = [0u8; 1024];
     loop {
+        if !before_read(stream) {
+            return Head::Late;
+        }
         let n = match stream.read(&mut chunk) {
             Ok(0) => return Head::Gone,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Head::Late;
+            }
             Err(_) => return Head::Gone,
         };
         // Only the new bytes, and the three before them, can complete the end.
@@ -217,6 +375,7 @@ fn reason(status: u16) -> &'static str {
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        408 => "Request Timeout",
         431 => "Request Header Fields Too Large",
         _ => "Internal Server Error",
     }
@@ -295,16 +454,28 @@ mod tests {
         assert_eq!(exact.len(), MAX_HEAD);
         exact.push_str("\r\n\r\nbody");
         assert_eq!(
-            read_head(&mut exact.as_bytes()),
+            read_head(&mut exact.as_bytes(), &mut |_| true),
             Head::Complete(exact.as_bytes()[..MAX_HEAD].to_vec())
         );
         let one_more = format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(MAX_HEAD - 18));
-        assert_eq!(read_head(&mut one_more.as_bytes()), Head::TooLarge);
+        assert_eq!(
+            read_head(&mut one_more.as_bytes(), &mut |_| true),
+            Head::TooLarge
+        );
         let long = format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(MAX_HEAD));
-        assert_eq!(read_head(&mut long.as_bytes()), Head::TooLarge);
+        assert_eq!(
+            read_head(&mut long.as_bytes(), &mut |_| true),
+            Head::TooLarge
+        );
         let endless = "a".repeat(4 * MAX_HEAD);
-        assert_eq!(read_head(&mut endless.as_bytes()), Head::TooLarge);
-        assert_eq!(read_head(&mut &b"GET / HTTP/1.1\r\n"[..]), Head::Gone);
+        assert_eq!(
+            read_head(&mut endless.as_bytes(), &mut |_| true),
+            Head::TooLarge
+        );
+        assert_eq!(
+            read_head(&mut &b"GET / HTTP/1.1\r\n"[..], &mut |_| true),
+            Head::Gone
+        );
     }
 
     #[test]
@@ -319,5 +490,136 @@ mod tests {
                  Cache-Control: no-store\r\nConnection: close\r\n\r\nno\n"
             )
         );
+    }
+
+    /// A server with `limits` on a free port, answering every page with "ok"; stops
+    /// when dropped.
+    struct Running {
+        addr: SocketAddr,
+        stop: Arc<AtomicBool>,
+        thread: Option<std::thread::JoinHandle<()>>,
+    }
+
+    impl Running {
+        fn start(limits: Limits) -> Running {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            let stop = Arc::new(AtomicBool::new(false));
+            let flag = Arc::clone(&stop);
+            let thread = std::thread::spawn(move || {
+                serve_until(listener, addr, |_| Response::text(200, "ok"), limits, &flag);
+            });
+            Running {
+                addr,
+                stop,
+                thread: Some(thread),
+            }
+        }
+
+        fn get(&self) -> String {
+            let mut stream = TcpStream::connect(self.addr).unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(30)))
+                .unwrap();
+            let head = format!("GET / HTTP/1.1\r\nHost: {}\r\n\r\n", self.addr);
+            stream.write_all(head.as_bytes()).unwrap();
+            let mut answer = String::new();
+            let _ = stream.read_to_string(&mut answer);
+            answer.lines().next().unwrap_or("").to_string()
+        }
+
+        /// A connection that has sent the start of a head and nothing more.
+        fn slow(&self) -> TcpStream {
+            let mut stream = TcpStream::connect(self.addr).unwrap();
+            stream.write_all(b"GET / HTTP/1.1\r\nHost: ").unwrap();
+            stream
+        }
+    }
+
+    impl Drop for Running {
+        fn drop(&mut self) {
+            self.stop.store(true, Ordering::SeqCst);
+            let _ = TcpStream::connect(self.addr);
+            if let Some(thread) = self.thread.take() {
+                thread.join().unwrap();
+            }
+        }
+    }
+
+    /// What a connection reads within `wait`: `None` if nothing came (still open),
+    /// else what came before the server closed it.
+    fn read_within(stream: &mut TcpStream, wait: Duration) -> Option<String> {
+        stream.set_read_timeout(Some(wait)).unwrap();
+        let mut buf = [0u8; 1024];
+        match stream.read(&mut buf) {
+            Ok(n) => Some(String::from_utf8_lossy(&buf[..n]).into_owned()),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                None
+            }
+            Err(_) => Some(String::new()),
+        }
+    }
+
+    #[test]
+    fn a_head_trickled_in_byte_by_byte_is_cut_at_its_deadline() {
+        let server = Running::start(Limits {
+            head_deadline: Duration::from_secs(1),
+            ..LIMITS
+        });
+        let mut slow = server.slow();
+        let started = Instant::now();
+        // A byte every 200 ms: each read gets one well within any per-read timeout.
+        let answer = loop {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "still open after 20 s of a 1 s head deadline"
+            );
+            if let Some(answer) = read_within(&mut slow, Duration::from_millis(200)) {
+                break answer;
+            }
+            let _ = slow.write_all(b"x");
+        };
+        assert!(
+            answer.starts_with("HTTP/1.1 408 Request Timeout\r\n"),
+            "{answer:?}"
+        );
+        assert_eq!(server.get(), "HTTP/1.1 200 OK");
+    }
+
+    #[test]
+    fn beyond_the_cap_the_connection_waiting_longest_for_its_head_makes_room() {
+        let server = Running::start(Limits {
+            max_connections: 4,
+            ..LIMITS
+        });
+        let mut slow: Vec<TcpStream> = Vec::new();
+        for _ in 0..4 {
+            slow.push(server.slow());
+            // Accepted in this order.
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // A fifth, honest, connection is answered: the oldest slow one made room.
+        assert_eq!(server.get(), "HTTP/1.1 200 OK");
+        assert_eq!(
+            read_within(&mut slow[0], Duration::from_secs(10)).as_deref(),
+            Some(""),
+            "closed without an answer"
+        );
+        for stream in &mut slow[1..] {
+            assert_eq!(
+                read_within(stream, Duration::from_millis(100)),
+                None,
+                "open"
+            );
+        }
+        // Many more: the honest one is still answered each time.
+        let more: Vec<TcpStream> = (0..20).map(|_| server.slow()).collect();
+        assert_eq!(server.get(), "HTTP/1.1 200 OK");
+        drop(more);
     }
 }
