@@ -39,9 +39,11 @@ pub struct Limits {
     /// The longest program, version, toolchain, os or arch, in bytes; a report with a
     /// longer one is refused (it would be repeated in its receipt).
     pub field: usize,
-    /// The longest counter name or chain frame, in bytes (the macros accept 200).
+    /// The longest counter name or chain frame, in bytes: the longest any declaration
+    /// may have ([`telemetry_rules::MAX_NAME_LEN`]).
     pub name: usize,
-    /// The most lines in a chain: its name and its frames (the runtime records 32).
+    /// The most lines in a chain: its name and as many frames as a stack counter
+    /// records ([`telemetry_rules::MAX_DEPTH`]).
     pub chain_lines: usize,
     /// The most dropped parts a receipt lists one by one; the rest are counted by
     /// reason.
@@ -58,8 +60,8 @@ impl Default for Limits {
             past_days: upload::MAX_AGE_DAYS + 7,
             future_days: 1,
             field: 64,
-            name: 512,
-            chain_lines: 33,
+            name: telemetry_rules::MAX_NAME_LEN,
+            chain_lines: 1 + telemetry_rules::MAX_DEPTH,
             listed: 256,
         }
     }
