@@ -23,8 +23,8 @@
 //! ```
 //!
 //! With clap (feature `clap` of `transparent-telemetry`), a subcommand holds
-//! [`TelemetryArgs`] (`Telemetry(telemetry::command::TelemetryArgs)` in a
-//! `#[derive(Subcommand)]` enum, or [`subcommand`]`("telemetry")` with the builder),
+//! `TelemetryArgs` (`Telemetry(telemetry::command::TelemetryArgs)` in a
+//! `#[derive(Subcommand)]` enum, or `subcommand("telemetry")` with the builder),
 //! and `telemetry::command::run(session, &args.args)` runs it: clap hands every
 //! argument over, `--help` included, so the texts stay the library's.
 
