@@ -67,9 +67,47 @@ pub struct ProgramReport {
     /// The architecture.
     pub arch: String,
     /// Basic counters, histogram buckets and labels with a count above zero.
+    #[serde(deserialize_with = "unique_names")]
     pub counters: BTreeMap<String, u64>,
     /// Stack-counter chains (`<name>\n<frame>…`) with a count above zero.
+    #[serde(deserialize_with = "unique_names")]
     pub stacks: BTreeMap<String, u64>,
+}
+
+/// Reads a map of names to counts in which each name appears once: JSON allows a key
+/// twice and a plain map would keep the last, so a report saying `{"a": 1, "a": 5}`
+/// is refused rather than read as something it does not say.
+fn unique_names<'de, D>(deserializer: D) -> Result<BTreeMap<String, u64>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct Names;
+
+    impl<'de> serde::de::Visitor<'de> for Names {
+        type Value = BTreeMap<String, u64>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a map of names to counts")
+        }
+
+        fn visit_map<A>(self, mut map: A) -> Result<Self::Value, A::Error>
+        where
+            A: serde::de::MapAccess<'de>,
+        {
+            let mut names = BTreeMap::new();
+            while let Some((name, count)) = map.next_entry::<String, u64>()? {
+                if names.contains_key(&name) {
+                    return Err(serde::de::Error::custom(format!(
+                        "{name:?} is listed twice"
+                    )));
+                }
+                names.insert(name, count);
+            }
+            Ok(names)
+        }
+    }
+
+    deserializer.deserialize_map(Names)
 }
 
 impl ProgramReport {
@@ -426,6 +464,39 @@ mod tests {
         ));
         let bad_x = text.replacen("\"x\": 0.25", "\"x\": 1.0", 1);
         assert!(Report::parse(bad_x.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn a_name_listed_twice_in_one_build_is_refused() {
+        let report = build(
+            20_007,
+            &[contents(
+                "kv",
+                "0.1.0",
+                &[("kv/get", 2), ("kv/bug\nkv/get", 1)],
+            )],
+            "",
+            0.25,
+        );
+        let text = String::from_utf8(report.to_json()).unwrap();
+        for (once, twice) in [
+            ("\"kv/get\": 2", "\"kv/get\": 1, \"kv/get\": 5"),
+            (
+                "\"kv/bug\\nkv/get\": 1",
+                "\"kv/bug\\nkv/get\": 1, \"kv/bug\\nkv/get\": 1",
+            ),
+        ] {
+            assert!(text.contains(once), "{once} in {text}");
+            let repeated = text.replacen(once, twice, 1);
+            match Report::parse(repeated.as_bytes()) {
+                Err(ReportError::Malformed(why)) => {
+                    assert!(why.contains("is listed twice"), "{why}")
+                }
+                other => panic!("{twice}: {other:?}"),
+            }
+        }
+        // The same names once each still read.
+        assert_eq!(Report::parse(text.as_bytes()).unwrap(), report);
     }
 
     #[test]

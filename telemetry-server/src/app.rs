@@ -10,6 +10,7 @@ use telemetry_formats::manifest::Manifest;
 use telemetry_pages::Aggregate;
 
 use crate::configs::{self, Configs};
+use crate::files::Files;
 use crate::limit::Limiter;
 use crate::metrics::Metrics;
 use crate::publish;
@@ -43,6 +44,7 @@ pub(crate) struct App {
     pub metrics: Metrics,
     pub limiter: Limiter,
     pub view: RwLock<View>,
+    pub files: Files,
     pub writer: Writer,
     pub fixed_today: Option<u64>,
 }

@@ -14,6 +14,7 @@ use telemetry_formats::signature;
 use crate::app::{App, TODAY_VAR, View};
 use crate::configs;
 use crate::error::StartError;
+use crate::files::Files;
 use crate::limit::Limiter;
 use crate::metrics::Metrics;
 use crate::publish::sha256_hex;
@@ -126,6 +127,7 @@ impl Server {
             limits: Limits::default(),
             metrics: Metrics::default(),
             view: RwLock::new(View::default()),
+            files: Files::default(),
             writer,
             fixed_today,
         };

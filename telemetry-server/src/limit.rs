@@ -1,5 +1,5 @@
-//! Rate limiting that stores no address: each client address (an IPv4 address, or an
-//! IPv6 /64) is hashed with a key drawn at random when the process starts and drawn
+//! Rate limiting that stores no address: each client address (an IPv4 address, also
+//! when it arrives IPv4-mapped on a dual-stack listener, or an IPv6 /64) is hashed with a key drawn at random when the process starts and drawn
 //! again every hour, and only the hash keys a token bucket in memory. When the key
 //! changes every bucket is forgotten, so no table of the server's, in memory or on
 //! disk, can say which address sent anything an hour ago.
@@ -20,6 +20,23 @@ struct Buckets {
     key: RandomState,
     since: Instant,
     buckets: HashMap<u64, (f64, Instant)>,
+}
+
+/// What keys an address's bucket: an IPv4 address whole, whether it arrived as IPv4 or,
+/// on a dual-stack listener, as an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`); an
+/// IPv6 address by its /64, the block one subscriber is usually given.
+pub fn key_of(addr: IpAddr) -> [u8; 16] {
+    match addr {
+        IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_ipv6_mapped().octets(),
+            None => {
+                let mut octets = v6.octets();
+                octets[8..].fill(0);
+                octets
+            }
+        },
+    }
 }
 
 /// Token buckets keyed by a rotating hash of the address.
@@ -47,14 +64,7 @@ impl Limiter {
         if self.per_minute == 0 {
             return true;
         }
-        let prefix: [u8; 16] = match addr {
-            IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
-            IpAddr::V6(v6) => {
-                let mut octets = v6.octets();
-                octets[8..].fill(0);
-                octets
-            }
-        };
+        let prefix = key_of(addr);
         let now = Instant::now();
         let Ok(mut inner) = self.inner.lock() else {
             return true;
@@ -94,6 +104,23 @@ mod tests {
         );
         assert!(limiter.allow(b));
         assert!(Limiter::new(0).allow(a));
+    }
+
+    #[test]
+    fn ipv4_mapped_addresses_are_keyed_whole_and_as_their_ipv4_selves() {
+        let limiter = Limiter::new(1);
+        let mapped = |text: &str| -> IpAddr { text.parse().unwrap_or(IpAddr::from([0; 4])) };
+        assert!(limiter.allow(mapped("::ffff:127.0.0.1")));
+        assert!(limiter.allow(mapped("::ffff:127.0.0.2")));
+        assert!(limiter.allow(mapped("::ffff:127.200.1.1")));
+        assert!(
+            !limiter.allow(mapped("127.0.0.1")),
+            "the same address either way"
+        );
+        assert_eq!(
+            key_of(mapped("::ffff:192.0.2.7")),
+            key_of(mapped("192.0.2.7"))
+        );
     }
 
     #[test]

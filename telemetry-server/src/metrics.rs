@@ -40,8 +40,8 @@ impl Metrics {
         }
         let count = match outcome {
             Ok(Receipted::New { dropped, .. }) => {
-                for reason in dropped {
-                    self.dropped[reason.index()].fetch_add(1, Relaxed);
+                for (reason, parts) in dropped {
+                    self.dropped[reason.index()].fetch_add(*parts as u64, Relaxed);
                 }
                 &self.accepted
             }

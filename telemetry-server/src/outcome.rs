@@ -15,8 +15,8 @@ pub(crate) enum Receipted {
     New {
         /// The receipt.
         receipt: String,
-        /// Why each dropped part was dropped.
-        dropped: Vec<Dropped>,
+        /// How many parts were dropped, by reason.
+        dropped: Vec<(Dropped, usize)>,
     },
     /// The same report was stored before: the receipt it got then.
     Again(String),

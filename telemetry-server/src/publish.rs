@@ -7,12 +7,16 @@
 //! report to a sender. The same stored reports always give the same bytes, so
 //! `telemetry-server rebuild` can recompute every published day and compare.
 
+use std::io::Write;
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
 use sha2::{Digest, Sha256};
 use telemetry_formats::report::Report;
 use telemetry_pages::Aggregate;
 
 use crate::configs::Configs;
-use crate::store::{Db, Published, StoreError};
+use crate::store::{DayFile, Db, Published, StoreError};
 
 /// Lowercase hex SHA-256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -30,7 +34,7 @@ pub fn day_file(
     day: &str,
     kept: &[(String, u64)],
     configs: &Configs,
-) -> Result<(Vec<u8>, Published), StoreError> {
+) -> Result<(Published, DayFile), StoreError> {
     let mut bytes = Vec::new();
     let mut aggregate = Aggregate::new();
     for (line, version) in kept {
@@ -55,10 +59,21 @@ pub fn day_file(
         sha256: sha256_hex(&bytes),
         aggregate: aggregate.to_json(),
     };
-    Ok((bytes, published))
+    let gzip = gzip(&bytes);
+    Ok((published, DayFile { body: bytes, gzip }))
 }
 
-/// Publishes every day before `today` not yet published; returns the days published.
+/// `bytes`, gzip-compressed: the same bytes give the same output (no time or name in
+/// the header), so every process publishing a day stores the same file.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 4), Compression::best());
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(bytes);
+    encoder.finish().unwrap_or_default()
+}
+
+/// Publishes every day before `today` not yet published; returns the days this call
+/// published. Days published by an older server, without their file, get it now.
 pub async fn publish_due(
     db: &Db,
     today: &str,
@@ -66,10 +81,24 @@ pub async fn publish_due(
 ) -> Result<Vec<String>, StoreError> {
     let mut done = Vec::new();
     for day in db.unpublished_days(today).await? {
+        if db
+            .publish_day(&day, |kept| day_file(&day, kept, configs))
+            .await?
+        {
+            done.push(day);
+        }
+    }
+    for day in db.days_without_file().await? {
         let kept = db.kept_of_day(&day).await?;
-        let (_, published) = day_file(&day, &kept, configs)?;
-        db.publish(&published).await?;
-        done.push(day);
+        let (again, file) = day_file(&day, &kept, configs)?;
+        let published = db.published().await?;
+        match published.iter().find(|p| p.day == day) {
+            Some(p) if p.sha256 == again.sha256 => db.fill_day_file(&day, &file).await?,
+            _ => eprintln!(
+                "telemetry-server: the stored reports of {day} no longer match what was \
+                 published: run telemetry-server rebuild"
+            ),
+        }
     }
     Ok(done)
 }

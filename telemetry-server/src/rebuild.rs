@@ -23,8 +23,12 @@ pub async fn rebuild(url: &str) -> Result<Rebuilt, StoreError> {
     let mut out = Rebuilt::default();
     for published in db.published().await? {
         let kept = db.kept_of_day(&published.day).await?;
-        let (_, again) = publish::day_file(&published.day, &kept, &configs)?;
-        if again == published {
+        let (again, file) = publish::day_file(&published.day, &kept, &configs)?;
+        let stored = db.day_file(&published.day).await?;
+        if again == published && stored.as_ref().is_none_or(|s| s.body == file.body) {
+            if stored.is_none() {
+                db.fill_day_file(&published.day, &file).await?;
+            }
             out.lines.push(format!(
                 "{}: same ({} reports, {} bytes, sha256 {})",
                 published.day, again.reports, again.bytes, again.sha256
@@ -36,7 +40,7 @@ pub async fn rebuild(url: &str) -> Result<Rebuilt, StoreError> {
                  reports, sha256 {} (record replaced)",
                 published.day, published.reports, published.sha256, again.reports, again.sha256
             ));
-            db.republish(&again).await?;
+            db.republish(&again, &file).await?;
         }
     }
     if out.lines.is_empty() {

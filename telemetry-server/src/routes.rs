@@ -22,6 +22,8 @@ pub(crate) fn routes(app: Arc<App>) -> Router {
     let uploads = Router::new()
         .route("/upload/{week}", post(upload::upload))
         .layer(DefaultBodyLimit::max(max_body));
+    // Stored compressed already, and served in ranges of the stored bytes.
+    let day_files = Router::new().route("/data/{file}", get(data::data_file));
     Router::new()
         .route("/config", get(config::config))
         .route("/", get(pages::home))
@@ -29,7 +31,6 @@ pub(crate) fn routes(app: Arc<App>) -> Router {
         .route("/counters", get(pages::counters))
         .route("/data/", get(data::data_index))
         .route("/data/index.json", get(data::data_index_json))
-        .route("/data/{file}", get(data::data_file))
         .route("/privacy", get(pages::privacy))
         .route("/style.css", get(pages::style))
         .route("/healthz", get(health::healthz))
@@ -37,6 +38,7 @@ pub(crate) fn routes(app: Arc<App>) -> Router {
         .fallback(pages::not_found)
         .layer(CompressionLayer::new())
         .merge(uploads)
+        .merge(day_files)
         .layer(axum::middleware::map_response(security_headers))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

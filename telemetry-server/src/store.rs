@@ -16,21 +16,23 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{PgPool, Row, SqlitePool};
+use telemetry_formats::date;
 
 /// Every schema change, in order: `(version, statements)`.
-pub const MIGRATIONS: &[(i64, &[&str])] = &[(
-    1,
-    &[
-        "CREATE TABLE configs (
+pub const MIGRATIONS: &[(i64, &[&str])] = &[
+    (
+        1,
+        &[
+            "CREATE TABLE configs (
             version BIGINT PRIMARY KEY,
             signed TEXT NOT NULL,
             digest TEXT NOT NULL
         )",
-        // One row per report key (week, x): the body's digest decides whether a second
-        // upload is the same report (same receipt) or a conflict (409). `kept` is what
-        // is published, NULL when nothing was kept; `day` the UTC day it arrived, the
-        // day whose public file holds it; `kept_digest` its place in that file.
-        "CREATE TABLE reports (
+            // One row per report key (week, x): the body's digest decides whether a second
+            // upload is the same report (same receipt) or a conflict (409). `kept` is what
+            // is published, NULL when nothing was kept; `day` the UTC day it arrived, the
+            // day whose public file holds it; `kept_digest` its place in that file.
+            "CREATE TABLE reports (
             week TEXT NOT NULL,
             x TEXT NOT NULL,
             digest TEXT NOT NULL,
@@ -41,16 +43,33 @@ pub const MIGRATIONS: &[(i64, &[&str])] = &[(
             receipt TEXT NOT NULL,
             PRIMARY KEY (week, x)
         )",
-        "CREATE INDEX reports_by_day ON reports (day)",
-        "CREATE TABLE published (
+            "CREATE INDEX reports_by_day ON reports (day)",
+            "CREATE TABLE published (
             day TEXT PRIMARY KEY,
             reports BIGINT NOT NULL,
             bytes BIGINT NOT NULL,
             sha256 TEXT NOT NULL,
             aggregate TEXT NOT NULL
         )",
-    ],
-)];
+        ],
+    ),
+    (
+        2,
+        // A published day's file, made once when it is published and served as stored:
+        // its bytes and their gzip. NULL for days published before this version, until
+        // the merge fills them in.
+        &[
+            "ALTER TABLE published ADD COLUMN body BYTEA",
+            "ALTER TABLE published ADD COLUMN gzip BYTEA",
+        ],
+    ),
+];
+
+/// The advisory lock (PostgreSQL) that orders storing and publishing: a transaction
+/// storing reports holds it shared, one publishing a day holds it alone, so a report
+/// is never stored into a day while that day is being published. SQLite's single
+/// writer gives the same order.
+const PUBLISH_LOCK: i64 = 7013371;
 
 /// Why the database could not do what was asked.
 #[derive(Debug)]
@@ -195,6 +214,11 @@ impl From<sqlx::Error> for StoreError {
 
 type Result<T> = std::result::Result<T, StoreError>;
 
+/// A day's kept reports with their config versions, in publication order (by the
+/// digest of each, which says nothing of when it arrived).
+const KEPT_OF_DAY: &str = "SELECT kept, config FROM reports WHERE day = $1 AND kept IS NOT NULL \
+                           ORDER BY kept_digest, week, x";
+
 /// The database.
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -224,7 +248,9 @@ pub struct NewReport {
     pub x: String,
     /// SHA-256 of the body as received.
     pub digest: String,
-    /// The UTC day it arrived.
+    /// The UTC day it arrived, by this server's clock. It is stored under the first day
+    /// from this one that is not yet published (another process, or this one before
+    /// its clock was set back, may have published it).
     pub day: String,
     /// The config version it was checked against.
     pub config: u64,
@@ -260,6 +286,15 @@ pub struct Published {
     pub sha256: String,
     /// Its aggregate (JSON).
     pub aggregate: String,
+}
+
+/// A published day's file, as served.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DayFile {
+    /// Its bytes.
+    pub body: Vec<u8>,
+    /// The same, gzip-compressed.
+    pub gzip: Vec<u8>,
 }
 
 fn sqlite_options(url: &str) -> Result<SqliteConnectOptions> {
@@ -404,7 +439,25 @@ impl Db {
     pub async fn store(&self, reports: &[NewReport]) -> Result<Vec<Stored>> {
         const ROWS: usize = 100;
         on!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = if let Db::Sqlite(_) = self {
+                // The write lock first, so the day read below is still true at commit.
+                pool.begin_with("BEGIN IMMEDIATE").await?
+            } else {
+                let mut tx = pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock_shared($1)")
+                    .bind(PUBLISH_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                tx
+            };
+            let latest: Option<String> = sqlx::query_scalar("SELECT MAX(day) FROM published")
+                .fetch_one(&mut *tx)
+                .await?;
+            let first_open = latest.as_deref().and_then(date::parse).map(|d| d + 1);
+            let day_of = |r: &NewReport| match (date::parse(&r.day), first_open) {
+                (Some(arrived), Some(open)) if arrived < open => date::format(open),
+                _ => r.day.clone(),
+            };
             let mut answers = Vec::with_capacity(reports.len());
             for chunk in reports.chunks(ROWS) {
                 let mut sql = String::from(
@@ -433,7 +486,7 @@ impl Db {
                         .bind(&r.week)
                         .bind(&r.x)
                         .bind(&r.digest)
-                        .bind(&r.day)
+                        .bind(day_of(r))
                         .bind(to_i64(r.config)?)
                         .bind(&r.kept)
                         .bind(&r.kept_digest)
@@ -484,13 +537,10 @@ impl Db {
     /// (by the digest of each, which says nothing of when it arrived).
     pub async fn kept_of_day(&self, day: &str) -> Result<Vec<(String, u64)>> {
         let rows: Vec<(String, i64)> = on!(self, pool => {
-            sqlx::query_as(
-                "SELECT kept, config FROM reports WHERE day = $1 AND kept IS NOT NULL \
-                 ORDER BY kept_digest, week, x",
-            )
-            .bind(day)
-            .fetch_all(pool)
-            .await?
+            sqlx::query_as(KEPT_OF_DAY)
+                .bind(day)
+                .fetch_all(pool)
+                .await?
         });
         Ok(rows.into_iter().map(|(k, c)| (k, c as u64)).collect())
     }
@@ -504,39 +554,113 @@ impl Db {
         }))
     }
 
-    /// Records a published day (once: a second process publishing the same day
-    /// computed the same bytes).
-    pub async fn publish(&self, p: &Published) -> Result<()> {
-        self.write_published(
-            p,
-            "INSERT INTO published (day, reports, bytes, sha256, aggregate) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (day) DO NOTHING",
-        )
-        .await
-    }
-
-    /// Replaces a published day's record (for `rebuild`, when it differed).
-    pub async fn republish(&self, p: &Published) -> Result<()> {
-        self.write_published(
-            p,
-            "UPDATE published SET reports = $2, bytes = $3, sha256 = $4, aggregate = $5 \
-             WHERE day = $1",
-        )
-        .await
-    }
-
-    async fn write_published(&self, p: &Published, sql: &str) -> Result<()> {
+    /// Publishes `day` in one transaction: unless it is published already (by another
+    /// process), reads its kept reports, in publication order, and records what `make`
+    /// makes of them. No report can be stored into the day meanwhile. Returns whether
+    /// this call published it.
+    pub async fn publish_day(
+        &self,
+        day: &str,
+        make: impl FnOnce(&[(String, u64)]) -> Result<(Published, DayFile)>,
+    ) -> Result<bool> {
         on!(self, pool => {
-            sqlx::query(sql)
-                .bind(&p.day)
-                .bind(to_i64(p.reports)?)
-                .bind(to_i64(p.bytes)?)
-                .bind(&p.sha256)
-                .bind(&p.aggregate)
+            let mut tx = if let Db::Sqlite(_) = self {
+                pool.begin_with("BEGIN IMMEDIATE").await?
+            } else {
+                let mut tx = pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(PUBLISH_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                tx
+            };
+            let done: Option<String> = sqlx::query_scalar("SELECT day FROM published WHERE day = $1")
+                .bind(day)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if done.is_some() {
+                return Ok(false);
+            }
+            let rows: Vec<(String, i64)> = sqlx::query_as(KEPT_OF_DAY)
+                .bind(day)
+                .fetch_all(&mut *tx)
+                .await?;
+            let kept: Vec<(String, u64)> = rows.into_iter().map(|(k, c)| (k, c as u64)).collect();
+            let (p, file) = make(&kept)?;
+            sqlx::query(
+                "INSERT INTO published (day, reports, bytes, sha256, aggregate, body, gzip) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&p.day)
+            .bind(to_i64(p.reports)?)
+            .bind(to_i64(p.bytes)?)
+            .bind(&p.sha256)
+            .bind(&p.aggregate)
+            .bind(&file.body)
+            .bind(&file.gzip)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
+    /// Replaces a published day's record and file (for `rebuild`, when it differed).
+    pub async fn republish(&self, p: &Published, file: &DayFile) -> Result<()> {
+        on!(self, pool => {
+            sqlx::query(
+                "UPDATE published SET reports = $2, bytes = $3, sha256 = $4, aggregate = $5, \
+                 body = $6, gzip = $7 WHERE day = $1",
+            )
+            .bind(&p.day)
+            .bind(to_i64(p.reports)?)
+            .bind(to_i64(p.bytes)?)
+            .bind(&p.sha256)
+            .bind(&p.aggregate)
+            .bind(&file.body)
+            .bind(&file.gzip)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
+    }
+
+    /// Stores the file of a day published before files were stored, if it is still
+    /// missing.
+    pub async fn fill_day_file(&self, day: &str, file: &DayFile) -> Result<()> {
+        on!(self, pool => {
+            sqlx::query("UPDATE published SET body = $2, gzip = $3 WHERE day = $1 AND body IS NULL")
+                .bind(day)
+                .bind(&file.body)
+                .bind(&file.gzip)
                 .execute(pool)
                 .await?;
             Ok(())
         })
+    }
+
+    /// A published day's file, if it is stored.
+    pub async fn day_file(&self, day: &str) -> Result<Option<DayFile>> {
+        type Blob = Option<Vec<u8>>;
+        let row: Option<(Blob, Blob)> = on!(self, pool => {
+            sqlx::query_as("SELECT body, gzip FROM published WHERE day = $1")
+                .bind(day)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(match row {
+            Some((Some(body), Some(gzip))) => Some(DayFile { body, gzip }),
+            _ => None,
+        })
+    }
+
+    /// The published days whose file is not stored (published by an older server).
+    pub async fn days_without_file(&self) -> Result<Vec<String>> {
+        Ok(on!(self, pool => {
+            sqlx::query_scalar("SELECT day FROM published WHERE body IS NULL ORDER BY day")
+                .fetch_all(pool)
+                .await?
+        }))
     }
 
     /// Every published day, oldest first.

@@ -36,6 +36,18 @@ pub struct Limits {
     pub past_days: u64,
     /// Days after today a report's week may end (clocks differ).
     pub future_days: u64,
+    /// The longest program, version, toolchain, os or arch, in bytes; a report with a
+    /// longer one is refused (it would be repeated in its receipt).
+    pub field: usize,
+    /// The longest counter name or chain frame, in bytes: the longest any declaration
+    /// may have ([`telemetry_rules::MAX_NAME_LEN`]).
+    pub name: usize,
+    /// The most lines in a chain: its name and as many frames as a stack counter
+    /// records ([`telemetry_rules::MAX_DEPTH`]).
+    pub chain_lines: usize,
+    /// The most dropped parts a receipt lists one by one; the rest are counted by
+    /// reason.
+    pub listed: usize,
 }
 
 impl Default for Limits {
@@ -47,6 +59,10 @@ impl Default for Limits {
             value: 1 << 40,
             past_days: upload::MAX_AGE_DAYS + 7,
             future_days: 1,
+            field: 64,
+            name: telemetry_rules::MAX_NAME_LEN,
+            chain_lines: 1 + telemetry_rules::MAX_DEPTH,
+            listed: 256,
         }
     }
 }
@@ -184,11 +200,40 @@ pub struct Receipt {
     pub stored: bool,
     /// What was kept.
     pub kept: Kept,
-    /// Every part dropped, sorted.
+    /// The parts dropped, sorted, at most [`Limits::listed`] of them.
     pub dropped: Vec<DroppedPart>,
+    /// How many more were dropped, by reason, when there were more than that (absent
+    /// otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unlisted: Vec<Unlisted>,
+}
+
+/// Dropped parts a receipt counts without listing them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Unlisted {
+    /// Why.
+    pub reason: Dropped,
+    /// How many.
+    pub parts: usize,
 }
 
 impl Receipt {
+    /// Every part dropped, listed or not, by reason.
+    pub fn reasons(&self) -> Vec<(Dropped, usize)> {
+        let mut counts = [0usize; Dropped::ALL.len()];
+        for part in &self.dropped {
+            counts[part.reason.index()] += 1;
+        }
+        for more in &self.unlisted {
+            counts[more.reason.index()] += more.parts;
+        }
+        Dropped::ALL
+            .into_iter()
+            .zip(counts)
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+
     /// The receipt's bytes: pretty JSON and a newline, the same for the same receipt.
     pub fn to_json(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
@@ -246,7 +291,8 @@ pub fn config_version(report: &Report) -> Result<u64, Refusal> {
 }
 
 /// Checks the parts of a report that do not depend on the config: the path's week,
-/// the window around `today`, each build listed once, `last_week`.
+/// the window around `today`, the length of every string, each build listed once,
+/// `last_week`.
 pub fn check_envelope(
     report: &Report,
     path_week: &str,
@@ -267,6 +313,43 @@ pub fn check_envelope(
             date::format(today.saturating_sub(limits.past_days)),
             date::format(today + limits.future_days)
         )));
+    }
+    if report.config.len() > 20 || report.last_week.len() > 10 {
+        return Err(Refusal::Malformed(
+            "config or last_week is longer than any this server accepts".into(),
+        ));
+    }
+    for program in &report.programs {
+        let fields = ["program", "version", "toolchain", "os", "arch"];
+        for (field, text) in fields.iter().zip(program.build()) {
+            if text.len() > limits.field {
+                return Err(Refusal::Malformed(format!(
+                    "a {field} of {} bytes: at most {} are accepted",
+                    text.len(),
+                    limits.field
+                )));
+            }
+        }
+        for name in program.counters.keys() {
+            if name.len() > limits.name {
+                return Err(Refusal::Malformed(format!(
+                    "a counter name of {} bytes: at most {} are accepted",
+                    name.len(),
+                    limits.name
+                )));
+            }
+        }
+        for chain in program.stacks.keys() {
+            let lines = chain.split('\n');
+            if lines.clone().count() > limits.chain_lines
+                || lines.clone().any(|line| line.len() > limits.name)
+            {
+                return Err(Refusal::Malformed(format!(
+                    "a chain of more than {} lines or a frame longer than {} bytes",
+                    limits.chain_lines, limits.name
+                )));
+            }
+        }
     }
     let mut builds = BTreeSet::new();
     for program in &report.programs {
@@ -336,7 +419,14 @@ pub fn accept(
     });
     // Then the config's filter, the client's own (on_since 0: the client checked its
     // `on` day; the window was checked above).
-    let (kept, decisions) = upload::filter(&sane, config, 0, today, &report.last_week);
+    let (mut kept, decisions) = upload::filter(&sane, config, 0, today, &report.last_week);
+    // Chains cut to the configured depth are merged by adding their counts: the sum
+    // is held to the same bound as every count.
+    for program in kept.iter_mut().flat_map(|k| k.programs.iter_mut()) {
+        for value in program.stacks.values_mut() {
+            *value = (*value).min(limits.value);
+        }
+    }
     if let Some(out) = &decisions.week {
         drop("", "", Dropped::of(out), out.to_string());
     }
@@ -352,6 +442,20 @@ pub fn accept(
     dropped.sort_by(|a, b| {
         (&a.build, &a.name, a.reason.code()).cmp(&(&b.build, &b.name, b.reason.code()))
     });
+    let mut unlisted = Vec::new();
+    if dropped.len() > limits.listed {
+        let mut counts = [0usize; Dropped::ALL.len()];
+        for part in dropped.drain(limits.listed..) {
+            counts[part.reason.index()] += 1;
+        }
+        unlisted = Dropped::ALL
+            .into_iter()
+            .zip(counts)
+            .filter(|(_, parts)| *parts > 0)
+            .map(|(reason, parts)| Unlisted { reason, parts })
+            .collect();
+        unlisted.sort_by_key(|u| u.reason.code());
+    }
     let kept_counts = kept.as_ref().map_or_else(Kept::default, |k| Kept {
         programs: k.programs.len(),
         counters: k.programs.iter().map(|p| p.counters.len()).sum(),
@@ -365,6 +469,7 @@ pub fn accept(
             stored: kept.is_some(),
             kept: kept_counts,
             dropped,
+            unlisted,
         },
         kept,
     }
@@ -566,6 +671,7 @@ mod tests {
                 reason: Dropped::NotInConfig,
                 why: "not in the config".into(),
             }],
+            unlisted: Vec::new(),
         };
         assert_eq!(
             receipt.to_json(),
@@ -589,6 +695,38 @@ mod tests {
   ]
 }
 "#
+        );
+    }
+
+    #[test]
+    fn chains_merged_by_the_depth_cut_are_held_to_the_count_limit() {
+        let limits = Limits::default();
+        let mut rng = Rng(7);
+        let mut config = config(&mut rng);
+        config.sample_rate = 1.0;
+        config.programs[0].stacks[0].depth = 1;
+        config.programs[0].stacks[0].rate = 1.0;
+        let mut sent = report(&mut rng);
+        sent.programs.truncate(1);
+        let program = &mut sent.programs[0];
+        (
+            program.program,
+            program.version,
+            program.toolchain,
+            program.os,
+        ) = ("kv".into(), "0.1.0".into(), "1.95.0".into(), "linux".into());
+        program.counters.clear();
+        program.stacks = ["kv/b", "kv/e", "kv/d"]
+            .iter()
+            .map(|f| (format!("kv/bug\nkv/a\n{f}"), limits.value))
+            .collect();
+        sent.x = 0.25;
+        let today = date::parse("2026-12-01").unwrap_or(0);
+        let accepted = accept(&sent, &config, &Declared::default(), today, &limits);
+        let kept = accepted.kept.expect("the chain is kept");
+        assert_eq!(
+            kept.programs[0].stacks,
+            BTreeMap::from([("kv/bug\nkv/a".to_string(), limits.value)])
         );
     }
 
@@ -644,7 +782,8 @@ mod tests {
                     );
                     assert!((1..=limits.value).contains(value), "case {case}");
                 }
-                for chain in program.stacks.keys() {
+                for (chain, value) in &program.stacks {
+                    assert!((1..=limits.value).contains(value), "case {case}: {value}");
                     let mut lines = chain.split('\n');
                     assert_eq!(lines.next(), Some("kv/bug"), "case {case}");
                     let frames: Vec<&str> = lines.collect();

@@ -93,6 +93,24 @@ fn each_kind_of_bad_upload_gets_its_status_and_reason() {
                 "not a report",
             ),
             (
+                "a counter listed twice",
+                swap(
+                    "\"kv/command:get\": 3",
+                    "\"kv/command:get\": 3, \"kv/command:get\": 5",
+                ),
+                400,
+                "\"kv/command:get\" is listed twice",
+            ),
+            (
+                "a chain listed twice",
+                swap(
+                    "\"kv/bug/corrupt\\nkv/commands/get\": 1",
+                    "\"kv/bug/corrupt\\nkv/commands/get\": 1, \"kv/bug/corrupt\\nkv/commands/get\": 1",
+                ),
+                400,
+                "is listed twice",
+            ),
+            (
                 "a week that is no date",
                 swap(WEEK, "2026-02-30"),
                 400,
@@ -368,4 +386,122 @@ fn a_client_that_stops_half_way_through_its_body_gets_408_in_the_time_limit() {
     );
     // The server still serves others.
     assert_eq!(server.get("/healthz").status, 200);
+}
+
+/// A report in compact JSON, as an attacker writes it: one build of `kv` with the given
+/// version and counters, each counted once.
+fn compact(x: f64, version: &str, names: &[String]) -> Vec<u8> {
+    let counters: Vec<String> = names.iter().map(|n| format!("\"{n}\":1")).collect();
+    format!(
+        "{{\"format\":1,\"week\":\"{WEEK}\",\"last_week\":\"\",\"x\":{x},\"config\":\"1\",\
+         \"programs\":[{{\"program\":\"kv\",\"version\":\"{version}\",\"toolchain\":\"1.95.0\",\
+         \"os\":\"linux\",\"arch\":\"x86_64\",\"counters\":{{{}}},\"stacks\":{{}}}}]}}",
+        counters.join(",")
+    )
+    .into_bytes()
+}
+
+#[test]
+fn no_upload_within_the_body_limit_makes_the_server_produce_or_keep_much_more() {
+    const MAX_BODY: usize = 102_400;
+    let collector = Collector::new(test_config(1));
+    for db in databases(&collector.dir) {
+        let server = start(&db, &collector, &[]);
+        let path = format!("/upload/{WEEK}");
+        // The attack as it was found: a 45 KB version (build metadata still matches
+        // `>=0.1.0`) and 4,000 counters the config does not ask for.
+        let long = format!("0.1.0+{}", "a".repeat(45_000));
+        let names: Vec<String> = (0..4_000).map(|i| format!("kv/x{i}")).collect();
+        let body = compact(0.5, &long, &names);
+        assert!(body.len() <= MAX_BODY, "{}", body.len());
+        let refused = server.post(&path, &body);
+        assert_eq!(refused.status, 400, "{}", db.name);
+        assert!(
+            refused.text().contains("a version of 45006 bytes"),
+            "{}",
+            refused.text()
+        );
+        assert!(refused.body.len() < 200);
+
+        // The worst that is accepted: the longest version, and as many counters the
+        // config does not ask for as fit; three times over.
+        let version = format!("0.1.0+{}", "b".repeat(58));
+        let before = server.peak_memory();
+        let (mut sizes, mut dropped) = (Vec::new(), Vec::new());
+        for (i, x) in [0.25, 0.5, 0.75].into_iter().enumerate() {
+            let mut names: Vec<String> = Vec::new();
+            let mut len = compact(x, &version, &names).len();
+            while len + 16 < MAX_BODY {
+                let name = format!("kv/y{i}{:05}", names.len());
+                len += name.len() + 5;
+                names.push(name);
+            }
+            let body = compact(x, &version, &names);
+            let answer = server.post(&path, &body);
+            assert_eq!(answer.status, 200, "{}: {}", db.name, answer.text());
+            let receipt: serde_json::Value = serde_json::from_slice(&answer.body).expect("JSON");
+            // The receipt names the first 256 parts and counts the rest.
+            assert_eq!(receipt["dropped"].as_array().map(Vec::len), Some(256));
+            // Past 4,096 counters in a build the rest are dropped as too many.
+            let unlisted: Vec<(String, usize)> = receipt["unlisted"]
+                .as_array()
+                .expect("the parts not listed")
+                .iter()
+                .map(|u| {
+                    let reason = u["reason"].as_str().unwrap_or("").to_string();
+                    (reason, u["parts"].as_u64().unwrap_or(0) as usize)
+                })
+                .collect();
+            assert_eq!(
+                unlisted.iter().map(|u| u.0.as_str()).collect::<Vec<_>>(),
+                ["not-in-config", "too-many"]
+            );
+            assert_eq!(
+                unlisted.iter().map(|u| u.1).sum::<usize>(),
+                names.len() - 256
+            );
+            assert_eq!(receipt["stored"], false);
+            sizes.push((body.len(), answer.body.len()));
+            dropped.push(names.len());
+        }
+        for (sent, answered) in &sizes {
+            assert!(
+                answered < &(2 * sent),
+                "{}: {answered} bytes answered to {sent}",
+                db.name
+            );
+        }
+        // One row per report, holding its receipt and nothing else of it.
+        assert_eq!(number(&db.url, "SELECT COUNT(*) FROM reports"), 3);
+        assert_eq!(number(&db.url, "SELECT COUNT(kept) FROM reports"), 0);
+        let stored = number(&db.url, "SELECT SUM(LENGTH(receipt)) FROM reports") as usize;
+        assert!(
+            stored < 3 * 2 * MAX_BODY,
+            "{}: {stored} bytes stored",
+            db.name
+        );
+        // Every part is counted, listed or not.
+        assert_eq!(
+            (server.metric("telemetry_dropped_total{reason=\"not-in-config\"}")
+                + server.metric("telemetry_dropped_total{reason=\"too-many\"}"))
+                as usize,
+            dropped.iter().sum::<usize>()
+        );
+        let peak = server.peak_memory();
+        assert!(
+            peak < before + (64 << 20),
+            "{}: peak memory grew from {} to {} MiB",
+            db.name,
+            before >> 20,
+            peak >> 20
+        );
+        eprintln!(
+            "{}: receipts {:?} bytes for bodies of {:?}; peak memory {} → {} MiB",
+            db.name,
+            sizes.iter().map(|s| s.1).collect::<Vec<_>>(),
+            sizes.iter().map(|s| s.0).collect::<Vec<_>>(),
+            before >> 20,
+            peak >> 20
+        );
+    }
 }

@@ -302,3 +302,201 @@ fn nothing_of_the_sender_is_stored_or_logged() {
         assert!(!stderr.contains(secret), "{secret} logged");
     }
 }
+
+/// The `"x":` value of a published line, as written.
+fn x_text(line: &str) -> &str {
+    let rest = &line[line.find("\"x\":").expect("an x") + 4..];
+    rest[..rest.find([',', '}']).expect("the end of x")].trim()
+}
+
+#[test]
+fn every_x_is_published_exactly_as_it_was_sent() {
+    let collector = Collector::new(test_config(1));
+    let mut rng = test_support::Rng(0x0dd5_eed5_1234_5678);
+    // Random doubles in (0, 1) of every magnitude, short decimals, and the edges.
+    let mut xs: Vec<f64> = Vec::new();
+    for _ in 0..200 {
+        xs.push(rng.unit());
+    }
+    for _ in 0..60 {
+        let scale = 10f64.powi(-(rng.below(300) as i32));
+        xs.push(rng.unit() * scale);
+    }
+    xs.extend((1..40).map(|i| format!("0.{i}").parse::<f64>().expect("a decimal")));
+    xs.extend([
+        f64::MIN_POSITIVE,
+        5e-324,
+        1.0 - f64::EPSILON / 2.0,
+        0.1 + 0.2,
+    ]);
+    xs.retain(|x| *x > 0.0 && *x < 1.0);
+    xs.sort_by(f64::total_cmp);
+    xs.dedup();
+    for db in databases(&collector.dir) {
+        let server =
+            ServerProcess::start(&db.url, &collector.signed, TODAY, &["--rate-limit", "0"]);
+        let mut sent = std::collections::BTreeMap::new();
+        for x in &xs {
+            let body = report(WEEK, *x, &[("kv/command:get", 1)], &[]).to_json();
+            // The text the client sent: the shortest decimal that reads back as x.
+            let text = serde_json::to_string(x).expect("a number");
+            assert!(
+                String::from_utf8_lossy(&body).contains(&format!("\"x\": {text},")),
+                "{text}"
+            );
+            assert_eq!(server.post(&format!("/upload/{WEEK}"), &body).status, 200);
+            sent.insert(x.to_bits(), text);
+        }
+        drop(server);
+        let server = ServerProcess::start(&db.url, &collector.signed, TOMORROW, &[]);
+        let data = server.get(&format!("/data/{TODAY}.ndjson")).text();
+        let mut published = std::collections::BTreeMap::new();
+        for line in data.lines() {
+            let x = Report::parse(line.as_bytes()).expect("a report").x;
+            published.insert(x.to_bits(), x_text(line).to_string());
+        }
+        // The same numbers, bit for bit, written the same way.
+        assert_eq!(published.len(), xs.len(), "{}", db.name);
+        for (bits, text) in &sent {
+            assert_eq!(
+                published.get(bits),
+                Some(text),
+                "{}: x = {text} published as {:?}",
+                db.name,
+                published.get(bits)
+            );
+        }
+    }
+}
+
+#[test]
+fn a_published_day_is_served_as_stored_with_etag_ranges_and_gzip() {
+    use std::io::Read;
+    let collector = Collector::new(test_config(1));
+    for db in databases(&collector.dir) {
+        let server =
+            ServerProcess::start(&db.url, &collector.signed, TODAY, &["--rate-limit", "0"]);
+        for i in 1..=30u64 {
+            let r = report(WEEK, i as f64 / 64.0, &[("kv/command:get", i)], &[]);
+            assert_eq!(server.upload(&r).status, 200);
+        }
+        drop(server);
+        let server = ServerProcess::start(&db.url, &collector.signed, TOMORROW, &[]);
+        let path = format!("/data/{TODAY}.ndjson");
+        let whole = server.get(&path);
+        assert_eq!(whole.status, 200, "{}", db.name);
+        assert_eq!(whole.text().lines().count(), 30);
+        let etag = whole.header("etag").expect("an ETag").to_string();
+        assert_eq!(
+            etag,
+            format!("\"{}\"", telemetry_server::publish::sha256_hex(&whole.body))
+        );
+        assert_eq!(whole.header("accept-ranges"), Some("bytes"));
+        assert!(whole.header("content-encoding").is_none());
+
+        // A day published by a server that did not store files gets its file.
+        drop(server);
+        execute(&db.url, "UPDATE published SET body = NULL, gzip = NULL");
+        let server = ServerProcess::start(&db.url, &collector.signed, TOMORROW, &[]);
+        assert_eq!(server.get(&path).body, whole.body, "{}", db.name);
+
+        // The file is made once, when the day is published: with every stored report
+        // of that day gone, and after a restart, it is served the same.
+        drop(server);
+        execute(
+            &db.url,
+            &format!("DELETE FROM reports WHERE day = '{TODAY}'"),
+        );
+        let server = ServerProcess::start(&db.url, &collector.signed, TOMORROW, &[]);
+        assert_eq!(server.get(&path).body, whole.body, "{}", db.name);
+
+        let get = |headers: &[(&str, &str)]| http::request(server.addr, "GET", &path, headers, b"");
+        let fresh = get(&[("If-None-Match", &etag)]);
+        assert_eq!(fresh.status, 304);
+        assert!(fresh.body.is_empty());
+        assert_eq!(get(&[("If-None-Match", "\"other\"")]).status, 200);
+
+        let total = whole.body.len();
+        let part = get(&[("Range", "bytes=10-99")]);
+        assert_eq!(part.status, 206);
+        assert_eq!(part.body, whole.body[10..100]);
+        assert_eq!(
+            part.header("content-range"),
+            Some(format!("bytes 10-99/{total}").as_str())
+        );
+        let tail = get(&[("Range", "bytes=-25")]);
+        assert_eq!(tail.status, 206);
+        assert_eq!(tail.body, whole.body[total - 25..]);
+        let beyond = get(&[("Range", &format!("bytes={total}-"))]);
+        assert_eq!(beyond.status, 416);
+        assert_eq!(
+            beyond.header("content-range"),
+            Some(format!("bytes */{total}").as_str())
+        );
+        // A range of another version of the file (If-Range): the whole file.
+        let other = get(&[("Range", "bytes=0-9"), ("If-Range", "\"other\"")]);
+        assert_eq!((other.status, other.body.len()), (200, total));
+
+        let zipped = get(&[("Accept-Encoding", "gzip")]);
+        assert_eq!(zipped.status, 200);
+        assert_eq!(zipped.header("content-encoding"), Some("gzip"));
+        let mut unzipped = Vec::new();
+        flate2::read::GzDecoder::new(&zipped.body[..])
+            .read_to_end(&mut unzipped)
+            .expect("gzip");
+        assert_eq!(unzipped, whole.body);
+        assert!(zipped.body.len() < total);
+        let refused = get(&[("Accept-Encoding", "gzip;q=0, identity")]);
+        assert!(refused.header("content-encoding").is_none());
+        assert_eq!(refused.body, whole.body);
+    }
+}
+
+#[test]
+fn a_report_never_lands_in_a_day_already_published_by_a_server_ahead_of_it() {
+    let collector = Collector::new(test_config(1));
+    const AFTER: &str = "2026-12-03";
+    for db in databases(&collector.dir) {
+        // A server whose clock says TODAY stores a report in TODAY.
+        let behind =
+            ServerProcess::start(&db.url, &collector.signed, TODAY, &["--rate-limit", "0"]);
+        let first = report(WEEK, 0.25, &[("kv/command:get", 1)], &[]);
+        assert_eq!(behind.upload(&first).status, 200);
+        // Another on the same database, already in TOMORROW, publishes TODAY.
+        let ahead = ServerProcess::start(&db.url, &collector.signed, TOMORROW, &[]);
+        let path = format!("/data/{TODAY}.ndjson");
+        let published = ahead.get(&path);
+        assert_eq!(published.status, 200, "{}", db.name);
+        // The one behind still takes reports: they go to the first day not published.
+        let second = report(WEEK, 0.5, &[("kv/command:set", 2)], &[]);
+        assert_eq!(behind.upload(&second).status, 200, "{}", db.name);
+        let again = ahead.get(&path);
+        assert_eq!(
+            (again.status, again.body == published.body),
+            (200, true),
+            "{}: {}",
+            db.name,
+            again.text()
+        );
+        drop((behind, ahead));
+        let later = ServerProcess::start(&db.url, &collector.signed, AFTER, &[]);
+        assert_eq!(later.get(&path).body, published.body);
+        let next = later.get(&format!("/data/{TOMORROW}.ndjson"));
+        assert_eq!(next.status, 200, "{}: {}", db.name, next.text());
+        let next = next.text();
+        let lines: Vec<Report> = next
+            .lines()
+            .map(|l| Report::parse(l.as_bytes()).expect("a report"))
+            .collect();
+        assert_eq!(lines.len(), 1, "{}: {next}", db.name);
+        assert_eq!(lines[0].x, 0.5);
+        drop(later);
+        let rebuilt = std::process::Command::new(binary())
+            .args(["rebuild", "--db", &db.url])
+            .output()
+            .expect("rebuild runs");
+        let out = String::from_utf8_lossy(&rebuilt.stdout);
+        assert!(rebuilt.status.success(), "{}: {out}", db.name);
+        assert_eq!(out.matches(": same (").count(), 2, "{out}");
+    }
+}

@@ -52,8 +52,21 @@ pub fn try_request(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Result<Response, String> {
-    let mut stream =
+    let stream =
         TcpStream::connect_timeout(&addr, Duration::from_secs(5)).map_err(|e| e.to_string())?;
+    request_over(stream, addr, method, path, headers, body)
+}
+
+/// As [`try_request`], over a connection the caller opened (from a chosen local
+/// address, say).
+pub fn request_over(
+    mut stream: TcpStream,
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Result<Response, String> {
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .map_err(|e| e.to_string())?;

@@ -93,7 +93,7 @@ async fn receive(
     match app.writer.store(job).await {
         Ok(Stored::New) => Ok(Receipted::New {
             receipt,
-            dropped: accepted.receipt.dropped.iter().map(|d| d.reason).collect(),
+            dropped: accepted.receipt.reasons(),
         }),
         Ok(Stored::Same(receipt)) => Ok(Receipted::Again(receipt)),
         Ok(Stored::Conflict) => Err(UploadError::Conflict),

@@ -244,6 +244,24 @@ impl ServerProcess {
         }
     }
 
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The most memory it has held so far (`VmHWM` in `/proc/<pid>/status`), in bytes.
+    pub fn peak_memory(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
+            .expect("the server's status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().strip_suffix("kB"))
+            .and_then(|kb| kb.trim().parse::<u64>().ok())
+            .map(|kb| kb * 1024)
+            .expect("VmHWM in the status")
+    }
+
     /// Kills the server with SIGKILL and waits for it.
     pub fn kill(mut self) {
         let _ = self.child.kill();
@@ -303,4 +321,80 @@ impl Drop for ServerProcess {
         let _ = self.child.wait();
         let _ = std::fs::remove_file(&self.stderr);
     }
+}
+
+/// A connection to `to` from the local address `from` (any loopback address works on
+/// Linux: all of 127.0.0.0/8 is this machine).
+pub fn connect_from(from: std::net::IpAddr, to: SocketAddr) -> std::net::TcpStream {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let stream = runtime.block_on(async {
+        let socket = match from {
+            std::net::IpAddr::V4(_) => tokio::net::TcpSocket::new_v4(),
+            std::net::IpAddr::V6(_) => tokio::net::TcpSocket::new_v6(),
+        }
+        .expect("a socket");
+        socket
+            .bind(SocketAddr::new(from, 0))
+            .unwrap_or_else(|e| panic!("bind {from}: {e}"));
+        socket
+            .connect(to)
+            .await
+            .unwrap_or_else(|e| panic!("connect {from} → {to}: {e}"))
+    });
+    let stream = stream.into_std().expect("a plain stream");
+    stream.set_nonblocking(false).expect("blocking");
+    stream
+}
+
+/// The number one SQL query on the database at `url` answers.
+pub fn number(url: &str, query: &str) -> i64 {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        use sqlx::Connection;
+        let answer = if url.starts_with("sqlite:") {
+            let mut conn = sqlx::SqliteConnection::connect(url).await.expect("SQLite");
+            sqlx::query_scalar::<_, i64>(query)
+                .fetch_one(&mut conn)
+                .await
+        } else {
+            let mut conn = sqlx::PgConnection::connect(url).await.expect("PostgreSQL");
+            sqlx::query_scalar::<_, i64>(query)
+                .fetch_one(&mut conn)
+                .await
+        };
+        answer.unwrap_or_else(|e| panic!("{query}: {e}"))
+    })
+}
+
+/// Runs one SQL statement on the database at `url` (SQLite or PostgreSQL), as another
+/// program on the same database would.
+pub fn execute(url: &str, statement: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        use sqlx::Connection;
+        if url.starts_with("sqlite:") {
+            let mut conn = sqlx::SqliteConnection::connect(url).await.expect("SQLite");
+            sqlx::query(statement)
+                .execute(&mut conn)
+                .await
+                .unwrap_or_else(|e| panic!("{statement}: {e}"));
+            let _ = conn.close().await;
+        } else {
+            let mut conn = sqlx::PgConnection::connect(url).await.expect("PostgreSQL");
+            sqlx::query(statement)
+                .execute(&mut conn)
+                .await
+                .unwrap_or_else(|e| panic!("{statement}: {e}"));
+            let _ = conn.close().await;
+        }
+    });
 }
