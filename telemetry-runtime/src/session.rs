@@ -257,12 +257,26 @@ pub fn start_unpublished_prompted(
     env: &Env,
 ) -> Result<(PathBuf, crate::prompt::PromptOutcome), String> {
     let (file, dir, decision) = start_unpublished_decided(program, env)?;
-    let prompt = program.prompt_settings().ok_or("no prompt")?;
+    let outcome = prompt_checks(program, &dir, &decision).ok_or("no prompt")?;
+    Ok((file, outcome))
+}
+
+/// The prompt's checks alone, as `start` makes them once the mode is decided, with the
+/// terminal taken as interactive and in the foreground, up to asking (it never asks);
+/// `None` when the program has no prompt. For the benchmark of what a prompt that is
+/// not due costs. Not public API.
+#[doc(hidden)]
+pub fn prompt_checks(
+    program: &Program,
+    dir: &Path,
+    decision: &Decision,
+) -> Option<crate::prompt::PromptOutcome> {
+    let prompt = program.prompt_settings()?;
     let start = crate::prompt::Start {
         program: &program.info().name,
         namespace: program.namespace_name(),
-        dir: Some(&dir),
-        decision: &decision,
+        dir: Some(dir),
+        decision,
         collector: program.collector().map(|(url, _)| url.as_str()),
         distributor: program.distributor_setting(),
         facts: program.facts(),
@@ -274,11 +288,10 @@ pub fn start_unpublished_prompted(
         interactive: true,
         foreground: true,
     };
-    let outcome = match crate::prompt::check(prompt, &start, &terminal) {
+    Some(match crate::prompt::check(prompt, &start, &terminal) {
         Ok(_) => crate::prompt::PromptOutcome::NotDue(telemetry_formats::prompt::When::Ask),
         Err(outcome) => outcome,
-    };
-    Ok((file, outcome))
+    })
 }
 
 fn start_unpublished_decided(

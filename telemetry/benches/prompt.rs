@@ -1,8 +1,14 @@
 //! What a prompt adds to `start!()` when it is not due (the common case: the grace
 //! period, the sample, or the spacing of askings says not today), side by side with
 //! the same start without a prompt. The prompt's checks run as at a terminal, in the
-//! foreground, outside CI, so every check that precedes the state file runs and the
-//! state file is read: the most a start that does not ask pays.
+//! foreground, outside CI, so every check that precedes the state file runs, and the
+//! state file's time says it need not be read before the grace period ends: what
+//! every start that does not ask pays, all but about one a month.
+//!
+//! Then the parts alone: the prompt's checks (the difference the first two measure,
+//! without the noise of opening a counter file), the state file read and parsed (what
+//! the one start that finds the file's day has come pays once more, before it moves
+//! the day on), and the mode file read, for scale.
 //!
 //! `cargo bench -p transparent-telemetry --features upload --bench prompt`
 
@@ -11,7 +17,7 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use telemetry::PromptOutcome;
 use telemetry_formats::prompt::{CI_VARS, State, When};
-use telemetry_runtime::__private::{start_unpublished, start_unpublished_prompted};
+use telemetry_runtime::__private::{prompt_checks, start_unpublished, start_unpublished_prompted};
 use telemetry_runtime::mode::Env;
 
 fn start(c: &mut Criterion) {
@@ -55,6 +61,10 @@ fn start(c: &mut Criterion) {
         b.iter(|| start_unpublished_prompted(black_box(&prompted), &env).expect("opens"))
     });
     let namespace = root.join("default");
+    let decision = telemetry_runtime::mode::decide_at(&env, Some(&namespace), prompted.defaults());
+    group.bench_function("the prompt's checks alone, not due", |b| {
+        b.iter(|| prompt_checks(black_box(&prompted), &namespace, &decision).expect("a prompt"))
+    });
     group.bench_function("the state file read alone", |b| {
         b.iter(|| State::read(black_box(&namespace)).expect("readable"))
     });
