@@ -105,6 +105,26 @@ fn init_lists_every_declared_counter_and_check_accepts_it() {
 }
 
 #[test]
+fn a_program_named_as_a_manifest_is_called_a_program_and_telemetry_manifest_named() {
+    let program = env!("CARGO_BIN_EXE_telemetry");
+    for action in [&["init"][..], &["check", s(&kv_manifest())][..]] {
+        let mut args = vec!["config"];
+        args.extend_from_slice(action);
+        args.extend(["--manifest", program]);
+        let out = fails(&args);
+        assert_eq!(
+            out,
+            format!(
+                "telemetry: {program} is a program, not a manifest: `telemetry manifest \
+                 {program} > manifest.json` lists its counters, then name that file with \
+                 --manifest\n"
+            ),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
 fn check_names_every_entry_no_manifest_declares() {
     let dir = TempDir::new("config-check");
     let config = init(&dir);

@@ -195,6 +195,13 @@ fn manifests(paths: &[PathBuf]) -> Result<Vec<Manifest>, CliError> {
         .iter()
         .map(|path| {
             let bytes = read_file(path, "manifest")?;
+            if object::FileKind::parse(&*bytes).is_ok() {
+                return Err(CliError::Failed(format!(
+                    "{0} is a program, not a manifest: `telemetry manifest {0} > \
+                     manifest.json` lists its counters, then name that file with --manifest",
+                    path.display()
+                )));
+            }
             let text = String::from_utf8_lossy(&bytes);
             Manifest::parse_json(&text)
                 .map_err(|e| CliError::Failed(format!("{} is not a manifest: {e}", path.display())))
