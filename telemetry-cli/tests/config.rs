@@ -101,7 +101,37 @@ fn init_lists_every_declared_counter_and_check_accepts_it() {
         "--manifest",
         s(&kv_manifest()),
     ]);
-    assert!(out.contains("every one declared by a manifest"), "{out}");
+    // One program, its counters and its two stack counters (the panic chain and the
+    // corrupt-record chain), each number with its noun in the right number.
+    let (head, tail) = out.split_once(" counter entries and ").unwrap();
+    assert!(
+        head.starts_with(&format!("{}: version 1, 1 program, ", s(&config))),
+        "{out}"
+    );
+    assert_eq!(
+        tail,
+        "2 stack counters, every one declared by a manifest.\n"
+    );
+}
+
+#[test]
+fn a_program_named_as_a_manifest_is_called_a_program_and_telemetry_manifest_named() {
+    let program = env!("CARGO_BIN_EXE_telemetry");
+    for action in [&["init"][..], &["check", s(&kv_manifest())][..]] {
+        let mut args = vec!["config"];
+        args.extend_from_slice(action);
+        args.extend(["--manifest", program]);
+        let out = fails(&args);
+        assert_eq!(
+            out,
+            format!(
+                "telemetry: {program} is a program, not a manifest: `telemetry manifest \
+                 {program} > manifest.json` lists its counters, then name that file with \
+                 --manifest\n"
+            ),
+            "{args:?}"
+        );
+    }
 }
 
 #[test]
@@ -229,9 +259,12 @@ fn a_signed_config_verifies_with_its_key_and_fails_when_changed() {
         s(&signed),
     ]);
     let out = succeeds(&["config", "verify", s(&signed), "--key", &public]);
-    assert!(
-        out.contains("verified") && out.contains("config version 1"),
-        "{out}"
+    assert_eq!(
+        out,
+        format!(
+            "{}: verified, signed by {public}: config version 1, 1 program.\n",
+            s(&signed)
+        )
     );
 
     let tampered =

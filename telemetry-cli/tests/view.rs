@@ -263,17 +263,13 @@ fn serves_the_charts_of_every_week_and_what_was_sent_and_writes_nothing() {
     let sent = page(&viewer, "/sent");
     assert!(sent.contains(&format!("<h2 id=\"{WEEK}\">The week ending {WEEK}</h2>")));
     assert!(
-        sent.contains(
-            "filtered by config version 3: 1 program builds, 1 counters, 0 stack chains."
-        )
+        sent.contains("filtered by config version 3: 1 program build, 1 counter, 0 stack chains.")
     );
     assert!(
         sent.contains("<tr><td><code>kv/command:get</code></td><td class=\"num\">12</td></tr>")
     );
     assert_eq!(sent.matches("<td class=\"num\">").count(), 1);
-    assert!(
-        sent.contains("<p>Stored: yes. Kept: 1 program builds, 1 counters, 0 stack chains.</p>")
-    );
+    assert!(sent.contains("<p>Stored: yes. Kept: 1 program build, 1 counter, 0 stack chains.</p>"));
     assert!(sent.contains("<p>Dropped: 1.</p>"));
     assert!(sent.contains(
         "<tr><td><code>kv/command:set</code></td><td>kv 0.1.0 1.95.0 linux x86_64</td>\

@@ -336,8 +336,11 @@ fn files(out: &mut Lines, label: &str, listing: &Listing, kind: Kind) {
 /// Files and bytes under the namespace directory.
 fn disk_use(dir: &Path) -> String {
     match listing::disk_use(dir) {
-        Ok((1, bytes)) => format!("{} in 1 file", display::bytes(bytes)),
-        Ok((files, bytes)) => format!("{} in {files} files", display::bytes(bytes)),
+        Ok((files, bytes)) => format!(
+            "{} in {}",
+            display::bytes(bytes),
+            display::count(files, "file", "files")
+        ),
         Err(e) => format!("unknown: {e}"),
     }
 }

@@ -19,7 +19,7 @@ use telemetry_formats::manifest::Manifest;
 use telemetry_formats::safe_fs;
 use telemetry_formats::signature::{self, PublicKey};
 
-use telemetry_command::{Host, Report};
+use telemetry_command::{Host, Report, display};
 
 use crate::app::error::CliError;
 
@@ -195,6 +195,13 @@ fn manifests(paths: &[PathBuf]) -> Result<Vec<Manifest>, CliError> {
         .iter()
         .map(|path| {
             let bytes = read_file(path, "manifest")?;
+            if object::FileKind::parse(&*bytes).is_ok() {
+                return Err(CliError::Failed(format!(
+                    "{0} is a program, not a manifest: `telemetry manifest {0} > \
+                     manifest.json` lists its counters, then name that file with --manifest",
+                    path.display()
+                )));
+            }
             let text = String::from_utf8_lossy(&bytes);
             Manifest::parse_json(&text)
                 .map_err(|e| CliError::Failed(format!("{} is not a manifest: {e}", path.display())))
@@ -232,11 +239,12 @@ fn check(path: &Path, manifest_paths: &[PathBuf]) -> Result<Report, CliError> {
         let counters: usize = config.programs.iter().map(|p| p.counters.len()).sum();
         let stacks: usize = config.programs.iter().map(|p| p.stacks.len()).sum();
         return Ok(Report::text(format!(
-            "{}: version {}, {} programs, {counters} counter entries and {stacks} stack \
-             counters, every one declared by a manifest.\n",
+            "{}: version {}, {}, {} and {}, every one declared by a manifest.\n",
             path.display(),
             config.version,
-            config.programs.len()
+            display::count(config.programs.len(), "program", "programs"),
+            display::count(counters, "counter entry", "counter entries"),
+            display::count(stacks, "stack counter", "stack counters"),
         )));
     }
     let mut report = Report::text(format!(
@@ -302,9 +310,9 @@ fn verify(path: &Path, key: Option<&OsString>) -> Result<Report, CliError> {
     let config = signature::verify(&read_file(path, "signed config")?, &key)
         .map_err(|e| CliError::Failed(format!("{}: {e}", path.display())))?;
     Ok(Report::text(format!(
-        "{}: verified, signed by {key}: config version {}, {} programs.\n",
+        "{}: verified, signed by {key}: config version {}, {}.\n",
         path.display(),
         config.version,
-        config.programs.len()
+        display::count(config.programs.len(), "program", "programs")
     )))
 }
