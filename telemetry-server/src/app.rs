@@ -10,6 +10,7 @@ use telemetry_formats::manifest::Manifest;
 use telemetry_pages::Aggregate;
 
 use crate::configs::{self, Configs};
+use crate::connections::Open;
 use crate::files::Files;
 use crate::limit::Limiter;
 use crate::metrics::Metrics;
@@ -45,6 +46,7 @@ pub(crate) struct App {
     pub limiter: Limiter,
     pub view: RwLock<View>,
     pub files: Files,
+    pub open: Arc<Open>,
     pub writer: Writer,
     pub fixed_today: Option<u64>,
 }

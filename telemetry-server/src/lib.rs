@@ -13,11 +13,13 @@
 //! `app` (what every request can reach), `routes` (every route, in one place),
 //! `handlers` (one file each for uploads, the config, the pages, the data, and health),
 //! `outcome` (how an upload ends: its answer and its count), `response` (answers and
-//! security headers), `writer` (batched commits), `files` (published days held in memory), `lifecycle`
+//! security headers), [`connections`] (accepting and serving connections: the head
+//! deadline, the idle limit, the caps and the file-descriptor budget), `writer` (batched commits), `files` (published days held in memory), `lifecycle`
 //! ([`Server`]: start-up, serving, shutdown) and `error` ([`StartError`]).
 
 mod app;
 pub mod configs;
+pub mod connections;
 mod error;
 mod files;
 mod handlers;

@@ -13,6 +13,7 @@ use telemetry_formats::signature;
 
 use crate::app::{App, TODAY_VAR, View};
 use crate::configs;
+use crate::connections::{self, ConnectionLimits, Open};
 use crate::error::StartError;
 use crate::files::Files;
 use crate::limit::Limiter;
@@ -24,11 +25,20 @@ use crate::store::Db;
 use crate::validate::{Declared, Limits};
 use crate::writer::{self, Batches};
 
+/// Writes a line to stdout; a closed or full stdout loses the line, never the server.
+fn say(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
 /// A server ready to serve: its database open, its config stored.
 pub struct Server {
     app: Arc<App>,
     listener: tokio::net::TcpListener,
     batches: Batches,
+    fd_limit: Option<u64>,
 }
 
 fn read_file(path: &std::path::Path, what: &'static str) -> Result<Vec<u8>, StartError> {
@@ -112,6 +122,14 @@ impl Server {
                 addr: settings.addr,
                 source,
             })?;
+        let fd_limit = connections::raise_fd_limit();
+        let limits = ConnectionLimits {
+            head: settings.head_timeout,
+            idle: settings.idle_timeout,
+            total: connections::fd_budget(settings.max_connections, fd_limit),
+            per_address: settings.max_connections_per_address,
+        };
+        let metrics = Metrics::new(settings.metrics_step);
         let (writer, batches) = writer::channel();
         let etag = format!("\"{}\"", sha256_hex(&signed));
         let app = App {
@@ -125,9 +143,10 @@ impl Server {
             declared,
             manifests,
             limits: Limits::default(),
-            metrics: Metrics::default(),
+            metrics,
             view: RwLock::new(View::default()),
             files: Files::default(),
+            open: Arc::new(Open::new(limits)),
             writer,
             fixed_today,
         };
@@ -135,6 +154,7 @@ impl Server {
             app: Arc::new(app),
             listener,
             batches,
+            fd_limit,
         })
     }
 
@@ -146,6 +166,17 @@ impl Server {
     /// The database's backend.
     pub fn backend(&self) -> &'static str {
         self.app.db.backend()
+    }
+
+    /// How connections are limited: the settings', with the total cut to fit the
+    /// file-descriptor limit.
+    pub fn connection_limits(&self) -> ConnectionLimits {
+        self.app.open.limits()
+    }
+
+    /// The process's limit on open files, raised to its hard limit at start.
+    pub fn fd_limit(&self) -> Option<u64> {
+        self.fd_limit
     }
 
     /// The config version served.
@@ -163,6 +194,7 @@ impl Server {
             app,
             listener,
             batches,
+            ..
         } = self;
         let writing = tokio::spawn(batches.run(app.db.clone()));
         if let Err(e) = app.merge().await {
@@ -181,16 +213,38 @@ impl Server {
                 }
             })
         };
+        let logging = {
+            let app = app.clone();
+            tokio::spawn(async move {
+                let every = app.settings.log_interval;
+                let mut tick = tokio::time::interval(every);
+                tick.tick().await;
+                let mut before = app.metrics.snapshot(&app.open.turned);
+                loop {
+                    tick.tick().await;
+                    let line = app.metrics.summary(&app.open.turned, &before);
+                    before = app.metrics.snapshot(&app.open.turned);
+                    say(&format!(
+                        "telemetry-server: in the last {} s: {line}",
+                        every.as_secs()
+                    ));
+                }
+            })
+        };
+        let started = app.metrics.snapshot(&app.open.turned);
         let router = routes(app.clone());
-        let served = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        // Requests under way finish within the request time limit (twice: the body, then
+        // the answer); a connection still open after that is dropped.
+        let grace = app.settings.request_timeout * 2 + Duration::from_secs(1);
+        connections::serve(listener, router, app.open.clone(), grace, shutdown).await;
         merging.abort();
+        logging.abort();
+        say(&format!(
+            "telemetry-server: stopped; since it started: {}",
+            app.metrics.summary(&app.open.turned, &started)
+        ));
         drop(app);
         let _ = writing.await;
-        served.map_err(StartError::Serve)
+        Ok(())
     }
 }

@@ -12,12 +12,18 @@ const USAGE: &str = "\
 usage:
   telemetry-server serve --config SIGNED-CONFIG [--db sqlite:PATH | --db postgres://…]
                          [--addr HOST:PORT] [--manifest MANIFEST]… [--max-body BYTES]
-                         [--rate-limit PER-MINUTE] [--request-timeout SECONDS] [--site NAME]
+                         [--rate-limit PER-MINUTE] [--request-timeout SECONDS]
+                         [--head-timeout SECONDS] [--idle-timeout SECONDS]
+                         [--max-connections N] [--max-connections-per-address N]
+                         [--log-interval SECONDS] [--metrics-step N] [--site NAME]
   telemetry-server rebuild [--db URL]
 
 serve     serves the signed config, accepts uploads, publishes reports and charts
-          (defaults: --db sqlite:telemetry-server.db, --addr 127.0.0.1:8700,
-          --max-body 102400, --rate-limit 60 (0 for none), --request-timeout 10)
+          (defaults: --db sqlite:$XDG_DATA_HOME/telemetry-server/telemetry-server.db,
+          --addr 127.0.0.1:8700, --max-body 102400, --rate-limit 60 (0 for none),
+          --request-timeout 10, --head-timeout 10, --idle-timeout 5,
+          --max-connections 4096, --max-connections-per-address 32, --log-interval 3600,
+          --metrics-step 64)
 rebuild   recomputes every published day from the stored reports and compares
 ";
 
@@ -119,6 +125,23 @@ impl<'a> Options<'a> {
             .collect()
     }
 
+    /// A number of seconds, at least one.
+    fn seconds(&self, name: &str, default: Duration) -> Result<Duration, Failure> {
+        let secs = self.number(name, default.as_secs())?;
+        if secs == 0 {
+            return Err(usage(format!("{name} is at least 1 second")));
+        }
+        Ok(Duration::from_secs(secs))
+    }
+
+    /// A count, at least one.
+    fn at_least_one(&self, name: &str, default: usize) -> Result<usize, Failure> {
+        match self.number(name, default)? {
+            0 => Err(usage(format!("{name} is at least 1"))),
+            n => Ok(n),
+        }
+    }
+
     fn number<T: std::str::FromStr>(&self, name: &str, default: T) -> Result<T, Failure> {
         match self.one(name) {
             None => Ok(default),
@@ -127,6 +150,42 @@ impl<'a> Options<'a> {
                 .map_err(|_| usage(format!("{name} {v:?} is not a number"))),
         }
     }
+}
+
+/// Writes a line to stdout; a closed or full stdout loses the line, never the server.
+fn say(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+/// The default database: `telemetry-server.db` in the XDG data directory
+/// (`$XDG_DATA_HOME/telemetry-server/`, else `~/.local/share/telemetry-server/`), made if
+/// missing. Never the current directory, which is often a repository.
+fn default_db() -> Result<String, Failure> {
+    let base = match std::env::var_os("XDG_DATA_HOME") {
+        Some(dir) if PathBuf::from(&dir).is_absolute() => PathBuf::from(dir),
+        _ => match std::env::var_os("HOME") {
+            Some(home) if !home.is_empty() => PathBuf::from(home).join(".local").join("share"),
+            _ => {
+                return Err(usage(
+                    "neither XDG_DATA_HOME nor HOME is set: name the database with --db sqlite:PATH",
+                ));
+            }
+        },
+    };
+    let dir = base.join("telemetry-server");
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        usage(format!(
+            "cannot make {} for the database ({e}): name another with --db sqlite:PATH",
+            dir.display()
+        ))
+    })?;
+    Ok(format!(
+        "sqlite:{}",
+        dir.join("telemetry-server.db").display()
+    ))
 }
 
 /// A database address fit to print: no user name or password.
@@ -182,6 +241,12 @@ fn run(args: &[String]) -> Result<ExitCode, Failure> {
                     "--max-body",
                     "--rate-limit",
                     "--request-timeout",
+                    "--head-timeout",
+                    "--idle-timeout",
+                    "--max-connections",
+                    "--max-connections-per-address",
+                    "--log-interval",
+                    "--metrics-step",
                     "--site",
                 ],
             )?;
@@ -189,9 +254,10 @@ fn run(args: &[String]) -> Result<ExitCode, Failure> {
                 usage("serve needs --config SIGNED-CONFIG (made by `telemetry config sign`)")
             })?;
             let mut settings = Settings::new(PathBuf::from(config));
-            if let Some(db) = options.one("--db") {
-                settings.db = db.to_string();
-            }
+            settings.db = match options.one("--db") {
+                Some(db) => db.to_string(),
+                None => default_db()?,
+            };
             if let Some(addr) = options.one("--addr") {
                 settings.addr = addr.parse::<SocketAddr>().map_err(|_| {
                     usage(format!(
@@ -206,11 +272,21 @@ fn run(args: &[String]) -> Result<ExitCode, Failure> {
                 .collect();
             settings.max_body = options.number("--max-body", settings.max_body)?;
             settings.rate_limit = options.number("--rate-limit", settings.rate_limit)?;
-            let secs = options.number("--request-timeout", settings.request_timeout.as_secs())?;
-            if secs == 0 {
-                return Err(usage("--request-timeout is at least 1 second"));
+            settings.request_timeout =
+                options.seconds("--request-timeout", settings.request_timeout)?;
+            settings.head_timeout = options.seconds("--head-timeout", settings.head_timeout)?;
+            settings.idle_timeout = options.seconds("--idle-timeout", settings.idle_timeout)?;
+            settings.log_interval = options.seconds("--log-interval", settings.log_interval)?;
+            settings.metrics_step = options.number("--metrics-step", settings.metrics_step)?;
+            if settings.metrics_step == 0 {
+                return Err(usage("--metrics-step is at least 1"));
             }
-            settings.request_timeout = Duration::from_secs(secs);
+            settings.max_connections =
+                options.at_least_one("--max-connections", settings.max_connections)?;
+            settings.max_connections_per_address = options.at_least_one(
+                "--max-connections-per-address",
+                settings.max_connections_per_address,
+            )?;
             if let Some(site) = options.one("--site") {
                 settings.site = site.to_string();
             }
@@ -221,19 +297,35 @@ fn run(args: &[String]) -> Result<ExitCode, Failure> {
                     .local_addr()
                     .map(|a| a.to_string())
                     .unwrap_or_default();
-                println!(
+                say(&format!(
                     "telemetry-server: listening on http://{addr} ({db}, config version {})",
                     server.config_version()
-                );
+                ));
+                let limits = server.connection_limits();
+                let fds = server
+                    .fd_limit()
+                    .map(|n| format!(", within {n} open files"))
+                    .unwrap_or_default();
+                say(&format!(
+                    "telemetry-server: at most {} connections, {} from one address{fds}; \
+                     request heads within {} s, idle connections closed after {} s",
+                    limits.total,
+                    limits.per_address,
+                    limits.head.as_secs(),
+                    limits.idle.as_secs()
+                ));
                 server.run(shutdown_signal()).await?;
                 Ok(ExitCode::SUCCESS)
             })
         }
         "rebuild" => {
             let options = Options::parse(rest, &["--db"])?;
-            let db = options.one("--db").unwrap_or("sqlite:telemetry-server.db");
+            let db = match options.one("--db") {
+                Some(db) => db.to_string(),
+                None => default_db()?,
+            };
             runtime()?.block_on(async {
-                let outcome = rebuild::rebuild(db).await?;
+                let outcome = rebuild::rebuild(&db).await?;
                 for line in &outcome.lines {
                     println!("{line}");
                 }

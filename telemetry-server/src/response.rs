@@ -12,6 +12,10 @@ pub(crate) const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'sel
 /// How long a client told to try again later waits, in seconds.
 pub(crate) const RETRY_AFTER: &str = "3600";
 
+/// How long a client waits when the server itself was too slow (its database busy or
+/// locked, say), in seconds: shorter, as this is the server's trouble, not the client's.
+pub(crate) const BUSY_RETRY_AFTER: &str = "300";
+
 /// A `text/plain` answer.
 pub(crate) fn text(status: StatusCode, body: String) -> Response {
     let mut response = (status, body).into_response();
@@ -38,6 +42,19 @@ pub(crate) fn unavailable(reason: &str) -> Response {
     response
         .headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER));
+    response
+}
+
+/// 503 with a short `Retry-After`: the server could not answer in time.
+pub(crate) fn busy() -> Response {
+    let mut response = text(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the server is busy: try again later\n".into(),
+    );
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from_static(BUSY_RETRY_AFTER),
+    );
     response
 }
 

@@ -500,3 +500,313 @@ fn a_report_never_lands_in_a_day_already_published_by_a_server_ahead_of_it() {
         assert_eq!(out.matches(": same (").count(), 2, "{out}");
     }
 }
+
+/// A write lock on the database at `url`, held by another connection until
+/// [`WriteLock::release`], as another program (a backup, a migration) would hold it:
+/// readers still read.
+struct WriteLock {
+    runtime: tokio::runtime::Runtime,
+    conn: Locked,
+}
+
+enum Locked {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
+impl WriteLock {
+    fn take(url: &str) -> WriteLock {
+        use sqlx::Connection;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let conn = runtime.block_on(async {
+            if url.starts_with("sqlite:") {
+                let mut conn = sqlx::SqliteConnection::connect(url).await.expect("SQLite");
+                sqlx::query("BEGIN IMMEDIATE")
+                    .execute(&mut conn)
+                    .await
+                    .expect("the write lock");
+                Locked::Sqlite(conn)
+            } else {
+                let mut conn = sqlx::PgConnection::connect(url).await.expect("PostgreSQL");
+                sqlx::query("BEGIN")
+                    .execute(&mut conn)
+                    .await
+                    .expect("BEGIN");
+                sqlx::query("LOCK TABLE reports IN EXCLUSIVE MODE")
+                    .execute(&mut conn)
+                    .await
+                    .expect("the write lock");
+                Locked::Postgres(conn)
+            }
+        });
+        WriteLock { runtime, conn }
+    }
+
+    fn release(self) {
+        let WriteLock { runtime, conn } = self;
+        runtime.block_on(async {
+            match conn {
+                Locked::Sqlite(mut c) => sqlx::query("ROLLBACK").execute(&mut c).await.map(drop),
+                Locked::Postgres(mut c) => sqlx::query("ROLLBACK").execute(&mut c).await.map(drop),
+            }
+            .expect("the lock is released");
+        });
+    }
+}
+
+#[test]
+fn a_locked_database_answers_503_and_the_client_sends_the_week_on_a_later_run() {
+    use telemetry_formats::date;
+    use telemetry_upload::{Options, Target, Week};
+    let collector = Collector::new(test_config(1));
+    let now = date::now_secs();
+    let today = date::day_of(now);
+    for db in databases(&collector.dir) {
+        let server = ServerProcess::start(
+            &db.url,
+            &collector.signed,
+            &date::format(today),
+            &["--request-timeout", "2"],
+        );
+        // A client whose week ended yesterday, in mode on for a month.
+        let home = TempDir::new("locked-client");
+        let ns = home.join("default");
+        std::fs::create_dir_all(ns.join("local")).expect("the namespace");
+        std::fs::write(
+            ns.join("mode"),
+            format!("on {}\n", date::format(today - 30)),
+        )
+        .expect("the mode");
+        std::fs::write(
+            ns.join("local").join("weekday"),
+            format!("{}\n", date::weekday(today - 1)),
+        )
+        .expect("the weekday");
+        let week = date::format(today - 1);
+        let local = test_support::kv_report(&week, 0.375, "", &[("kv/command:get", 5)], &[]);
+        std::fs::write(
+            ns.join("local").join(format!("{week}.json")),
+            local.to_json(),
+        )
+        .expect("the week's report");
+        let target =
+            Target::new(&format!("http://{}", server.addr), &collector.key).expect("a target");
+        let env = telemetry_formats::mode::Env::default();
+
+        let lock = WriteLock::take(&db.url);
+        assert_eq!(
+            server.get("/healthz").status,
+            200,
+            "{}: reads go on",
+            db.name
+        );
+        let first = telemetry_upload::run(&ns, &target, &env, &Options::now());
+        let (sent_week, state, _) = first.weeks.first().expect("the week is due");
+        assert_eq!(sent_week, &week);
+        match state {
+            Week::Retry(why, next) => {
+                assert!(why.contains("503"), "{}: {why}", db.name);
+                // The server's Retry-After (300 s), not the client's day of back-off.
+                assert!(*next <= date::now_secs() + 300, "{}: {next}", db.name);
+            }
+            other => panic!("{}: {other:?}", db.name),
+        }
+        let upload_dir = ns.join("upload");
+        assert!(!upload_dir.join(format!("{week}.rejected.json")).exists());
+        lock.release();
+
+        let later = Options {
+            now: date::now_secs() + 301,
+            ..Options::now()
+        };
+        let second = telemetry_upload::run(&ns, &target, &env, &later);
+        match &second.weeks.first().expect("the week is due again").1 {
+            Week::Uploaded(receipt) => {
+                let receipt: serde_json::Value =
+                    serde_json::from_slice(receipt).expect("a receipt");
+                assert_eq!(receipt["stored"], true, "{}: {receipt}", db.name);
+            }
+            other => panic!("{}: {other:?}", db.name),
+        }
+        assert!(upload_dir.join(format!("{week}.json")).exists());
+        assert_eq!(
+            number(&db.url, "SELECT COUNT(*) FROM reports"),
+            1,
+            "{}",
+            db.name
+        );
+        assert_eq!(server.metric("telemetry_reports_refused_total"), 0);
+    }
+}
+
+#[test]
+fn neither_the_published_line_nor_metrics_follow_the_size_that_was_sent() {
+    let collector = Collector::new(test_config(1));
+    for db in databases(&collector.dir) {
+        let server =
+            ServerProcess::start(&db.url, &collector.signed, TODAY, &["--metrics-step", "4"]);
+        let counters = [("kv/command:get", 7), ("kv/commands/get", 7)];
+        // The same counts, once compact and once as a client that pads its body sends
+        // them: indented, then 20,000 spaces.
+        let plain = {
+            let value: serde_json::Value =
+                serde_json::from_slice(&report(WEEK, 0.25, &counters, &[]).to_json())
+                    .expect("JSON");
+            serde_json::to_vec(&value).expect("JSON")
+        };
+        let padded = {
+            let value: serde_json::Value =
+                serde_json::from_slice(&report(WEEK, 0.75, &counters, &[]).to_json())
+                    .expect("JSON");
+            let mut text = serde_json::to_string_pretty(&value).expect("JSON");
+            text.push_str(&" ".repeat(20_000));
+            text.into_bytes()
+        };
+        assert!(padded.len() >= plain.len() + 20_000);
+        let path = format!("/upload/{WEEK}");
+        assert_eq!(server.post(&path, &plain).status, 200, "{}", db.name);
+        assert_eq!(server.post(&path, &padded).status, 200, "{}", db.name);
+        assert_eq!(
+            server.upload(&report(WEEK, 0.5, &counters, &[])).status,
+            200
+        );
+        // Three uploads: /metrics has not moved, and never counts bytes.
+        let metrics = server.get("/metrics").text();
+        assert_eq!(server.metric("telemetry_reports_accepted_total"), 0);
+        assert!(!metrics.contains("bytes"), "{metrics}");
+        assert_eq!(
+            server.upload(&report(WEEK, 0.125, &counters, &[])).status,
+            200
+        );
+        assert_eq!(server.metric("telemetry_reports_accepted_total"), 4);
+        drop(server);
+
+        let server = ServerProcess::start(&db.url, &collector.signed, TOMORROW, &[]);
+        let day = server.get(&format!("/data/{TODAY}.ndjson"));
+        assert_eq!(day.status, 200, "{}", day.text());
+        let text = day.text();
+        let line_of = |x: &str| -> String {
+            text.lines()
+                .find(|l| l.contains(&format!("\"x\":{x},")))
+                .unwrap_or_else(|| panic!("no line with x {x} in {text}"))
+                .to_string()
+        };
+        let (compact, from_padded) = (line_of("0.25"), line_of("0.75"));
+        assert_eq!(compact.len(), from_padded.len(), "{}", db.name);
+        assert_eq!(compact.replace("0.25", "0.75"), from_padded, "{}", db.name);
+    }
+}
+
+#[test]
+fn the_first_run_keeps_its_database_in_the_data_directory_and_logs_counts_only() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+    let collector = Collector::new(test_config(1));
+    let home = TempDir::new("first-run");
+    let cwd = home.join("repository");
+    std::fs::create_dir_all(&cwd).expect("a working directory");
+    let mut child = Command::new(binary())
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--log-interval",
+            "1",
+            "--config",
+        ])
+        .arg(&collector.signed)
+        .current_dir(&cwd)
+        .env("HOME", home.path())
+        .env_remove("XDG_DATA_HOME")
+        .env("TELEMETRY_SERVER_TODAY", TODAY)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server starts");
+    let stdout = child.stdout.take().expect("its output");
+    let (lines, said) = mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let next = |what: &str| -> String {
+        said.recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("no {what}"))
+    };
+    let first = next("first line");
+    let db = home.join(".local/share/telemetry-server/telemetry-server.db");
+    assert!(
+        first.contains(&format!("(sqlite:{},", db.display())),
+        "{first}"
+    );
+    assert!(db.exists());
+    let addr: std::net::SocketAddr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|a| a.parse().ok())
+        .expect("the address");
+    let mut later = vec![next("the limits")];
+    let body = report(WEEK, 0.5, &[("kv/command:get", 1)], &[]).to_json();
+    let answer = http::request(
+        addr,
+        "POST",
+        &format!("/upload/{WEEK}"),
+        &[
+            ("Content-Type", "application/json"),
+            ("User-Agent", "distinctive-agent-4711"),
+            ("X-Forwarded-For", "198.51.100.77"),
+        ],
+        &body,
+    );
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !later
+        .iter()
+        .any(|l| l.contains(": 1 accepted, 0 sent again"))
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no summary of the upload in {later:#?}"
+        );
+        if let Ok(line) = said.recv_timeout(Duration::from_secs(1)) {
+            later.push(line);
+        }
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().expect("it stops");
+    assert!(status.success(), "{status}");
+    let _ = reader.join();
+    later.extend(said.try_iter());
+    let last = later.last().cloned().unwrap_or_default();
+    assert_eq!(
+        last,
+        "telemetry-server: stopped; since it started: 1 accepted, 0 sent again, 0 refused, \
+         0 not stored, 0 connections turned away"
+    );
+    for line in &later {
+        for secret in [
+            "127.0.0.1",
+            "198.51.100.77",
+            "distinctive-agent",
+            "User-Agent",
+        ] {
+            assert!(!line.contains(secret), "{secret} in {line}");
+        }
+    }
+    let left: Vec<_> = std::fs::read_dir(&cwd).expect("the directory").collect();
+    assert!(
+        left.is_empty(),
+        "nothing in the working directory: {left:?}"
+    );
+}

@@ -19,7 +19,7 @@ pub(crate) async fn healthz(State(app): State<Arc<App>>) -> Response {
 
 /// This process's counts, as Prometheus text.
 pub(crate) async fn metrics(State(app): State<Arc<App>>) -> Response {
-    let mut response = app.metrics.render().into_response();
+    let mut response = app.metrics.render(&app.open.turned).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4"),

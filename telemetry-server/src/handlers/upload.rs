@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, Extension, Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use telemetry_formats::date;
@@ -17,6 +17,7 @@ use telemetry_formats::report::Report;
 use crate::app::App;
 use crate::outcome::{Outcome, Receipted, UploadError};
 use crate::publish::sha256_hex;
+use crate::routes::BodyIn;
 use crate::store::{NewReport, Stored};
 use crate::validate::{self, Refusal};
 use crate::writer::NotStored;
@@ -26,11 +27,14 @@ pub(crate) async fn upload(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(week): Path<String>,
+    Extension(body_in): Extension<BodyIn>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    // The body is in: from here on, a slow answer is the server's doing.
+    let _ = body_in.0.set(std::time::Instant::now());
     let outcome = receive(&app, peer, &week, &headers, &body).await;
-    app.metrics.upload(&outcome, body.len());
+    app.metrics.upload(&outcome);
     outcome.into_response()
 }
 

@@ -214,6 +214,8 @@ impl ServerProcess {
         let mut child = Command::new(binary())
             .args(["serve", "--db", db, "--addr", "127.0.0.1:0", "--config"])
             .arg(signed)
+            // Every upload shows on /metrics at once (64 by default), unless `extra` says.
+            .args(["--metrics-step", "1"])
             .args(extra)
             .env("TELEMETRY_SERVER_TODAY", today)
             .stdin(Stdio::null())
