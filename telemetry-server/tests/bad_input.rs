@@ -25,10 +25,9 @@ fn valid() -> telemetry_formats::report::Report {
     )
 }
 
-#[test]
-fn each_kind_of_bad_upload_gets_its_status_and_reason() {
+fn each_kind_of_bad_upload_gets_its_status_and_reason(backend: Backend) {
     let collector = Collector::new(test_config(1));
-    for db in databases(&collector.dir) {
+    for db in databases(&collector.dir, backend) {
         let server = start(&db, &collector, &[]);
         let path = format!("/upload/{WEEK}");
         let body = valid().to_json();
@@ -206,10 +205,9 @@ fn each_kind_of_bad_upload_gets_its_status_and_reason() {
     }
 }
 
-#[test]
-fn absurd_parts_are_dropped_and_the_rest_kept() {
+fn absurd_parts_are_dropped_and_the_rest_kept(backend: Backend) {
     let collector = Collector::new(test_config(1));
-    for db in databases(&collector.dir) {
+    for db in databases(&collector.dir, backend) {
         let server = start(&db, &collector, &[]);
         let mut r = report(
             WEEK,
@@ -254,10 +252,9 @@ fn absurd_parts_are_dropped_and_the_rest_kept() {
     }
 }
 
-#[test]
-fn random_mutations_of_a_report_never_get_a_server_error() {
+fn random_mutations_of_a_report_never_get_a_server_error(backend: Backend) {
     let collector = Collector::new(test_config(1));
-    for db in databases(&collector.dir) {
+    for db in databases(&collector.dir, backend) {
         let server = start(&db, &collector, &[]);
         let path = format!("/upload/{WEEK}");
         let base = valid().to_json();
@@ -332,10 +329,9 @@ fn random_mutations_of_a_report_never_get_a_server_error() {
     }
 }
 
-#[test]
-fn the_rate_limit_turns_away_a_burst_with_retry_after() {
+fn the_rate_limit_turns_away_a_burst_with_retry_after(backend: Backend) {
     let collector = Collector::new(test_config(1));
-    for db in databases(&collector.dir) {
+    for db in databases(&collector.dir, backend) {
         let server =
             ServerProcess::start(&db.url, &collector.signed, TODAY, &["--rate-limit", "3"]);
         let statuses: Vec<u16> = (1..=5)
@@ -401,11 +397,10 @@ fn compact(x: f64, version: &str, names: &[String]) -> Vec<u8> {
     .into_bytes()
 }
 
-#[test]
-fn no_upload_within_the_body_limit_makes_the_server_produce_or_keep_much_more() {
+fn no_upload_within_the_body_limit_makes_the_server_produce_or_keep_much_more(backend: Backend) {
     const MAX_BODY: usize = 102_400;
     let collector = Collector::new(test_config(1));
-    for db in databases(&collector.dir) {
+    for db in databases(&collector.dir, backend) {
         let server = start(&db, &collector, &[]);
         let path = format!("/upload/{WEEK}");
         // The attack as it was found: a 45 KB version (build metadata still matches
@@ -505,3 +500,11 @@ fn no_upload_within_the_body_limit_makes_the_server_produce_or_keep_much_more() 
         );
     }
 }
+
+on_each_backend!(
+    each_kind_of_bad_upload_gets_its_status_and_reason,
+    absurd_parts_are_dropped_and_the_rest_kept,
+    random_mutations_of_a_report_never_get_a_server_error,
+    the_rate_limit_turns_away_a_burst_with_retry_after,
+    no_upload_within_the_body_limit_makes_the_server_produce_or_keep_much_more,
+);

@@ -15,10 +15,9 @@ const TODAY: &str = "2026-12-01";
 const TOMORROW: &str = "2026-12-02";
 const WEEK: &str = "2026-11-28";
 
-#[test]
-fn every_acknowledged_report_survives_a_sigkill_in_the_middle_of_a_load() {
+fn every_acknowledged_report_survives_a_sigkill_in_the_middle_of_a_load(backend: Backend) {
     let collector = Collector::new(test_config(1));
-    for db in databases(&collector.dir) {
+    for db in databases(&collector.dir, backend) {
         let server =
             ServerProcess::start(&db.url, &collector.signed, TODAY, &["--rate-limit", "0"]);
         let addr = server.addr;
@@ -107,14 +106,10 @@ fn every_acknowledged_report_survives_a_sigkill_in_the_middle_of_a_load() {
 }
 
 #[test]
+#[ignore = "PostgreSQL: set TELEMETRY_TEST_POSTGRES and pass --ignored (.ci/run does)"]
 fn two_server_processes_on_one_postgres_database_behave_as_one() {
     let collector = Collector::new(test_config(1));
-    let Some(db) = databases(&collector.dir)
-        .into_iter()
-        .find(|d| d.name == "postgres")
-    else {
-        return;
-    };
+    let db = databases(&collector.dir, Backend::Postgres).remove(0);
     let a = ServerProcess::start(&db.url, &collector.signed, TODAY, &["--rate-limit", "0"]);
     let b = ServerProcess::start(&db.url, &collector.signed, TODAY, &["--rate-limit", "0"]);
     let sent = report(WEEK, 0.5, &[("kv/command:get", 1), ("kv/secret", 1)], &[]);
@@ -167,3 +162,5 @@ fn two_server_processes_on_one_postgres_database_behave_as_one() {
         .count();
     assert_eq!(lines, 51);
 }
+
+on_each_backend!(every_acknowledged_report_survives_a_sigkill_in_the_middle_of_a_load,);

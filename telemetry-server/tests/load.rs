@@ -10,13 +10,12 @@ use std::time::Duration;
 use common::*;
 use test_support::load::{self, Plan};
 
-#[test]
-fn the_load_generator_sends_exactly_its_reports_and_all_are_stored() {
+fn the_load_generator_sends_exactly_its_reports_and_all_are_stored(backend: Backend) {
     let collector = Collector::new(test_config(1));
     let today = telemetry_formats::date::format(telemetry_formats::date::day_of(
         telemetry_formats::date::now_secs(),
     ));
-    for db in databases(&collector.dir) {
+    for db in databases(&collector.dir, backend) {
         let server =
             ServerProcess::start(&db.url, &collector.signed, &today, &["--rate-limit", "0"]);
         let outcome = load::run(&Plan {
@@ -53,3 +52,5 @@ fn the_load_generator_sends_exactly_its_reports_and_all_are_stored() {
         }
     }
 }
+
+on_each_backend!(the_load_generator_sends_exactly_its_reports_and_all_are_stored,);

@@ -15,10 +15,9 @@ fn receipt(response: &Response) -> serde_json::Value {
     serde_json::from_slice(&response.body).expect("the receipt is JSON")
 }
 
-#[test]
-fn an_upload_keeps_what_the_config_asks_for_and_says_what_it_dropped() {
+fn an_upload_keeps_what_the_config_asks_for_and_says_what_it_dropped(backend: Backend) {
     let collector = Collector::new(test_config(1));
-    for db in databases(&collector.dir) {
+    for db in databases(&collector.dir, backend) {
         let server = ServerProcess::start(&db.url, &collector.signed, TODAY, &[]);
         let sent = report(
             WEEK,
@@ -144,10 +143,9 @@ fn an_upload_keeps_what_the_config_asks_for_and_says_what_it_dropped() {
     }
 }
 
-#[test]
-fn the_public_file_is_ordered_by_digest_not_by_arrival() {
+fn the_public_file_is_ordered_by_digest_not_by_arrival(backend: Backend) {
     let collector = Collector::new(test_config(1));
-    for db in databases(&collector.dir) {
+    for db in databases(&collector.dir, backend) {
         let server = ServerProcess::start(&db.url, &collector.signed, TODAY, &[]);
         for i in 1..=20u64 {
             let r = report(WEEK, i as f64 / 32.0, &[("kv/command:get", i)], &[]);
@@ -181,10 +179,9 @@ fn the_public_file_is_ordered_by_digest_not_by_arrival() {
     }
 }
 
-#[test]
-fn the_config_is_served_with_an_etag_and_never_rolled_back() {
+fn the_config_is_served_with_an_etag_and_never_rolled_back(backend: Backend) {
     let collector = Collector::new(test_config(2));
-    for db in databases(&collector.dir) {
+    for db in databases(&collector.dir, backend) {
         let server = ServerProcess::start(&db.url, &collector.signed, TODAY, &[]);
         let config = server.get("/config");
         assert_eq!(config.status, 200);
@@ -309,8 +306,7 @@ fn x_text(line: &str) -> &str {
     rest[..rest.find([',', '}']).expect("the end of x")].trim()
 }
 
-#[test]
-fn every_x_is_published_exactly_as_it_was_sent() {
+fn every_x_is_published_exactly_as_it_was_sent(backend: Backend) {
     let collector = Collector::new(test_config(1));
     let mut rng = test_support::Rng(0x0dd5_eed5_1234_5678);
     // Random doubles in (0, 1) of every magnitude, short decimals, and the edges.
@@ -332,7 +328,7 @@ fn every_x_is_published_exactly_as_it_was_sent() {
     xs.retain(|x| *x > 0.0 && *x < 1.0);
     xs.sort_by(f64::total_cmp);
     xs.dedup();
-    for db in databases(&collector.dir) {
+    for db in databases(&collector.dir, backend) {
         let server =
             ServerProcess::start(&db.url, &collector.signed, TODAY, &["--rate-limit", "0"]);
         let mut sent = std::collections::BTreeMap::new();
@@ -369,11 +365,10 @@ fn every_x_is_published_exactly_as_it_was_sent() {
     }
 }
 
-#[test]
-fn a_published_day_is_served_as_stored_with_etag_ranges_and_gzip() {
+fn a_published_day_is_served_as_stored_with_etag_ranges_and_gzip(backend: Backend) {
     use std::io::Read;
     let collector = Collector::new(test_config(1));
-    for db in databases(&collector.dir) {
+    for db in databases(&collector.dir, backend) {
         let server =
             ServerProcess::start(&db.url, &collector.signed, TODAY, &["--rate-limit", "0"]);
         for i in 1..=30u64 {
@@ -452,11 +447,10 @@ fn a_published_day_is_served_as_stored_with_etag_ranges_and_gzip() {
     }
 }
 
-#[test]
-fn a_report_never_lands_in_a_day_already_published_by_a_server_ahead_of_it() {
+fn a_report_never_lands_in_a_day_already_published_by_a_server_ahead_of_it(backend: Backend) {
     let collector = Collector::new(test_config(1));
     const AFTER: &str = "2026-12-03";
-    for db in databases(&collector.dir) {
+    for db in databases(&collector.dir, backend) {
         // A server whose clock says TODAY stores a report in TODAY.
         let behind =
             ServerProcess::start(&db.url, &collector.signed, TODAY, &["--rate-limit", "0"]);
@@ -557,14 +551,13 @@ impl WriteLock {
     }
 }
 
-#[test]
-fn a_locked_database_answers_503_and_the_client_sends_the_week_on_a_later_run() {
+fn a_locked_database_answers_503_and_the_client_sends_the_week_on_a_later_run(backend: Backend) {
     use telemetry_formats::date;
     use telemetry_upload::{Options, Target, Week};
     let collector = Collector::new(test_config(1));
     let now = date::now_secs();
     let today = date::day_of(now);
-    for db in databases(&collector.dir) {
+    for db in databases(&collector.dir, backend) {
         let server = ServerProcess::start(
             &db.url,
             &collector.signed,
@@ -642,10 +635,9 @@ fn a_locked_database_answers_503_and_the_client_sends_the_week_on_a_later_run() 
     }
 }
 
-#[test]
-fn neither_the_published_line_nor_metrics_follow_the_size_that_was_sent() {
+fn neither_the_published_line_nor_metrics_follow_the_size_that_was_sent(backend: Backend) {
     let collector = Collector::new(test_config(1));
-    for db in databases(&collector.dir) {
+    for db in databases(&collector.dir, backend) {
         let server =
             ServerProcess::start(&db.url, &collector.signed, TODAY, &["--metrics-step", "4"]);
         let counters = [("kv/command:get", 7), ("kv/commands/get", 7)];
@@ -810,3 +802,14 @@ fn the_first_run_keeps_its_database_in_the_data_directory_and_logs_counts_only()
         "nothing in the working directory: {left:?}"
     );
 }
+
+on_each_backend!(
+    an_upload_keeps_what_the_config_asks_for_and_says_what_it_dropped,
+    the_public_file_is_ordered_by_digest_not_by_arrival,
+    the_config_is_served_with_an_etag_and_never_rolled_back,
+    every_x_is_published_exactly_as_it_was_sent,
+    a_published_day_is_served_as_stored_with_etag_ranges_and_gzip,
+    a_report_never_lands_in_a_day_already_published_by_a_server_ahead_of_it,
+    a_locked_database_answers_503_and_the_client_sends_the_week_on_a_later_run,
+    neither_the_published_line_nor_metrics_follow_the_size_that_was_sent,
+);

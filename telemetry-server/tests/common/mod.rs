@@ -1,7 +1,8 @@
 //! What the server's tests share: a collector's key and signed config, a server
 //! process on a loopback port (killed when dropped), and the databases to run every
-//! test on — SQLite always, PostgreSQL when `TELEMETRY_TEST_POSTGRES` names a server
-//! (`.ci/run` starts one; in CI its absence is a failure, not a skip).
+//! test on: each storage test is declared once per backend ([`on_each_backend!`]),
+//! SQLite always run, PostgreSQL ignored with its reason unless asked for (`.ci/run`
+//! starts a server and runs them).
 
 #![allow(dead_code)]
 
@@ -56,16 +57,57 @@ fn postgres_admin(admin: &str, statement: &str) -> Result<(), String> {
     })
 }
 
-/// Every backend this run tests, each with a fresh database in `dir`.
-pub fn databases(dir: &Path) -> Vec<Database> {
+/// A database backend a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// A fresh SQLite file: always run.
+    Sqlite,
+    /// A fresh database on the PostgreSQL server `TELEMETRY_TEST_POSTGRES` names: these
+    /// tests are ignored by a plain `cargo test`, with the reason shown, and run by CI
+    /// (`.ci/run` starts a server and runs them with `--ignored`).
+    Postgres,
+}
+
+/// Declares the test `$name` twice, each calling `$name(backend)`: `$name::sqlite`,
+/// and `$name::postgres`, ignored unless asked for.
+#[macro_export]
+macro_rules! on_each_backend {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[test]
+                fn sqlite() {
+                    super::$name($crate::common::Backend::Sqlite)
+                }
+
+                #[test]
+                #[ignore = "PostgreSQL: set TELEMETRY_TEST_POSTGRES and pass --ignored (.ci/run does)"]
+                fn postgres() {
+                    super::$name($crate::common::Backend::Postgres)
+                }
+            }
+        )*
+    };
+}
+
+/// A fresh database of `backend` for one test, in `dir` for SQLite. PostgreSQL needs
+/// `TELEMETRY_TEST_POSTGRES` (`.ci/postgres` prints one): without it the test fails
+/// saying so, as it only runs when asked for.
+pub fn databases(dir: &Path, backend: Backend) -> Vec<Database> {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let mut out = vec![Database {
-        url: format!("sqlite:{}", dir.join("server.db").display()),
-        name: "sqlite",
-        admin: None,
-    }];
-    match std::env::var(POSTGRES_VAR) {
-        Ok(admin) if !admin.is_empty() => {
+    match backend {
+        Backend::Sqlite => vec![Database {
+            url: format!("sqlite:{}", dir.join("server.db").display()),
+            name: "sqlite",
+            admin: None,
+        }],
+        Backend::Postgres => {
+            let admin = std::env::var(POSTGRES_VAR).unwrap_or_default();
+            assert!(
+                !admin.is_empty(),
+                "{POSTGRES_VAR} is not set: the PostgreSQL tests need a server \
+                 (`{POSTGRES_VAR}=\"$(.ci/postgres)\"`)"
+            );
             let db = format!(
                 "telemetry_test_{}_{}",
                 std::process::id(),
@@ -74,21 +116,13 @@ pub fn databases(dir: &Path) -> Vec<Database> {
             postgres_admin(&admin, &format!("CREATE DATABASE {db}"))
                 .unwrap_or_else(|e| panic!("cannot create a test database on {admin}: {e}"));
             let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-            out.push(Database {
+            vec![Database {
                 url: format!("{base}/{db}"),
                 name: "postgres",
                 admin: Some((admin.clone(), db)),
-            });
-        }
-        _ => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "{POSTGRES_VAR} is not set: in CI the PostgreSQL tests must run (.ci/run starts a server)"
-            );
-            eprintln!("note: {POSTGRES_VAR} is not set; testing SQLite only");
+            }]
         }
     }
-    out
 }
 
 /// A collector's key pair and a config signed with it.
