@@ -7,5 +7,6 @@
 
 pub mod aggregate;
 pub mod render;
+pub mod serving;
 
 pub use aggregate::{Aggregate, Cell, ProgramAggregate, Rates, Unsampled};

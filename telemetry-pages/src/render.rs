@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use telemetry_rules::bucket;
+
 use crate::aggregate::{Aggregate, Cell, ProgramAggregate};
 
 /// The stylesheet every page links to, served as `/style.css`.
@@ -125,43 +127,6 @@ pub fn number(value: f64) -> String {
     }
 }
 
-/// Where a histogram bucket sorts: `<1ms` before `<5ms` before `>=500ms`. Labels that
-/// are not bounds sort after, by name.
-fn bound(label: &str) -> Option<(u8, f64)> {
-    let (rank, rest) = if let Some(rest) = label.strip_prefix("<=") {
-        (0, rest)
-    } else if let Some(rest) = label.strip_prefix('<') {
-        (0, rest)
-    } else if let Some(rest) = label.strip_prefix(">=") {
-        (1, rest)
-    } else if let Some(rest) = label.strip_prefix('>') {
-        (1, rest)
-    } else {
-        return None;
-    };
-    let digits = rest
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(rest.len());
-    let number: f64 = rest[..digits].parse().ok()?;
-    let scale = match &rest[digits..] {
-        "" | "B" => 1.0,
-        "ns" => 1e-9,
-        "us" | "µs" => 1e-6,
-        "ms" => 1e-3,
-        "s" => 1.0,
-        "m" | "min" => 60.0,
-        "h" => 3600.0,
-        "KB" | "kB" => 1e3,
-        "KiB" => 1024.0,
-        "MB" => 1e6,
-        "MiB" => 1024.0 * 1024.0,
-        "GB" => 1e9,
-        "GiB" => 1024.0 * 1024.0 * 1024.0,
-        _ => return None,
-    };
-    Some((rank, number * scale))
-}
-
 /// The chart a counter belongs to and its bar: `chart:bucket`, or for a plain name
 /// `parent/*` and its last part.
 pub fn chart_of(name: &str) -> (String, String) {
@@ -177,12 +142,11 @@ pub fn chart_of(name: &str) -> (String, String) {
 /// The buckets of a chart in the order they are drawn: a histogram's by bound, other
 /// labels by estimate, largest first.
 fn ordered<'a>(mut buckets: Vec<(&'a str, &'a Cell)>) -> Vec<(&'a str, &'a Cell)> {
-    if buckets.iter().all(|(label, _)| bound(label).is_some()) {
-        buckets.sort_by(|a, b| {
-            let (ra, va) = bound(a.0).unwrap_or((2, 0.0));
-            let (rb, vb) = bound(b.0).unwrap_or((2, 0.0));
-            ra.cmp(&rb).then(va.total_cmp(&vb))
-        });
+    if buckets
+        .iter()
+        .all(|(label, _)| bucket::bound(label).is_some())
+    {
+        buckets.sort_by(|a, b| bucket::cmp_labels(a.0, b.0));
     } else {
         buckets.sort_by(|a, b| b.1.estimate.total_cmp(&a.1.estimate).then(a.0.cmp(b.0)));
     }
