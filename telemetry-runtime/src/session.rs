@@ -332,14 +332,14 @@ fn work(at_exit: bool) {
     if let Some(active) = active() {
         if wanted & WANT_SET_ASIDE != 0 {
             reopen = true;
-            let _ = safe_fs::set_aside(active.file.path(), active.file.id());
+            let _ = file::set_aside(active.file.path(), active.file.id());
         } else {
             if wanted & WANT_REMAP != 0 {
                 match active.file.catch_up() {
                     Ok(()) => repoint = true,
                     Err(CellError::Corrupt) => {
                         reopen = true;
-                        let _ = safe_fs::set_aside(active.file.path(), active.file.id());
+                        let _ = file::set_aside(active.file.path(), active.file.id());
                     }
                     Err(_) => {}
                 }

@@ -55,13 +55,19 @@ pub(crate) fn open_or_create(
             }
             Err(OpenError::Io(e)) => return Err(e),
         };
-        if let Some(aside) = safe_fs::set_aside(&path, id)? {
+        if let Some(aside) = self::set_aside(&path, id)? {
             set_aside = Some((aside, why));
         }
     }
     Err(io::Error::other(
         "the counter file keeps changing under this process",
     ))
+}
+
+/// Renames the bad counter file `id` at `path` aside, to a unique name ending in
+/// [`BAD_SUFFIX`] (see `safe_fs::set_aside`).
+pub(crate) fn set_aside(path: &Path, id: safe_fs::FileId) -> io::Result<Option<PathBuf>> {
+    safe_fs::set_aside(path, id, BAD_SUFFIX)
 }
 
 /// Writes a complete new file next to `path`, then moves it into place without
