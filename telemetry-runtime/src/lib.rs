@@ -19,11 +19,11 @@
 
 mod counter;
 mod crash;
-pub mod file;
+mod file;
 mod health;
 mod histogram;
 mod labels;
-pub mod manifest;
+mod manifest;
 mod program;
 mod registry;
 mod session;
@@ -33,13 +33,11 @@ mod stack;
 pub use counter::{Counter, Kind};
 pub use histogram::Histogram;
 pub use labels::LabelSet;
-pub use manifest::{Manifest, manifest};
-pub use program::{Program, ProgramInfo, Session};
+pub use manifest::manifest;
+pub use program::{Program, Session};
 pub use registry::{Conflict, ConflictError, Registry, registry};
 pub use session::{counter_file, session};
 pub use stack::{MAX_CHAINS, OVERFLOW_FRAME, StackCounter};
-pub use telemetry_formats::{DefaultMode, Mode, ModeSource};
-pub use telemetry_formats::{cleanup, date, dirs, mode, report, safe_fs, week};
 
 /// Not public API: what generated code names, through `::telemetry::__private`.
 #[doc(hidden)]

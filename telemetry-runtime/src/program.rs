@@ -3,17 +3,18 @@
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
-pub use telemetry_formats::program::ProgramInfo;
+use telemetry_formats::mode::{DefaultMode, Mode, ModeSource};
+use telemetry_formats::program::ProgramInfo;
 
 use crate::counter::Counter;
-use crate::mode::{DefaultMode, Mode, ModeSource};
 use crate::stack::StackCounter;
 
 /// A program about to start telemetry: `telemetry::program!()` builds it from the
 /// calling crate's Cargo metadata; `telemetry::start!()` is `program!().start()`.
 ///
 /// ```no_run
-/// # use telemetry_runtime::{DefaultMode, Program};
+/// # use telemetry_formats::DefaultMode;
+/// # use telemetry_runtime::Program;
 /// # fn program() -> Program { Program::__new("acme-build", "1.2.0", &[]) }
 /// let session = program()
 ///     .namespace("acme") // every acme tool shares one mode
@@ -55,7 +56,7 @@ impl Program {
                 os: std::env::consts::OS.to_string(),
                 arch: std::env::consts::ARCH.to_string(),
             },
-            namespace: Cow::Borrowed(crate::dirs::DEFAULT_NAMESPACE),
+            namespace: Cow::Borrowed(telemetry_formats::dirs::DEFAULT_NAMESPACE),
             default_mode: DefaultMode::Local,
             crash: None,
             upload: None,

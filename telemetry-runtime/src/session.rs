@@ -37,16 +37,17 @@ use std::sync::{Mutex, OnceLock};
 use std::thread::Thread;
 use std::time::Duration;
 
+use telemetry_formats::date::{self, DAY};
+use telemetry_formats::file::Header;
+use telemetry_formats::mode::{self, DefaultMode, Env};
+use telemetry_formats::program::ProgramInfo;
+use telemetry_formats::safe_fs::{self, Filesystem};
+use telemetry_formats::{cleanup, dirs, report, week};
+
 use crate::counter::Counter;
-use crate::date::{self, DAY};
-use crate::dirs;
-use crate::file::{self, CellError, Header, MappedFile};
-use crate::mode::{self, DefaultMode, Env};
-use crate::program::{Program, ProgramInfo, Session};
+use crate::file::{self, CellError, MappedFile};
+use crate::program::{Program, Session};
 use crate::registry;
-use crate::report;
-use crate::safe_fs::{self, Filesystem};
-use crate::week;
 
 /// A counter crossing a multiple of this value makes its incrementer look at the clock.
 pub const CHECK_EVERY: u64 = 1024;
@@ -371,7 +372,7 @@ fn work(at_exit: bool) {
             let week = date::day_of(now) / 7;
             if state.cleaned_week != week {
                 state.cleaned_week = week;
-                crate::cleanup::local_dir(&local, now);
+                cleanup::local_dir(&local, now);
             }
         }
     }
@@ -491,7 +492,7 @@ fn open_file(program: &ProgramInfo, dir: &Path, now: u64, private: bool) -> Resu
         begin: begin * DAY,
         end: end * DAY,
     };
-    let name = file::file_name(&header);
+    let name = telemetry_formats::file::file_name(&header);
     let opened = file::open_or_create(&local, &name, &header, &registry::file_names, private)
         .map_err(|e| {
             format!(

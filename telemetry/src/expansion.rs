@@ -190,8 +190,8 @@ mod tests {
     #[test]
     fn the_record_is_the_runtimes_assembled_record() {
         assert_eq!(RECORD.bytes(), &ASSEMBLED[..]);
-        let record = telemetry_runtime::manifest::record::decode_all(RECORD.bytes()).unwrap();
-        let telemetry_runtime::manifest::Record::Counter(counter) = &record[0] else {
+        let record = telemetry_formats::manifest::record::decode_all(RECORD.bytes()).unwrap();
+        let telemetry_formats::manifest::Record::Counter(counter) = &record[0] else {
             panic!("{record:?}");
         };
         assert_eq!(counter.name, RECORD.name());

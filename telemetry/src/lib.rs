@@ -248,11 +248,12 @@ pub use telemetry_macros::stack_counter;
 #[doc(inline)]
 pub use telemetry_macros::counted;
 
+pub use telemetry_formats::manifest::Manifest;
+pub use telemetry_formats::{DefaultMode, Mode, ModeSource, ProgramInfo};
 pub use telemetry_rules::{FALLBACK_LABEL, MAX_DEPTH};
 pub use telemetry_runtime::{
-    Conflict, ConflictError, Counter, DefaultMode, Histogram, Kind, LabelSet, MAX_CHAINS, Manifest,
-    Mode, ModeSource, OVERFLOW_FRAME, Program, ProgramInfo, Registry, Session, StackCounter,
-    counter_file, manifest, registry, session,
+    Conflict, ConflictError, Counter, Histogram, Kind, LabelSet, MAX_CHAINS, OVERFLOW_FRAME,
+    Program, Registry, Session, StackCounter, counter_file, manifest, registry, session,
 };
 
 /// Describes the calling program, from its crate's Cargo metadata, and evaluates to a

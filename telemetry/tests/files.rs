@@ -10,7 +10,7 @@ use std::process::{Child, Command};
 use std::time::{Duration, SystemTime};
 
 use telemetry::{Counter, StackCounter, counted};
-use telemetry_runtime::file;
+use telemetry_formats::file;
 use test_support::{Running, TempDir, counter_files, finish, role_out, say, tree, wait_for};
 
 macro_rules! histogram32 {

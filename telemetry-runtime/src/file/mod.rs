@@ -1,6 +1,5 @@
 //! Counter files as the engine uses them: opening or creating this week's file and
-//! mapping it. Names, the byte layout and the reader are `telemetry_formats::file`'s,
-//! re-exported here.
+//! mapping it. Names, the byte layout and the reader are `telemetry_formats::file`'s.
 
 mod mapped;
 
@@ -8,10 +7,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub(crate) use mapped::{CellError, MappedFile, OpenError};
-pub use telemetry_formats::file::*;
-
-use crate::date;
-use crate::safe_fs;
+use telemetry_formats::file::{BAD_SUFFIX, Header, TEMP_SUFFIX, format};
+use telemetry_formats::{date, safe_fs};
 
 /// What opening this week's file found.
 pub(crate) struct Opened {

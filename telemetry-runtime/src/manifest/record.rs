@@ -1,9 +1,6 @@
-//! Manifest records as the macros and the runtime write them: `const fn` encoders of
-//! the layout `telemetry_formats::manifest::record` defines and reads (its docs and
-//! `docs/MANIFEST.md` describe the bytes). Everything of the reading side is
-//! re-exported from there.
-
-pub use telemetry_formats::manifest::record::*;
+//! Manifest records as the runtime writes them: `const fn` encoders of the layout
+//! `telemetry_formats::manifest::record` defines and reads (its docs and
+//! `docs/MANIFEST.md` describe the bytes).
 
 use telemetry_rules::record::{
     HEADER, KIND_PROGRAM, ORIGIN_DERIVED, ORIGIN_PROGRAM, ORIGIN_WRITTEN,
