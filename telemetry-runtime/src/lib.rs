@@ -29,6 +29,8 @@ mod registry;
 mod session;
 mod slots;
 mod stack;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use counter::{Counter, Kind};
 pub use histogram::Histogram;
@@ -51,10 +53,6 @@ pub mod __private {
     };
     pub use crate::program::{Program, UploadHook};
     pub use crate::registry::TELEMETRY_REGISTRY_V0_1 as REGISTRY;
-    pub use crate::registry::build_index_uncached;
-    pub use crate::session::{
-        hold_worker_lock, set_clock_offset, start_uncached, start_unpublished,
-    };
     pub use crate::stack::{ChainTable, Frame, StackCounter, enter};
     pub use crate::{
         __telemetry_manifest_record as manifest_record,

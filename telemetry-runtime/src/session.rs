@@ -138,14 +138,14 @@ pub(crate) fn now() -> u64 {
 }
 
 /// Moves the runtime's clock by `secs` (tests of week boundaries only).
-#[doc(hidden)]
+#[cfg(feature = "testing")]
 pub fn set_clock_offset(secs: i64) {
     CLOCK_OFFSET.store(secs, Ordering::Relaxed);
 }
 
 /// Holds the worker's lock on another thread for `hold`, as a worker busy growing the
 /// file would, and returns once it is held (tests of what exit does meanwhile only).
-#[doc(hidden)]
+#[cfg(feature = "testing")]
 pub fn hold_worker_lock(hold: Duration) {
     let (held, is_held) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -206,17 +206,16 @@ pub(crate) fn start(program: Program) -> &'static Session {
 }
 
 /// Does all `start` does, with `env` instead of the process environment and without
-/// remembering the session or starting the worker: for benchmarks of start-up. Not
-/// public API.
-#[doc(hidden)]
+/// remembering the session or starting the worker: for benchmarks of start-up.
+#[cfg(feature = "testing")]
 pub fn start_uncached(program: &Program, env: &Env) -> Session {
     start_once(program, env)
 }
 
 /// Does the work of `start` in a `local` namespace under `env.dir`, without publishing
 /// the file to counters (so it can be unmapped again): for benchmarks that start many
-/// times in one process. Not public API.
-#[doc(hidden)]
+/// times in one process.
+#[cfg(feature = "testing")]
 pub fn start_unpublished(program: &Program, env: &Env) -> Result<PathBuf, String> {
     let dir = dirs::root(env).ok_or("no directory")?;
     let dir = dirs::namespace_dir(&dir, program.namespace_name());
@@ -299,13 +298,21 @@ fn worker_main() {
 }
 
 /// How long the exit handler waits for the worker to finish what it is doing (growing
-/// the file, say) before it gives up on the counts still waiting in memory. Only a
-/// process that exits while its worker is busy waits at all.
-const EXIT_WAIT: Duration = Duration::from_millis(500);
+/// the file, say) before it gives up on the counts still waiting in memory, in
+/// milliseconds: 500. Only a process that exits while its worker is busy waits at all.
+static EXIT_WAIT_MS: AtomicU64 = AtomicU64::new(500);
+
+/// Sets how long the exit handler waits for a busy worker (tests of what exit does
+/// when the machine is too loaded for the worker to finish within the usual 500 ms).
+#[cfg(feature = "testing")]
+pub fn set_exit_wait(wait: Duration) {
+    let ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+    EXIT_WAIT_MS.store(ms, Ordering::Relaxed);
+}
 
 /// Does what is due: what increments asked for, the week's end or a retry, the hourly
 /// look at the mode and the file, old files' cleanup. `at_exit` does only what
-/// increments asked for, and waits for the lock at most [`EXIT_WAIT`] (the worker may
+/// increments asked for, and waits for the lock at most [`EXIT_WAIT_MS`] (the worker may
 /// hold it, or this very thread, if it exits from inside the worker).
 fn work(at_exit: bool) {
     let started = std::time::Instant::now();
@@ -314,7 +321,8 @@ fn work(at_exit: bool) {
             Ok(guard) => break guard,
             Err(std::sync::TryLockError::Poisoned(p)) => break p.into_inner(),
             Err(std::sync::TryLockError::WouldBlock) if at_exit => {
-                if started.elapsed() >= EXIT_WAIT {
+                let wait = Duration::from_millis(EXIT_WAIT_MS.load(Ordering::Relaxed));
+                if started.elapsed() >= wait {
                     return;
                 }
                 std::thread::sleep(Duration::from_millis(1));

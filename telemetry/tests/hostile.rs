@@ -211,7 +211,7 @@ fn increments_under_strace() {
     for i in 0..3000 {
         digits::next(&digits::of(i), chains());
     }
-    telemetry::__private::set_clock_offset((end - now + 1) as i64);
+    telemetry_runtime::testing::set_clock_offset((end - now + 1) as i64);
     for _ in 0..100 {
         plain().inc();
     }

@@ -25,7 +25,7 @@ fn cross_the_week(end: u64) {
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    telemetry::__private::set_clock_offset((end - now + 1) as i64);
+    telemetry_runtime::testing::set_clock_offset((end - now + 1) as i64);
     plain().inc();
 }
 

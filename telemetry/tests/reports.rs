@@ -37,7 +37,7 @@ fn child_process_entry() {
         .join("local");
     match role.as_str() {
         "count-two-weeks-ago" => {
-            telemetry::__private::set_clock_offset(-14 * DAY);
+            telemetry_runtime::testing::set_clock_offset(-14 * DAY);
             let session = telemetry::start!();
             plain().add(5);
             work();
