@@ -74,3 +74,32 @@ fn a_failed_build_fails_the_command() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("cargo build failed"));
 }
+
+#[test]
+fn help_flags_print_the_usage_and_build_nothing() {
+    let dir = TempDir::new("cargo-telemetry-help");
+    // A cargo that fails, so that a build attempt would show.
+    let script = dir.join("cargo");
+    fs::write(&script, "#!/bin/sh\nexit 101\n").unwrap();
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    for args in [
+        &["telemetry", "--help"][..],
+        &["telemetry", "-h"],
+        &["telemetry", "help"],
+        &["telemetry", "manifest", "--help"],
+        &["telemetry", "manifest", "-p", "kv", "-h"],
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_cargo-telemetry"))
+            .args(args)
+            .env("CARGO", &script)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stdout}");
+        assert!(
+            stdout.contains("Usage: cargo telemetry manifest [-p PKG] [--release] [--out DIR]"),
+            "{args:?}: {stdout}"
+        );
+        assert!(output.stderr.is_empty(), "{args:?}");
+    }
+}

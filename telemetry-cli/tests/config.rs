@@ -196,11 +196,19 @@ fn a_signed_config_verifies_with_its_key_and_fails_when_changed() {
     let dir = TempDir::new("config-sign");
     let config = init(&dir);
     let key = dir.join("key");
-    let out = succeeds(&["config", "keygen", "--out", s(&key)]);
-    let public = out.lines().last().unwrap().to_string();
+    let output = telemetry(&["config", "keygen", "--out", s(&key)]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    // The public key alone on stdout, for `> collector.pub` or `$(…)`.
+    let public = text(&output.stdout).trim_end().to_string();
     assert!(
         public.starts_with("ed25519:") && public.len() == 8 + 64,
         "{public}"
+    );
+    assert_eq!(text(&output.stdout), format!("{public}\n"));
+    let note = text(&output.stderr);
+    assert!(
+        note.starts_with("telemetry: wrote the private key to ") && note.contains(s(&key)),
+        "{note}"
     );
     #[cfg(unix)]
     {

@@ -109,9 +109,10 @@ fn raw(addr: SocketAddr, bytes: &[u8]) -> String {
     answer.lines().next().unwrap_or("").to_string()
 }
 
-/// The bars of the chart titled `chart` on a page.
+/// The bars of the chart of `chart` (of kv) on a page: the SVG after its heading,
+/// whose anchor is the full name.
 fn bars(html: &str, chart: &str) -> usize {
-    let heading = format!("<h3>{chart}</h3>\n<svg");
+    let heading = format!("<h3 id=\"kv:{chart}\">");
     let start = html
         .find(&heading)
         .unwrap_or_else(|| panic!("no chart {chart}"));
@@ -235,8 +236,12 @@ fn serves_the_charts_of_every_week_and_what_was_sent_and_writes_nothing() {
         "<p>The week that ends on {running_end}: this week so far.</p>"
     )));
     assert_eq!(bars(&home, "kv/command"), 2);
-    assert!(home.contains("<title>get: ≈5 (n=1, in ≈1 reports)</title>"));
-    assert!(home.contains("<title>scan: ≈2 (n=1, in ≈1 reports)</title>"));
+    // This machine's own counts are counts: no estimate, no interval, plurals right.
+    assert!(home.contains("<title>kv/command:get: 5 in 1 report</title>"));
+    assert!(home.contains("<title>kv/command:scan: 2 in 1 report</title>"));
+    for word in ["≈", "(n=", "whisker"] {
+        assert!(!home.contains(word), "{word}: {home}");
+    }
     assert!(home.contains("Mode: <strong>local</strong> (default of a fresh install)"));
 
     // A report's week: one bar per bucket, the exact counts, the stack chain.
@@ -250,15 +255,44 @@ fn serves_the_charts_of_every_week_and_what_was_sent_and_writes_nothing() {
     assert_eq!(bars(&week, "kvlite/get-latency"), 2);
     // Version, os, arch and toolchain have one bar each.
     assert_eq!(week.matches("<rect class=\"bar\"").count(), 4 + 3 + 2);
-    assert!(week.contains("<title>get: ≈12 (n=1, in ≈1 reports)</title>"));
-    assert!(week.contains("<title>delete: ≈1 (n=1, in ≈1 reports)</title>"));
+    assert!(week.contains("<title>kv/command:get: 12 in 1 report</title>"));
+    assert!(week.contains("<title>kv/command:delete: 1 in 1 report</title>"));
+    // Every chart and bar carries its full name as its anchor, and links to its page.
+    assert!(week.contains(
+        "<h3 id=\"kv:kv/command\"><a href=\"/trend?program=kv&amp;counter=kv/command\">kv/command</a></h3>"
+    ));
+    assert!(week.contains(
+        "<g id=\"kv:kvlite/get-latency:&lt;1ms\"><a href=\"/trend?program=kv&amp;counter=kvlite/get-latency:%3C1ms\">"
+    ));
     assert!(week.contains(
         "<code>kv/bug/corrupt-record</code><br><code>kvlite/parse/parse-record</code>\
          <br><code>kvlite/store/Store/get</code>"
     ));
     let older = page(&viewer, &format!("/?week={OLDER}"));
     assert_eq!(bars(&older, "kv/command"), 1);
-    assert!(older.contains("<title>get: ≈2 (n=1, in ≈1 reports)</title>"));
+    assert!(older.contains("<title>kv/command:get: 2 in 1 report</title>"));
+
+    // Week by week: the program lists every name with its counts; a histogram's page
+    // draws its buckets in the order of their bounds, with no interval.
+    let trends = page(&viewer, "/trends?program=kv");
+    assert!(trends.contains("<title>kv, week by week · telemetry view</title>"));
+    assert!(trends.contains(
+        "<tr id=\"kv:kv/command:get\"><td>&nbsp;&nbsp;<a href=\"/trend?program=kv&amp;counter=kv/command:get\"><code>kv/command:get</code></a></td>"
+    ));
+    assert!(!trends.contains("Reporting installations") && !trends.contains('≈'));
+    let latency = page(&viewer, "/trend?program=kv&counter=kvlite/get-latency");
+    assert!(latency.contains("<h1>kvlite/get-latency</h1>"));
+    let first = latency.find("<title>kvlite/get-latency:&lt;1ms: 12 in 1 report</title>");
+    let second = latency.find("<title>kvlite/get-latency:&lt;10ms: 3 in 1 report</title>");
+    assert!(
+        first.is_some() && second.is_some() && first < second,
+        "{latency}"
+    );
+    assert!(!latency.contains('≈') && !latency.contains("whisker"));
+    let get = page(&viewer, "/trend?program=kv&counter=kv/command:get");
+    assert!(get.contains("<h1>kv/command:get</h1>"));
+    let missing = http::get(viewer.addr, "/trend?program=kv&counter=kv/none");
+    assert_eq!(missing.status, 404);
 
     // `/sent`: the copy as sent and the receipt's dropped counter.
     let sent = page(&viewer, "/sent");

@@ -159,6 +159,9 @@ pub fn parse(host: &Host, args: impl IntoIterator<Item = OsString>) -> Result<Ar
                 continue;
             }
             match name {
+                "dir" | "namespace" if host.namespace.is_some() => {
+                    return Err(Error::usage(format!("unknown flag {text:?}")));
+                }
                 "dir" => {
                     let value = value_of("--dir", inline, &mut args)?;
                     set_once(&mut dir, PathBuf::from(value), "--dir")?;
@@ -276,7 +279,9 @@ pub fn parse(host: &Host, args: impl IntoIterator<Item = OsString>) -> Result<Ar
             ));
         }
     };
-    let namespace = namespace.unwrap_or_else(|| dirs::DEFAULT_NAMESPACE.to_string());
+    let namespace = namespace
+        .or_else(|| host.namespace.clone())
+        .unwrap_or_else(|| dirs::DEFAULT_NAMESPACE.to_string());
     if !dirs::valid_namespace(&namespace) {
         return Err(Error::usage(format!(
             "namespace {namespace:?} is not 1 to 64 of a-z, 0-9, '.', '_', '-' (not starting with '.')"

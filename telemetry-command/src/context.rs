@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use telemetry_formats::mode::Env;
-use telemetry_formats::{date, dirs};
+use telemetry_formats::{Defaults, date, dirs};
 
 use crate::args::Args;
 use crate::error::Error;
@@ -25,6 +25,13 @@ pub struct Context {
     /// The name the commands are typed under (`telemetry`, `mytool telemetry`), for
     /// texts that name another command.
     pub name: String,
+    /// The defaults of the program (or, for the `telemetry` command, of a program
+    /// that does not choose).
+    pub defaults: Defaults,
+    /// The program's collector, when it names one.
+    pub collector: Option<(String, String)>,
+    /// True for a program's subcommand, whose namespace is fixed (no `--dir`).
+    pub fixed: bool,
 }
 
 impl Context {
@@ -42,17 +49,20 @@ impl Context {
             env,
             today: date::day_of(date::now_secs()),
             name: host.name.to_string(),
+            defaults: host.defaults,
+            collector: host.collector.clone(),
+            fixed: host.namespace.is_some(),
         }
     }
 
     /// The namespace directory, or the operational error of having none.
     pub fn require_dir(&self) -> Result<&Path, Error> {
         self.namespace_dir.as_deref().ok_or_else(|| {
-            Error::Failed(
+            Error::Failed(format!(
                 "there is no telemetry directory: no home directory and TELEMETRY_DIR is \
-                 not set (use --dir)"
-                    .to_string(),
-            )
+                 not set{}",
+                if self.fixed { "" } else { " (use --dir)" }
+            ))
         })
     }
 

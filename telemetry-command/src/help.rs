@@ -17,9 +17,10 @@ const COMMANDS: &[Entry] = &[
     Entry {
         name: "on",
         usage: "{cmd} on",
-        about: "Counts go to weekly files on this machine, and weekly reports may be
-uploaded once uploading exists. This version does not upload: nothing is sent.
-The date of the choice is recorded; choosing the same mode again keeps it.",
+        about: "Counts go to weekly files on this machine, and each finished week's report
+is uploaded once to the collector a program names: only what its signed config
+asks for, and only weeks that began after the day on was chosen. The date of the
+choice is recorded; choosing the same mode again keeps it.",
         namespaced: true,
     },
     Entry {
@@ -111,22 +112,30 @@ const HELP: Entry = Entry {
     namespaced: true,
 };
 
-const USAGE: &str = "Usage: {cmd} [--dir DIR] [--namespace NAME] COMMAND
+const USAGE: &str = "Usage: {cmd}{flags} COMMAND
 
 Commands:
 ";
 
-const FOOTER: &str = "
-Flags (before or after the command, as `--flag VALUE` or `--flag=VALUE`):
-  --dir DIR         the telemetry root directory; without it, $TELEMETRY_DIR,
+/// The flags of a host whose namespace is not fixed.
+const NAMESPACE_FLAGS: &str = " [--dir DIR] [--namespace NAME]";
+
+const NAMESPACE_FLAG_HELP: &str =
+    "  --dir DIR         the telemetry root directory; without it, $TELEMETRY_DIR,
                     else the user's state directory + rust-telemetry
   --namespace NAME  the namespace of programs sharing one mode (default: default)
-  -h, --help        usage{version}
+";
+
+const FOOTER: &str = "
+Flags (before or after the command, as `--flag VALUE` or `--flag=VALUE`):
+{namespace_flags}  -h, --help        usage{version}
 
 Environment (read by every instrumented program, never written):
   DO_NOT_TRACK=1    telemetry off in processes that see it
   TELEMETRY_MODE    off, local or on, for processes that see it
   TELEMETRY_DIR     the telemetry root directory
+  TELEMETRY_POLICY  a policy file, read as well as the system's: it can only lower
+  TELEMETRY_PROMPT  never: programs do not ask; now: a program that may ask asks now
 
 Exit status: 0 success, 1 the command failed (a directory or file could not be
 read or written), 2 usage error (unknown command or flag, missing value, extra
@@ -142,7 +151,13 @@ pub(crate) fn text(host: &Host, topic: Option<&str>) -> String {
         namespaced: extra.namespaced,
     });
     let mut entries = COMMANDS.iter().copied().chain(extra).chain([HELP]);
+    let fixed = host.namespace.is_some();
+    let flags = if fixed { "" } else { NAMESPACE_FLAGS };
     let footer = FOOTER
+        .replace(
+            "{namespace_flags}",
+            if fixed { "" } else { NAMESPACE_FLAG_HELP },
+        )
         .replace(
             "{version}",
             if host.version.is_some() {
@@ -153,10 +168,9 @@ pub(crate) fn text(host: &Host, topic: Option<&str>) -> String {
         )
         .replace("{exit_note}", host.exit_note);
     let text = match topic.and_then(|name| entries.find(|c| c.name == name)) {
-        Some(entry) if entry.namespaced => format!(
-            "Usage: {} [--dir DIR] [--namespace NAME]\n\n{}\n{footer}",
-            entry.usage, entry.about
-        ),
+        Some(entry) if entry.namespaced => {
+            format!("Usage: {}{flags}\n\n{}\n{footer}", entry.usage, entry.about)
+        }
         Some(entry) => {
             let extra_footer = host
                 .extra_named(entry.name)
@@ -164,7 +178,12 @@ pub(crate) fn text(host: &Host, topic: Option<&str>) -> String {
             format!("Usage: {}\n\n{}\n{extra_footer}", entry.usage, entry.about)
         }
         None => {
-            let mut out = format!("{}: {}\n\n{USAGE}", host.name, host.summary);
+            let mut out = format!(
+                "{}: {}\n\n{}",
+                host.name,
+                host.summary,
+                USAGE.replace("{flags}", flags)
+            );
             for entry in entries {
                 out.push_str(&format!("  {}\n", entry.usage));
                 for line in entry.about.lines() {

@@ -4,6 +4,8 @@
 
 use std::borrow::Cow;
 
+use telemetry_formats::Defaults;
+
 /// A command a host adds to the command line and runs itself, such as the
 /// `telemetry` command's `manifest`, `config` and `view`. The parser recognises its
 /// name, operand and flags, and `help` describes it; [`crate::run`] leaves it to the
@@ -55,6 +57,9 @@ pub struct Host {
     pub(crate) extra: &'static [Extra],
     pub(crate) summary: &'static str,
     pub(crate) exit_note: &'static str,
+    pub(crate) namespace: Option<String>,
+    pub(crate) defaults: Defaults,
+    pub(crate) collector: Option<(String, String)>,
 }
 
 impl Host {
@@ -69,7 +74,29 @@ impl Host {
             summary: "choose what the programs of a namespace may count, and look at or\n\
                       delete what they counted.",
             exit_note: "",
+            namespace: None,
+            defaults: Defaults::default(),
+            collector: None,
         }
+    }
+
+    /// A program's `telemetry` subcommand: the commands work on the program's
+    /// namespace alone (no `--namespace`, no `--dir`: `TELEMETRY_DIR` still moves
+    /// everything), `status` knows the program's defaults, and `upload` its collector.
+    pub fn program(
+        name: impl Into<Cow<'static, str>>,
+        namespace: impl Into<String>,
+        defaults: Defaults,
+        collector: Option<(String, String)>,
+    ) -> Host {
+        let mut host = Host::new(name).summary(
+            "turn this program's telemetry on, off or local, and look at or delete\n\
+             what it counted.",
+        );
+        host.namespace = Some(namespace.into());
+        host.defaults = defaults;
+        host.collector = collector;
+        host
     }
 
     /// The line `--version` and `-V` print; without one they are unknown flags.
@@ -100,6 +127,13 @@ impl Host {
     /// The name the commands are typed under.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The defaults that decide the mode when the user has chosen none, as `status`
+    /// reports them: a program's own (the `telemetry` command assumes `local`, the
+    /// default of a program that does not choose).
+    pub fn defaults(&self) -> Defaults {
+        self.defaults
     }
 
     /// The extra command named `name`, if this host has one.

@@ -29,6 +29,8 @@
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
 mod args;
+#[cfg(feature = "clap")]
+pub mod clap;
 mod commands;
 mod context;
 pub mod display;

@@ -4,8 +4,10 @@
 //! code live here, so the command and the server use the formats without linking
 //! either.
 //!
-//! - [`dirs`]: where files live; [`mode`]: the modes, the mode file and the
-//!   environment variables that override it; [`week`]: weeks and the weekday file;
+//! - [`dirs`]: where files live; [`mode`]: the modes, the mode file, the environment
+//!   variables that override it and the order in which all of them decide;
+//!   [`policy`]: the system policy; [`prompt`]: the prompt's state file; [`week`]:
+//!   weeks and the weekday file;
 //! - [`file`](mod@file): counter files, their names and the validating reader ([`file::format`]
 //!   is the byte layout);
 //! - [`manifest`]: the manifest of a program's counters and its records;
@@ -27,7 +29,9 @@ pub mod dirs;
 pub mod file;
 pub mod manifest;
 pub mod mode;
+pub mod policy;
 pub mod program;
+pub mod prompt;
 pub mod report;
 pub mod safe_fs;
 #[cfg(feature = "signatures")]
@@ -36,7 +40,7 @@ pub mod upload;
 mod version;
 pub mod week;
 
-pub use mode::{DefaultMode, Mode, ModeSource};
+pub use mode::{DefaultMode, Defaults, Mode, ModeSource};
 pub use program::ProgramInfo;
 
 /// A small deterministic generator (xorshift64*) for the tests, so failures reproduce.

@@ -14,6 +14,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Set in the environment of the upload child, the program's own executable started
+/// again to upload: a program that sees it never asks anything of a terminal.
+pub const CHILD_VAR: &str = "TELEMETRY_UPLOAD_CHILD";
+
 use crate::config::{self, Config, ProgramConfig};
 use crate::date;
 use crate::report::{ProgramReport, Report};

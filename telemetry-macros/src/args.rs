@@ -10,7 +10,7 @@ use quote::{ToTokens, quote};
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
-use syn::{Error, Ident, LitInt, LitStr, Path, Result, Token, bracketed};
+use syn::{Error, Expr, Ident, LitInt, LitStr, Path, Result, Token, bracketed};
 
 /// One argument.
 pub(crate) enum Arg {
@@ -26,14 +26,28 @@ pub(crate) enum Arg {
     Path(Ident, Path),
     /// A bare `key`.
     Flag(Ident),
+    /// Anything else in an argument's place: `&name`, `name.as_str()`, `format!(…)`.
+    /// Only ever an error, but parsed so that the error can say what is wrong.
+    Expr(Expr),
+    /// `key = <anything else>`: `name = &n`, `description = text.trim()`.
+    KeyExpr(Ident, Expr),
 }
+
+/// Keys some macro takes: a bare one is a value forgotten (`description`), not a
+/// variable passed as the name.
+const KEYS: [&str; 6] = ["name", "description", "expires", "crate", "depth", "unit"];
 
 impl Arg {
     fn span(&self) -> Span {
         match self {
             Arg::Name(lit) => lit.span(),
             Arg::Bounds(span, _) => *span,
-            Arg::Str(key, _) | Arg::Int(key, _) | Arg::Path(key, _) | Arg::Flag(key) => key.span(),
+            Arg::Str(key, _)
+            | Arg::Int(key, _)
+            | Arg::Path(key, _)
+            | Arg::Flag(key)
+            | Arg::KeyExpr(key, _) => key.span(),
+            Arg::Expr(expr) => syn::spanned::Spanned::span(expr),
         }
     }
 
@@ -43,22 +57,36 @@ impl Arg {
             Arg::Str(_, lit) => Error::new(lit.span(), message),
             Arg::Int(_, lit) => Error::new(lit.span(), message),
             Arg::Path(_, path) => Error::new_spanned(path, message),
+            Arg::KeyExpr(_, expr) | Arg::Expr(expr) => Error::new_spanned(expr, message),
             _ => Error::new(self.span(), message),
         }
     }
 
     fn key(&self) -> Option<&Ident> {
         match self {
-            Arg::Str(key, _) | Arg::Int(key, _) | Arg::Path(key, _) | Arg::Flag(key) => Some(key),
-            Arg::Name(_) | Arg::Bounds(..) => None,
+            Arg::Str(key, _)
+            | Arg::Int(key, _)
+            | Arg::Path(key, _)
+            | Arg::Flag(key)
+            | Arg::KeyExpr(key, _) => Some(key),
+            Arg::Name(_) | Arg::Bounds(..) | Arg::Expr(_) => None,
         }
     }
+}
+
+/// Whether the next tokens are one whole argument: followed by `,` or the end.
+fn ends_argument(input: ParseStream<'_>) -> bool {
+    input.is_empty() || input.peek(Token![,])
 }
 
 impl Parse for Arg {
     fn parse(input: ParseStream<'_>) -> Result<Self> {
         let lookahead = input.lookahead1();
-        if lookahead.peek(LitStr) {
+        let whole = |parse: fn(ParseStream<'_>) -> Result<()>| {
+            let fork = input.fork();
+            parse(&fork).is_ok() && ends_argument(&fork)
+        };
+        if lookahead.peek(LitStr) && whole(|f| f.parse::<LitStr>().map(drop)) {
             return Ok(Arg::Name(input.parse()?));
         }
         if lookahead.peek(syn::token::Bracket) {
@@ -68,31 +96,47 @@ impl Parse for Arg {
             return Ok(Arg::Bounds(bracket.span.join(), list.into_iter().collect()));
         }
         // `crate` is a keyword, yet a key.
-        if !lookahead.peek(Ident::peek_any) {
-            return Err(lookahead.error());
+        if lookahead.peek(Ident::peek_any) {
+            if whole(|f| Ident::parse_any(f).map(drop)) {
+                return Ok(Arg::Flag(Ident::parse_any(input)?));
+            }
+            if input.peek2(Token![=]) {
+                let key = Ident::parse_any(input)?;
+                let eq: Token![=] = input.parse()?;
+                return value(input, key, eq);
+            }
         }
-        let key = Ident::parse_any(input)?;
-        if !input.peek(Token![=]) {
-            return Ok(Arg::Flag(key));
-        }
-        let eq: Token![=] = input.parse()?;
-        let lookahead = input.lookahead1();
-        if lookahead.peek(LitStr) {
-            Ok(Arg::Str(key, input.parse()?))
-        } else if lookahead.peek(LitInt) {
-            Ok(Arg::Int(key, input.parse()?))
-        } else if lookahead.peek(Token![::]) || lookahead.peek(Ident::peek_any) {
-            Ok(Arg::Path(key, input.call(Path::parse_mod_style)?))
-        } else if input.is_empty() || input.peek(Token![,]) {
-            // Point at `key =` rather than at the end of the whole macro call.
-            Err(Error::new(
-                eq.span,
-                format!("expected a value after `{key} =`: a string, an integer or a path"),
-            ))
-        } else {
-            Err(lookahead.error())
+        // An expression where a literal belongs (`&name`, `name.as_str()`): parsed
+        // whole, so that the macro can say the name must be a literal.
+        match input.parse::<Expr>() {
+            Ok(expr) => Ok(Arg::Expr(expr)),
+            Err(_) => Err(lookahead.error()),
         }
     }
+}
+
+/// The value after `key =`.
+fn value(input: ParseStream<'_>, key: Ident, eq: Token![=]) -> Result<Arg> {
+    if ends_argument(input) {
+        // Point at `key =` rather than at the end of the whole macro call.
+        return Err(Error::new(
+            eq.span,
+            format!("expected a value after `{key} =`: a string, an integer or a path"),
+        ));
+    }
+    let fork = input.fork();
+    if fork.parse::<LitStr>().is_ok() && ends_argument(&fork) {
+        return Ok(Arg::Str(key, input.parse()?));
+    }
+    let fork = input.fork();
+    if fork.parse::<LitInt>().is_ok() && ends_argument(&fork) {
+        return Ok(Arg::Int(key, input.parse()?));
+    }
+    let fork = input.fork();
+    if fork.call(Path::parse_mod_style).is_ok() && ends_argument(&fork) {
+        return Ok(Arg::Path(key, input.call(Path::parse_mod_style)?));
+    }
+    Ok(Arg::KeyExpr(key, input.parse()?))
 }
 
 /// Every argument of one macro call, consumed by the macro as it understands them.
@@ -118,25 +162,37 @@ impl Args {
         self.span
     }
 
-    /// The positional name, or `name = "…"`.
-    pub(crate) fn name(&mut self) -> Result<Option<LitStr>> {
+    /// The positional name, or `name = "…"`. A name written as anything but a string
+    /// literal is an error, one message for every form (`counter!(NAME)`,
+    /// `counter!(name)`, `counter!(&n)`, `counter!(n.as_str())`, `name = n`), ending
+    /// with `hint`: a variable or an expression in the name's place, or a bare
+    /// identifier first that is not one of the macros' keys.
+    pub(crate) fn name(&mut self, hint: &str) -> Result<Option<LitStr>> {
+        let not_literal = |arg: &Arg| {
+            arg.value_error(format!(
+                "the counter name must be a string literal (names are checked while the \
+                 program compiles), not a variable, constant or expression{hint}"
+            ))
+        };
         let positional = self.take(|a| matches!(a, Arg::Name(_)))?;
-        let keyed = self.take_str("name")?;
+        let keyed = self.take_key("name")?;
         match (positional, keyed) {
-            (Some(Arg::Name(_)), Some(keyed)) => {
-                Err(Error::new(keyed.span(), "the name is given twice"))
+            (Some(_), Some(keyed)) => Err(keyed.value_error("the name is given twice".into())),
+            (Some(Arg::Name(lit)), None) | (None, Some(Arg::Str(_, lit))) => Ok(Some(lit)),
+            // `counter!(name)`, a variable called `name`, or `name = n`.
+            (None, Some(other)) => Err(not_literal(&other)),
+            (Some(_), None) | (None, None) => {
+                let stray = self.items.iter().enumerate().find(|(at, arg)| match arg {
+                    Arg::Expr(_) => true,
+                    Arg::Flag(ident) => *at == 0 && !KEYS.iter().any(|k| ident == k),
+                    _ => false,
+                });
+                match stray {
+                    Some((_, arg)) => Err(not_literal(arg)),
+                    None => Ok(None),
+                }
             }
-            (Some(Arg::Name(lit)), None) => Ok(Some(lit)),
-            (_, keyed) => Ok(keyed),
         }
-    }
-
-    /// The first bare identifier, e.g. a `const` passed where the name literal goes.
-    pub(crate) fn first_flag(&self) -> Option<&Ident> {
-        self.items.iter().find_map(|a| match a {
-            Arg::Flag(key) => Some(key),
-            _ => None,
-        })
     }
 
     /// The positional `[bounds…]`.
@@ -204,9 +260,12 @@ impl Args {
                 let what = match &arg {
                     Arg::Name(_) => "the name is".to_string(),
                     Arg::Bounds(..) => "the bucket bounds are".to_string(),
-                    Arg::Str(key, _) | Arg::Int(key, _) | Arg::Path(key, _) | Arg::Flag(key) => {
-                        format!("`{key}` is")
-                    }
+                    Arg::Str(key, _)
+                    | Arg::Int(key, _)
+                    | Arg::Path(key, _)
+                    | Arg::Flag(key)
+                    | Arg::KeyExpr(key, _) => format!("`{key}` is"),
+                    Arg::Expr(_) => "the expression is".to_string(),
                 };
                 return Err(Error::new(arg.span(), format!("{what} given twice")));
             } else {
@@ -224,9 +283,12 @@ impl Args {
             let what = match &arg {
                 Arg::Name(_) => "unexpected string".to_string(),
                 Arg::Bounds(..) => "unexpected list".to_string(),
-                Arg::Str(key, _) | Arg::Int(key, _) | Arg::Path(key, _) | Arg::Flag(key) => {
-                    format!("unknown argument `{key}`")
-                }
+                Arg::Str(key, _)
+                | Arg::Int(key, _)
+                | Arg::Path(key, _)
+                | Arg::Flag(key)
+                | Arg::KeyExpr(key, _) => format!("unknown argument `{key}`"),
+                Arg::Expr(_) => "unexpected expression".to_string(),
             };
             let error = Error::new(arg.span(), format!("{what}; expected {usage}"));
             match &mut errors {

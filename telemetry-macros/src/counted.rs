@@ -151,7 +151,7 @@ fn doc_text(attr: &Group) -> Option<String> {
 
 /// Expands `#[counted(args)]` on `item`.
 pub(crate) fn expand(mut args: Args, item: MaybeFn) -> Result<TokenStream> {
-    let explicit = args.name()?;
+    let explicit = args.name("")?;
     let description = args.take_str("description")?.map(|d| d.value());
     let expires = expires::take(&mut args)?;
     let private = args.krate()?;

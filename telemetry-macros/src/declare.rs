@@ -129,31 +129,26 @@ fn description(args: &mut Args) -> Result<String> {
         .unwrap_or_default())
 }
 
-fn required_name(args: &mut Args, usage: &str) -> Result<LitStr> {
-    if let Some(name) = args.name()? {
-        return Ok(name);
-    }
-    Err(match args.first_flag() {
-        Some(ident) => Error::new(
-            ident.span(),
-            format!(
-                "the counter name must be a string literal, not `{ident}`: \
-                 names are checked while the program compiles"
-            ),
-        ),
-        None => missing(
+fn required_name(args: &mut Args, usage: &str, hint: &str) -> Result<LitStr> {
+    match args.name(hint)? {
+        Some(name) => Ok(name),
+        None => Err(missing(
             args.span(),
             &format!("missing the counter name; expected {usage}"),
-        ),
-    })
+        )),
+    }
 }
+
+/// For `counter!`, after a name that is not a literal: what to write instead.
+const LABELS_HINT: &str = "; to count one of a few values known at run time, declare them \
+                           as labels: `counter!(\"owner/chart:{a,b,c}\").inc(value)`";
 
 const COUNTER_USAGE: &str = "`counter!(\"owner/name\")`, optionally followed by \
                              `description = \"…\"` and `expires = \"YYYY-MM-DD\"`";
 
 /// `counter!("name")` or `counter!("chart:{a,b}")`.
 pub(crate) fn counter(mut args: Args, site: Site) -> Result<TokenStream> {
-    let lit = required_name(&mut args, COUNTER_USAGE)?;
+    let lit = required_name(&mut args, COUNTER_USAGE, LABELS_HINT)?;
     let description = description(&mut args)?;
     let expires = expires::take(&mut args)?;
     let private = args.krate()?;
@@ -220,7 +215,7 @@ const HISTOGRAM_USAGE: &str = "`histogram!(\"owner/name\", [10, 50, 100])`, opti
 
 /// `histogram!("name", [bounds…], unit = "ms")`.
 pub(crate) fn histogram(mut args: Args, site: Site) -> Result<TokenStream> {
-    let lit = required_name(&mut args, HISTOGRAM_USAGE)?;
+    let lit = required_name(&mut args, HISTOGRAM_USAGE, "")?;
     let (list_span, list) = args.bounds()?.ok_or_else(|| {
         missing(
             args.span(),
@@ -311,7 +306,7 @@ const STACK_USAGE: &str = "`stack_counter!(\"owner/name\", depth = 8)`, optional
 
 /// `stack_counter!("name", depth = N)`.
 pub(crate) fn stack_counter(mut args: Args, site: Site) -> Result<TokenStream> {
-    let lit = required_name(&mut args, STACK_USAGE)?;
+    let lit = required_name(&mut args, STACK_USAGE, "")?;
     let depth_lit = args.take_int("depth")?.ok_or_else(|| {
         missing(
             args.span(),

@@ -74,10 +74,30 @@ pub fn counted(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-/// The counters `start!()` counts panics in, named after the package being compiled.
-/// Not public API: used by `telemetry::program!()`, which passes its `$crate`.
-#[doc(hidden)]
+/// Describes the calling program; see `telemetry::program!`.
 #[proc_macro]
-pub fn __crash_counters(input: TokenStream) -> TokenStream {
-    program::crash_counters(input.into()).into()
+pub fn program(input: TokenStream) -> TokenStream {
+    let site = Site::of(proc_macro2::Span::call_site());
+    program::program(input.into(), site)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Starts telemetry for the calling program; see `telemetry::start!`.
+#[proc_macro]
+pub fn start(input: TokenStream) -> TokenStream {
+    let site = Site::of(proc_macro2::Span::call_site());
+    program::start(input.into(), site)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// The prompt a program may show its users, with its counters; see
+/// `telemetry::prompt!`.
+#[proc_macro]
+pub fn prompt(input: TokenStream) -> TokenStream {
+    let site = Site::of(proc_macro2::Span::call_site());
+    program::prompt(input.into(), site)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }

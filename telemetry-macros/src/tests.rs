@@ -97,17 +97,6 @@ fn the_crate_path_is_a_path_given_once() {
     );
 }
 
-#[test]
-fn program_crash_counters_use_the_path_program_passes() {
-    let mut names = Vec::new();
-    idents(
-        crate::program::crash_counters(quote!(crate::re::tele)),
-        &mut names,
-    );
-    assert!(!names.iter().any(|n| n == "telemetry"), "{names:?}");
-    assert!(names.iter().any(|n| n == "tele"), "{names:?}");
-}
-
 /// The attributes the macros write name the sections the readers look in, each once.
 #[test]
 fn record_sections_are_the_rules_sections() {

@@ -25,6 +25,7 @@ mod histogram;
 mod labels;
 mod manifest;
 mod program;
+mod prompt;
 mod registry;
 mod session;
 mod slots;
@@ -36,7 +37,8 @@ pub use counter::{Counter, Kind};
 pub use histogram::Histogram;
 pub use labels::LabelSet;
 pub use manifest::manifest;
-pub use program::{Program, Session};
+pub use program::{ModeChoice, ModeError, Program, Session};
+pub use prompt::{Prompt, PromptOutcome, Suppressed};
 pub use registry::{Conflict, ConflictError, Registry, registry};
 pub use session::{counter_file, session};
 pub use stack::{MAX_CHAINS, OVERFLOW_FRAME, StackCounter};
@@ -51,7 +53,8 @@ pub mod __private {
         RecordParts, assemble_record, assembled_len, encode_program_record, encode_record,
         program_record_len, record_len,
     };
-    pub use crate::program::{Program, UploadHook};
+    pub use crate::program::{Program, PromptFacts, UploadHook};
+    pub use crate::prompt::Prompt;
     pub use crate::registry::TELEMETRY_REGISTRY_V0_1 as REGISTRY;
     pub use crate::stack::{ChainTable, Frame, StackCounter, enter};
     pub use crate::{

@@ -3,10 +3,11 @@
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
-use telemetry_formats::mode::{DefaultMode, Mode, ModeSource};
+use telemetry_formats::mode::{DefaultMode, Defaults, Mode, ModeSource};
 use telemetry_formats::program::ProgramInfo;
 
 use crate::counter::Counter;
+use crate::prompt::{Prompt, PromptOutcome};
 use crate::stack::StackCounter;
 
 /// A program about to start telemetry: `telemetry::program!()` builds it from the
@@ -34,7 +35,22 @@ pub struct Program {
     /// What starts uploads: the upload crate's, when the facade's `upload` feature is
     /// on; set by `program!()`.
     upload_hook: Option<UploadHook>,
+    /// The distributor's default mode, from the build environment.
+    distributor_mode: Option<DefaultMode>,
+    /// True when the distributor built the program with `TELEMETRY_DEFAULT_PROMPT=never`.
+    distributor_no_prompt: bool,
+    /// The prompt, when the program asks.
+    prompt: Option<Prompt>,
+    /// What the prompt's "more" says would be sent: the upload crate's, with the
+    /// `upload` feature; set by `program!()`.
+    facts: Option<PromptFacts>,
 }
+
+/// What the prompt's "more" answer shows of what would be sent: given the namespace
+/// directory and this week's non-zero counts, a few lines of text, read from files
+/// only (no network). Not public API: the facade passes the upload crate's.
+#[doc(hidden)]
+pub type PromptFacts = fn(&Path, &[(&str, u64)]) -> String;
 
 /// What `start` calls when the program names a collector: with the effective mode,
 /// the namespace directory, the URL and the key. Returns why nothing can be uploaded.
@@ -61,7 +77,73 @@ impl Program {
             crash: None,
             upload: None,
             upload_hook: None,
+            distributor_mode: None,
+            distributor_no_prompt: false,
+            prompt: None,
+            facts: None,
         }
+    }
+
+    /// Sets the distributor's build settings, `TELEMETRY_DEFAULT_MODE` and
+    /// `TELEMETRY_DEFAULT_PROMPT` as `option_env!` saw them. Not public API: used by
+    /// `telemetry::program!()`, which refuses any other value at compile time; should
+    /// one still get here, it fails closed (`off`, and no prompt).
+    #[doc(hidden)]
+    pub fn __distributor(mut self, mode: Option<&str>, prompt: Option<&str>) -> Program {
+        let mode = mode.filter(|m| !m.is_empty());
+        let prompt = prompt.filter(|p| !p.is_empty());
+        self.distributor_mode = mode.map(|m| m.parse().unwrap_or(DefaultMode::Off));
+        self.distributor_no_prompt =
+            prompt.is_some() || mode.is_some_and(|m| m.parse::<DefaultMode>().is_err());
+        self
+    }
+
+    /// Sets what the prompt's "more" shows of what would be sent. Not public API:
+    /// used by `telemetry::program!()`.
+    #[doc(hidden)]
+    pub fn __prompt_facts(mut self, facts: Option<PromptFacts>) -> Program {
+        self.facts = facts;
+        self
+    }
+
+    /// Asks the person at the terminal, once it is due, whether the program may upload
+    /// its weekly counts: `prompt` comes from `telemetry::prompt!("reason")`, with the
+    /// author's reason (what the maintainers want to learn). The rules of where, when
+    /// and what are the library's (`docs/CONSENT.md`): never in CI, under an override,
+    /// a policy or a distributor's setting, or once the user has answered; after a
+    /// grace period, for a sample of installations, a few times at most, days apart.
+    /// Only a program that names a collector ([`upload`](Program::upload)) asks.
+    pub fn prompt(mut self, prompt: Prompt) -> Program {
+        self.prompt = Some(prompt);
+        self
+    }
+
+    /// The defaults that decide the mode when the user has chosen none: the
+    /// distributor's, then the program's.
+    pub fn defaults(&self) -> Defaults {
+        Defaults {
+            distributor: self.distributor_mode,
+            program: self.default_mode,
+        }
+    }
+
+    /// True when the distributor built the program with `TELEMETRY_DEFAULT_PROMPT=never`
+    /// or a default mode of its own: the program never asks.
+    pub fn distributor_setting(&self) -> bool {
+        self.distributor_no_prompt || self.distributor_mode.is_some()
+    }
+
+    pub(crate) fn prompt_settings(&self) -> Option<&Prompt> {
+        self.prompt.as_ref()
+    }
+
+    pub(crate) fn facts(&self) -> Option<PromptFacts> {
+        self.facts
+    }
+
+    /// The collector's URL, when the program names one.
+    pub(crate) fn collector(&self) -> Option<&(String, String)> {
+        self.upload.as_ref()
     }
 
     /// Uploads weekly reports to the collector at `url` (`https://…`; plain `http://`
@@ -136,21 +218,21 @@ impl Program {
     pub(crate) fn namespace_name(&self) -> &str {
         &self.namespace
     }
-
-    pub(crate) fn default(&self) -> DefaultMode {
-        self.default_mode
-    }
 }
 
 /// What `start` found and did.
 #[derive(Clone, Debug)]
 pub struct Session {
     pub(crate) program: ProgramInfo,
+    pub(crate) namespace: String,
+    pub(crate) defaults: Defaults,
+    pub(crate) collector: Option<(String, String)>,
     pub(crate) mode: Mode,
     pub(crate) source: ModeSource,
     pub(crate) dir: Option<PathBuf>,
     pub(crate) file: Option<PathBuf>,
     pub(crate) problems: Vec<String>,
+    pub(crate) prompt: PromptOutcome,
 }
 
 impl Session {
@@ -184,4 +266,134 @@ impl Session {
     pub fn problems(&self) -> &[String] {
         &self.problems
     }
+
+    /// The namespace: the programs that share this one's mode and directory.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// The defaults that decide the mode when the user has chosen none.
+    pub fn defaults(&self) -> Defaults {
+        self.defaults
+    }
+
+    /// The collector's URL and public key, when the program names one.
+    pub fn collector(&self) -> Option<(&str, &str)> {
+        self.collector
+            .as_ref()
+            .map(|(u, k)| (u.as_str(), k.as_str()))
+    }
+
+    /// What the prompt did at start.
+    pub fn prompt(&self) -> &PromptOutcome {
+        &self.prompt
+    }
+
+    /// The mode of the program's namespace now, read again (the user may have changed
+    /// it since `start`), and what decided it; the same rules as at start.
+    pub fn current_mode(&self) -> (Mode, ModeSource) {
+        let env = telemetry_formats::mode::Env::from_process();
+        telemetry_formats::mode::effective(&env, self.dir(), self.defaults)
+    }
+
+    /// Records the user's choice of `mode` for every program of the namespace, as
+    /// `telemetry on|off|local` does: the mode file, with today's date (kept when the
+    /// same mode is chosen again, so `on` keeps the day it was first chosen), through
+    /// the same checked file access. Writes nothing else, whatever the mode.
+    ///
+    /// `Err(ModeError::Overridden)` when the choice was recorded but another setting
+    /// decides the mode of this process instead (`DO_NOT_TRACK`, `TELEMETRY_MODE` or
+    /// the system policy): the error says which, and the choice takes effect where
+    /// that setting does not apply. Other errors mean nothing was recorded.
+    pub fn set_mode(&self, mode: Mode) -> Result<ModeChoice, ModeError> {
+        let dir = self.dir().ok_or(ModeError::NoDirectory)?;
+        let previous = match telemetry_formats::mode::Recorded::read(Some(dir)) {
+            telemetry_formats::mode::Recorded::Untrusted(why) => {
+                return Err(ModeError::Untrusted(why));
+            }
+            telemetry_formats::mode::Recorded::File(file) => Some(file),
+            _ => None,
+        };
+        let today = telemetry_formats::date::day_of(crate::session::now());
+        let since = match previous {
+            Some(file) if file.mode == mode && file.since.is_some() => file.since.unwrap_or(today),
+            _ => {
+                telemetry_formats::mode::write_mode_file(dir, mode, today)
+                    .map_err(|e| ModeError::Write(e.to_string()))?;
+                today
+            }
+        };
+        let choice = ModeChoice {
+            mode,
+            since,
+            previous,
+        };
+        let (effective, by) = self.current_mode();
+        if effective != mode {
+            return Err(ModeError::Overridden {
+                choice,
+                effective,
+                by,
+            });
+        }
+        Ok(choice)
+    }
 }
+
+/// A mode the user chose, as recorded in the mode file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModeChoice {
+    /// The mode chosen.
+    pub mode: Mode,
+    /// The day it was chosen (UTC days since 1970-01-01): today, or the day it was
+    /// first chosen when it was chosen again.
+    pub since: u64,
+    /// What the mode file said before, if it said anything usable.
+    pub previous: Option<telemetry_formats::mode::ModeFile>,
+}
+
+/// Why [`Session::set_mode`] did not make the mode what was asked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ModeError {
+    /// There is no telemetry directory: no home directory and no `TELEMETRY_DIR`.
+    NoDirectory,
+    /// The telemetry directory is not this user's alone; nothing was written.
+    Untrusted(String),
+    /// The mode file could not be written.
+    Write(String),
+    /// The choice was recorded, but another setting decides this process's mode: an
+    /// environment variable or the system policy ([`ModeSource`] says which, and
+    /// where).
+    Overridden {
+        /// What was recorded.
+        choice: ModeChoice,
+        /// The mode in effect.
+        effective: Mode,
+        /// The setting that decides it.
+        by: ModeSource,
+    },
+}
+
+impl std::fmt::Display for ModeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ModeError::NoDirectory => f.write_str(
+                "there is no telemetry directory: no home directory and TELEMETRY_DIR is not set",
+            ),
+            ModeError::Untrusted(why) => write!(f, "the telemetry directory is not used: {why}"),
+            ModeError::Write(why) => write!(f, "cannot write the mode file: {why}"),
+            ModeError::Overridden {
+                choice,
+                effective,
+                by,
+            } => write!(
+                f,
+                "{} is recorded, but telemetry stays {effective} where {by} applies",
+                choice.mode
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ModeError {}

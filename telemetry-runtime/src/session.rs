@@ -39,7 +39,7 @@ use std::time::Duration;
 
 use telemetry_formats::date::{self, DAY};
 use telemetry_formats::file::Header;
-use telemetry_formats::mode::{self, DefaultMode, Env};
+use telemetry_formats::mode::{self, Decision, Defaults, Env};
 use telemetry_formats::program::ProgramInfo;
 use telemetry_formats::safe_fs::{self, Filesystem};
 use telemetry_formats::{cleanup, dirs, report, week};
@@ -96,7 +96,7 @@ const WANT_GROWTH: u8 = 4;
 struct Reopen {
     program: ProgramInfo,
     env: Env,
-    default: DefaultMode,
+    default: Defaults,
     /// `<root>/<namespace>`.
     dir: PathBuf,
     retry_secs: u64,
@@ -191,7 +191,7 @@ fn want(what: u8) {
 
 pub(crate) fn start(program: Program) -> &'static Session {
     SESSION.get_or_init(|| {
-        let mut session = start_once(&program, &Env::from_process());
+        let (mut session, decision) = start_once(&program, &Env::from_process());
         // In the upload child this runs the upload and ends the process.
         if let (Some((url, key, hook)), Some(dir)) = (program.upload_settings(), &session.dir)
             && let Err(problem) = hook(session.mode, dir, url, key)
@@ -201,15 +201,61 @@ pub(crate) fn start(program: Program) -> &'static Session {
         if session.mode.writes_files() && session.dir.is_some() {
             spawn_worker();
         }
+        if let Some(prompt) = program.prompt_settings() {
+            crate::prompt::count_acceptance(prompt, &decision, session.dir.as_deref());
+            session.prompt =
+                crate::prompt::run(prompt, &prompt_start(&program, &session, &decision));
+        }
         session
     })
+}
+
+/// What the prompt needs of a start.
+fn prompt_start<'a>(
+    program: &'a Program,
+    session: &'a Session,
+    decision: &'a Decision,
+) -> crate::prompt::Start<'a> {
+    crate::prompt::Start {
+        program: &program.info().name,
+        namespace: program.namespace_name(),
+        dir: session.dir.as_deref(),
+        decision,
+        collector: program.collector().map(|(url, _)| url.as_str()),
+        distributor: program.distributor_setting(),
+        facts: program.facts(),
+        today: date::day_of(now()),
+    }
+}
+
+/// Runs the prompt's checks as `start` would after [`start_unpublished`], with the
+/// terminal taken as interactive and in the foreground, up to asking (never asks):
+/// for the benchmark of what a prompt that is not due adds to a start.
+#[cfg(feature = "testing")]
+pub fn prompt_check_uncached(program: &Program, env: &Env) -> crate::prompt::PromptOutcome {
+    let (session, decision) = start_once_without_file(program, env);
+    let Some(prompt) = program.prompt_settings() else {
+        return crate::prompt::PromptOutcome::NotConfigured;
+    };
+    let terminal = crate::prompt::Terminal {
+        interactive: true,
+        foreground: true,
+    };
+    match crate::prompt::check(
+        prompt,
+        &prompt_start(program, &session, &decision),
+        &terminal,
+    ) {
+        Ok(_) => crate::prompt::PromptOutcome::NotDue(telemetry_formats::prompt::When::Ask),
+        Err(outcome) => outcome,
+    }
 }
 
 /// Does all `start` does, with `env` instead of the process environment and without
 /// remembering the session or starting the worker: for benchmarks of start-up.
 #[cfg(feature = "testing")]
 pub fn start_uncached(program: &Program, env: &Env) -> Session {
-    start_once(program, env)
+    start_once(program, env).0
 }
 
 /// Does the work of `start` in a `local` namespace under `env.dir`, without publishing
@@ -219,7 +265,7 @@ pub fn start_uncached(program: &Program, env: &Env) -> Session {
 pub fn start_unpublished(program: &Program, env: &Env) -> Result<PathBuf, String> {
     let dir = dirs::root(env).ok_or("no directory")?;
     let dir = dirs::namespace_dir(&dir, program.namespace_name());
-    let (mode, _) = mode::effective(env, Some(&dir), program.default());
+    let (mode, _) = mode::effective(env, Some(&dir), program.defaults());
     if !mode.writes_files() {
         return Err(format!("mode {mode}"));
     }
@@ -229,7 +275,8 @@ pub fn start_unpublished(program: &Program, env: &Env) -> Result<PathBuf, String
     Ok(file.path().to_path_buf())
 }
 
-fn start_once(program: &Program, env: &Env) -> Session {
+/// The session's mode, from the decision, without opening any file.
+fn start_once_without_file(program: &Program, env: &Env) -> (Session, Decision) {
     let mut problems = Vec::new();
     let namespace = program.namespace_name();
     let dir = if dirs::valid_namespace(namespace) {
@@ -240,22 +287,31 @@ fn start_once(program: &Program, env: &Env) -> Session {
         ));
         None
     };
-    let (mode, source) = mode::effective(env, dir.as_deref(), program.default());
-    let mut session = Session {
+    let decision = mode::decide_at(env, dir.as_deref(), program.defaults());
+    let session = Session {
         program: program.info().clone(),
-        mode,
-        source,
-        dir: dir.clone(),
+        namespace: namespace.to_string(),
+        defaults: program.defaults(),
+        collector: program.collector().cloned(),
+        mode: decision.mode,
+        source: decision.source.clone(),
+        dir,
         file: None,
         problems,
+        prompt: crate::prompt::PromptOutcome::NotConfigured,
     };
-    let Some(dir) = dir.filter(|_| mode.writes_files()) else {
-        return session;
+    (session, decision)
+}
+
+fn start_once(program: &Program, env: &Env) -> (Session, Decision) {
+    let (mut session, decision) = start_once_without_file(program, env);
+    let Some(dir) = session.dir.clone().filter(|_| session.mode.writes_files()) else {
+        return (session, decision);
     };
     let mut state = Reopen {
         program: program.info().clone(),
         env: env.clone(),
-        default: program.default(),
+        default: program.defaults(),
         dir,
         retry_secs: FIRST_RETRY_SECS,
         checked_secs: now(),
@@ -271,7 +327,7 @@ fn start_once(program: &Program, env: &Env) -> Session {
         Err(problem) => session.problems.push(problem),
     }
     *STATE.lock().unwrap_or_else(|p| p.into_inner()) = Some(state);
-    session
+    (session, decision)
 }
 
 fn spawn_worker() {

@@ -553,10 +553,10 @@ fn known_reports() -> Vec<telemetry_formats::report::Report> {
     ]
 }
 
-/// The tooltips of the bars of chart `chart` in a rendered DOM, in the order drawn:
-/// the SVG right after the chart's `<h3>`.
+/// The tooltips of the bars of chart `chart` (of kv) in a rendered DOM, in the order
+/// drawn: the SVG right after the chart's `<h3>`, whose anchor is its full name.
 fn bars(dom: &str, chart: &str) -> Vec<String> {
-    let heading = format!("<h3>{chart}</h3>");
+    let heading = format!("<h3 id=\"kv:{chart}\">");
     let start = dom
         .find(&heading)
         .unwrap_or_else(|| panic!("no chart {chart} in the DOM"))
@@ -673,23 +673,23 @@ fn the_public_pages_load_cleanly_and_draw_the_charts_in_a_real_browser() {
     assert_eq!(
         bars(&dom, "kv/command"),
         [
-            "other: ≈6 (n=2, in ≈2 reports)",
-            "get: ≈5 (n=2, in ≈2 reports)"
+            "kv/command:other: 6 in 2 of 3 reports",
+            "kv/command:get: 5 in 2 of 3 reports"
         ],
         "kv/command: the two labels reported, the larger first"
     );
     assert_eq!(
         bars(&dom, "kv/latency"),
         [
-            "<1ms: ≈1 (n=1, in ≈1 reports)",
-            "<10ms: ≈7 (n=2, in ≈2 reports)",
-            ">=10ms: ≈3 (n=1, in ≈1 reports)"
+            "kv/latency:<1ms: 1 in 1 of 3 reports",
+            "kv/latency:<10ms: 7 in 2 of 3 reports",
+            "kv/latency:>=10ms: 3 in 1 of 3 reports"
         ],
         "kv/latency: every bucket, in bound order"
     );
     assert_eq!(
         bars(&dom, "kv/commands/*"),
-        ["get: ≈3 (n=1, in ≈1 reports)"]
+        ["kv/commands/get: 3 in 1 of 3 reports"]
     );
     for tally in ["version", "os", "arch", "toolchain"] {
         assert_eq!(bars(&dom, tally).len(), 1, "{tally}");

@@ -24,8 +24,7 @@ use telemetry_formats::{file, report, safe_fs};
 use crate::files;
 use crate::run::{self, Options, Target};
 
-/// Set in the environment of the upload child.
-pub const CHILD_VAR: &str = "TELEMETRY_UPLOAD_CHILD";
+pub use telemetry_formats::upload::CHILD_VAR;
 /// Lowers the child's time limit (for tests; it can only shorten [`LIMIT`]).
 pub const LIMIT_VAR: &str = "TELEMETRY_UPLOAD_LIMIT_SECS";
 /// The most an upload child lives.

@@ -1,9 +1,9 @@
 //! One upload run, in the phases of Go's `internal/upload`: find the work (the mode,
 //! the lock, the weeks due: `work.rs`), make the reports (the local reports of weeks
 //! that ended, then each week's upload report: `reports.rs`), send each week once, and
-//! record the collector's answer ([`answer`](crate::answer)). The config it filters by
-//! is the collector's signed one ([`config`](crate::config)); the files it leaves are
-//! listed in [`files`](crate::files).
+//! record the collector's answer ([`answer`]). The config it filters by
+//! is the collector's signed one ([`config`]); the files it leaves are
+//! listed in [`files`].
 
 use std::path::Path;
 use std::time::Duration;

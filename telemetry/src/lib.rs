@@ -249,12 +249,15 @@ pub use telemetry_macros::stack_counter;
 pub use telemetry_macros::counted;
 
 pub use telemetry_formats::manifest::Manifest;
-pub use telemetry_formats::{DefaultMode, Mode, ModeSource, ProgramInfo};
+pub use telemetry_formats::{DefaultMode, Defaults, Mode, ModeSource, ProgramInfo};
 pub use telemetry_rules::{FALLBACK_LABEL, MAX_DEPTH};
 pub use telemetry_runtime::{
-    Conflict, ConflictError, Counter, Histogram, Kind, LabelSet, MAX_CHAINS, OVERFLOW_FRAME,
-    Program, Registry, Session, StackCounter, counter_file, manifest, registry, session,
+    Conflict, ConflictError, Counter, Histogram, Kind, LabelSet, MAX_CHAINS, ModeChoice, ModeError,
+    OVERFLOW_FRAME, Program, Prompt, PromptOutcome, Registry, Session, StackCounter, Suppressed,
+    counter_file, manifest, registry, session,
 };
+
+pub mod command;
 
 /// Describes the calling program, from its crate's Cargo metadata, and evaluates to a
 /// [`Program`] to configure and [`start`](Program::start).
@@ -265,22 +268,23 @@ pub use telemetry_runtime::{
 ///     .default_mode(telemetry::DefaultMode::Off) // nothing on disk until the user opts in
 ///     .start();
 /// ```
-#[macro_export]
-macro_rules! program {
-    () => {{
-        $crate::__private::program_record!(
-            __TELEMETRY_PROGRAM = ::core::env!("CARGO_PKG_NAME"),
-            ::core::env!("CARGO_PKG_VERSION")
-        );
-        $crate::__private::Program::__new(
-            ::core::env!("CARGO_PKG_NAME"),
-            ::core::env!("CARGO_PKG_VERSION"),
-            &__TELEMETRY_PROGRAM,
-        )
-        .__crash_counters($crate::__private::crash_counters!($crate))
-        .__upload_hook($crate::__private::upload_hook())
-    }};
-}
+///
+/// It also declares the counters of the panic hook `start` installs,
+/// `<program>/crash/panic` and `<program>/crash/panic-stack`, at the line of the call.
+///
+/// # Distributors
+///
+/// A distributor building the program from source (a Debian or Homebrew package, say)
+/// sets, in the build environment, `TELEMETRY_DEFAULT_MODE=off` or `local` (never `on`:
+/// the build fails) to choose the mode of a fresh install, and
+/// `TELEMETRY_DEFAULT_PROMPT=never` to keep the program from asking its users. The
+/// macro reads both while the program compiles, and changing either rebuilds it. The
+/// user's own choice still wins over the distributor's default (`docs/CONSENT.md`).
+///
+/// `crate = path` names this crate where it is not `::telemetry` (see [the crate
+/// docs](crate#a-renamed-or-re-exported-dependency)): `program!(crate = ::my_lib::telemetry)`.
+#[doc(inline)]
+pub use telemetry_macros::program;
 
 /// Starts telemetry for the calling program: `program!().start()`.
 ///
@@ -302,18 +306,36 @@ macro_rules! program {
 ///     eprintln!("telemetry: {problem}"); // or ignore: counting goes on in memory
 /// }
 /// ```
-#[macro_export]
-macro_rules! start {
-    () => {
-        $crate::program!().start()
-    };
-}
+///
+/// `crate = path` names this crate where it is not `::telemetry`, as for [`program!`].
+#[doc(inline)]
+pub use telemetry_macros::start;
+
+/// The prompt a program may show its users, with the author's reason (what the
+/// maintainers want to learn), for [`Program::prompt`]. Evaluates to a [`Prompt`],
+/// whose methods tune when it asks.
+///
+/// ```no_run
+/// telemetry::program!()
+///     .upload("https://telemetry.example.org", "ed25519:7b00…")
+///     .prompt(telemetry::prompt!("to learn which commands people use").grace_days(14))
+///     .start();
+/// ```
+///
+/// The library writes the question from facts and applies every rule of where and
+/// when it may ask (`docs/CONSENT.md`). The macro declares the prompt's own counters
+/// at the line of the call: `<program>/prompt/asked`,
+/// `<program>/prompt/answer:{yes,no,not-now,more}` and
+/// `<program>/prompt/accepted-after:{1,2,3}`. Like every counter they leave the
+/// machine only in weeks after the user chose `on`, so they tell after how many
+/// askings people accept, and never anything of those who decline.
+#[doc(inline)]
+pub use telemetry_macros::prompt;
 
 /// Not public API: the paths generated code uses. May change in any release.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::expansion::{DerivedRecord, derived_name_len};
-    pub use telemetry_macros::__crash_counters as crash_counters;
     pub use telemetry_runtime::__private::*;
 
     /// What starts uploads: the upload crate's when the `upload` feature is on.
@@ -321,6 +343,19 @@ pub mod __private {
         #[cfg(feature = "upload")]
         {
             Some(telemetry_upload::on_start)
+        }
+        #[cfg(not(feature = "upload"))]
+        {
+            None
+        }
+    }
+
+    /// What the prompt's "more" shows of what would be sent: read from the upload
+    /// crate's cached config when the `upload` feature is on.
+    pub fn prompt_facts() -> Option<PromptFacts> {
+        #[cfg(feature = "upload")]
+        {
+            Some(crate::command::upload_facts)
         }
         #[cfg(not(feature = "upload"))]
         {

@@ -10,6 +10,8 @@
 //! - waiting, with a bound, for something another thread or process does ([`wait_for`]);
 //! - a collector on a loopback port that answers as told and counts requests
 //!   ([`server`]);
+//! - a program run in a real pseudo-terminal, read and typed at as a person would
+//!   (`pty`, on Unix);
 //! - test data: a report of the example program ([`kv_report`]) and a deterministic
 //!   random source ([`Rng`]);
 //! - a load generator for the collection server ([`load`]).
@@ -17,6 +19,8 @@
 mod data;
 pub mod http;
 pub mod load;
+#[cfg(unix)]
+pub mod pty;
 pub mod server;
 
 pub use data::{Rng, kv_report};
@@ -31,7 +35,14 @@ use std::time::{Duration, Instant, SystemTime};
 
 /// The variables through which the environment changes what telemetry does; removed
 /// from every child unless a test sets them.
-pub const TELEMETRY_VARS: [&str; 3] = ["DO_NOT_TRACK", "TELEMETRY_MODE", "TELEMETRY_DIR"];
+pub const TELEMETRY_VARS: [&str; 6] = [
+    "DO_NOT_TRACK",
+    "TELEMETRY_MODE",
+    "TELEMETRY_DIR",
+    "TELEMETRY_POLICY",
+    "TELEMETRY_PROMPT",
+    "TELEMETRY_PROMPT_TIMEOUT",
+];
 
 /// The variable that names a child's role.
 pub const ROLE_VAR: &str = "TELEMETRY_TEST_ROLE";

@@ -18,7 +18,9 @@ Commands:
   import FILE     store every `key=value` line of FILE (blank lines and # comments skipped)
   compact         rewrite the data file without overwritten, deleted or corrupt records
   demo            run a scripted session in a temporary directory, then show what it counted
-  telemetry       list every counter kv can report, with its value in this process
+  counters        list every counter kv can report, with its value in this process
+  telemetry ...   kv's telemetry: on, off, local, status, show, upload --dry-run…
+                  (`kv telemetry help` lists them)
   help            print this help
 
 Exit status: 0 success, 1 key not found, 2 bad usage, 3 a file could not be used.
@@ -51,8 +53,11 @@ pub(crate) enum Command {
     Store(StoreCommand),
     /// `demo`: a session in a temporary directory of its own.
     Demo,
-    /// `telemetry`: the report of this process, without opening any store.
-    Telemetry,
+    /// `counters`: the report of this process, without opening any store.
+    Counters,
+    /// `telemetry …`: the commands of kv's telemetry, with the arguments after
+    /// `telemetry` (parsed by the telemetry library).
+    Telemetry(Vec<OsString>),
     /// `manifest`, not in the help: the JSON manifest of this process, as
     /// `telemetry::manifest()` builds it, for the test that compares it with the one
     /// `telemetry manifest` reads from the binary. Not counted.
@@ -152,7 +157,8 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Invocati
         "list" => no_operands(&word, rest, Command::Store(StoreCommand::List))?,
         "compact" => no_operands(&word, rest, Command::Store(StoreCommand::Compact))?,
         "demo" => no_operands(&word, rest, Command::Demo)?,
-        "telemetry" => no_operands(&word, rest, Command::Telemetry)?,
+        "counters" => no_operands(&word, rest, Command::Counters)?,
+        "telemetry" => Command::Telemetry(rest),
         "manifest" => no_operands(&word, rest, Command::Manifest)?,
         "help" | "--help" | "-h" => Command::Help,
         other if other.starts_with('-') => {
@@ -161,7 +167,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Invocati
         other => {
             return Err(UsageError(format!(
                 "unknown command `{other}`; expected set, get, del, list, import, compact, \
-                 demo or telemetry"
+                 demo, counters or telemetry"
             )));
         }
     };

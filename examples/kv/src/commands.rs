@@ -197,7 +197,7 @@ pub(crate) fn demo() -> Result<Reply, CommandError> {
 
 /// Lists every counter kv can report, with its value in this process.
 #[counted]
-pub(crate) fn telemetry() -> Reply {
+pub(crate) fn counters() -> Reply {
     Reply {
         out: crate::report::render(),
     }

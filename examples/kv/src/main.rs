@@ -4,8 +4,15 @@
 //! ```text
 //! kv [--dir DIR] set KEY VALUE | get KEY | del KEY | list | import FILE | compact
 //! kv demo        a scripted session, then everything it counted
-//! kv telemetry   every counter kv can report, with its value in this process
+//! kv counters    every counter kv can report, with its value in this process
+//! kv telemetry on | off | local | status | show | upload --dry-run | help …
 //! ```
+//!
+//! `kv telemetry …` is the telemetry library's handler, so kv's users choose its mode
+//! and see what it counted without installing anything; its words and exit statuses
+//! are those of the `telemetry` command. kv opts into the library's prompt: at a
+//! terminal, after a week of use, a sample of its users are asked, at most a few times,
+//! whether kv may upload its weekly counts (only when it names a collector, see below).
 //!
 //! `kv manifest`, left out of the help, prints the manifest of the running process
 //! (`telemetry::manifest()`) as JSON: a test checks that it is byte for byte what
@@ -41,6 +48,7 @@ const USAGE_ERROR: u8 = 2;
 const OUTPUT_ERROR: u8 = 3;
 
 fn main() -> ExitCode {
+    let parsed = cli::parse(std::env::args_os().skip(1));
     // kv has no collector of its own. A real program writes its collector's address and
     // public key here as constants; kv reads them from the environment so that the
     // README can show the whole path against a collector started on this machine.
@@ -52,8 +60,17 @@ fn main() -> ExitCode {
         (Ok(url), Ok(key)) => program.upload(url, key),
         _ => program,
     };
-    program.start();
-    let invocation = match cli::parse(std::env::args_os().skip(1)) {
+    // Someone typing `kv telemetry …` is choosing already: never ask them.
+    let choosing = matches!(&parsed, Ok(i) if matches!(i.command, Command::Telemetry(_)));
+    let program = if choosing {
+        program
+    } else {
+        program.prompt(telemetry::prompt!(
+            "to learn which kv commands people use, and how fast they are"
+        ))
+    };
+    let session = program.start();
+    let invocation = match parsed {
         Ok(invocation) => invocation,
         Err(error) => {
             say(format_args!("kv: {error}"));
@@ -65,7 +82,10 @@ fn main() -> ExitCode {
             out: cli::USAGE.to_owned(),
         }),
         Command::Demo => metrics::measured("demo", commands::demo),
-        Command::Telemetry => metrics::measured("telemetry", || Ok(commands::telemetry())),
+        Command::Counters => metrics::measured("counters", || Ok(commands::counters())),
+        Command::Telemetry(args) => {
+            return metrics::measured("telemetry", || telemetry::command::run(session, args));
+        }
         Command::Manifest => Ok(Reply {
             out: telemetry::manifest().to_json(),
         }),

@@ -18,7 +18,7 @@ pub(crate) fn latency() -> &'static Histogram {
 /// Commands run, by name.
 pub(crate) fn commands() -> &'static LabelSet {
     telemetry::counter!(
-        "kv/command:{set,get,del,list,import,compact,demo,telemetry}",
+        "kv/command:{set,get,del,list,import,compact,demo,counters,telemetry}",
         description = "Commands run, by name"
     )
 }

@@ -1,4 +1,4 @@
-//! The telemetry report of `kv demo` and `kv telemetry`: what this process counted,
+//! The telemetry report of `kv demo` and `kv counters`: what this process counted,
 //! then every counter the program can ever report.
 
 use std::fmt::Write;

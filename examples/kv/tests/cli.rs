@@ -194,14 +194,14 @@ fn the_registry_lists_counters_of_code_that_never_ran_at_zero() {
     assert!(description.starts_with("Data file lines that failed their checksum"));
 
     let commands_source = include_str!("../src/commands.rs");
-    let telemetry_line = line_of(commands_source, "pub(crate) fn telemetry()");
+    let counters_line = line_of(commands_source, "pub(crate) fn counters()");
     assert_eq!(
-        registry_row(&out, "kv/commands/telemetry"),
+        registry_row(&out, "kv/commands/counters"),
         [
-            "kv/commands/telemetry".to_owned(),
+            "kv/commands/counters".to_owned(),
             "basic".to_owned(),
             "0".to_owned(),
-            format!("src/commands.rs:{telemetry_line}"),
+            format!("src/commands.rs:{counters_line}"),
             "Lists every counter kv can report, with its value in this process.".to_owned(),
         ]
     );
@@ -219,13 +219,13 @@ fn the_registry_lists_counters_of_code_that_never_ran_at_zero() {
 }
 
 #[test]
-fn telemetry_shows_only_itself_counted_and_every_counter_declared() {
-    let output = kv(&["telemetry"]);
+fn counters_shows_only_itself_counted_and_every_counter_declared() {
+    let output = kv(&["counters"]);
     assert!(output.status.success());
     let out = stdout(&output);
     assert_eq!(
         counted(&out),
-        ["1  kv/command:telemetry", "1  kv/commands/telemetry"]
+        ["1  kv/command:counters", "1  kv/commands/counters"]
     );
     let table = section(
         &out,
@@ -345,8 +345,8 @@ fn bad_usage_is_a_one_line_error_with_exit_status_2() {
     assert_eq!(stdout(&output), "");
     assert_eq!(
         stderr(&output),
-        "kv: unknown command `bogus`; expected set, get, del, list, import, compact, demo or \
-         telemetry (see `kv help`)\n"
+        "kv: unknown command `bogus`; expected set, get, del, list, import, compact, demo, \
+         counters or telemetry (see `kv help`)\n"
     );
     for args in [&[][..], &["get"], &["set", "k"], &["list", "x"], &["--dir"]] {
         let output = kv(args);

@@ -17,6 +17,27 @@ use crate::app::error::CliError;
 
 const USAGE: &str = "cargo telemetry manifest [-p PKG] [--release] [--out DIR]";
 
+/// `cargo telemetry --help`, and `cargo telemetry manifest --help`.
+const HELP: &str = "\
+cargo telemetry: the manifests of a package's binaries, the cargo way.
+
+Usage: cargo telemetry manifest [-p PKG] [--release] [--out DIR]
+
+Commands:
+  manifest  builds the package (`cargo build`, its output on stderr), then writes the
+            manifest of each of its binaries, the JSON `telemetry manifest BINARY`
+            prints, as DIR/<binary>-manifest.json
+
+Flags:
+  -p, --package PKG  the package to build (default: cargo's, from the current directory)
+  --release          build with the release profile
+  --out DIR          where to write the manifests (default: the current directory)
+  -h, --help         this text
+
+Exit status: 0 success, 1 the build or a manifest failed, 2 usage error.
+Installed with the `telemetry` command: cargo install --path telemetry-cli --locked
+";
+
 /// Whether this process was started by cargo as `cargo-telemetry telemetry …`;
 /// returns the arguments after `telemetry`.
 pub(crate) fn subcommand_args() -> Option<Vec<OsString>> {
@@ -36,8 +57,12 @@ pub(crate) fn subcommand_args() -> Option<Vec<OsString>> {
 /// Runs `cargo telemetry ARGS`.
 pub(crate) fn run(args: &[OsString]) -> Result<Report, CliError> {
     let mut args = args.iter().map(|a| a.to_string_lossy().into_owned());
+    if args.clone().any(|a| a == "--help" || a == "-h") {
+        return Ok(Report::text(HELP.to_string()));
+    }
     match args.next().as_deref() {
         Some("manifest") => {}
+        Some("help") => return Ok(Report::text(HELP.to_string())),
         Some(other) => {
             return Err(CliError::usage(format!(
                 "unknown cargo telemetry command {other:?}; {USAGE}"

@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use telemetry_formats::mode::{self, MODE_FILE, ModeFile};
-use telemetry_formats::{Mode, date, dirs};
+use telemetry_formats::{Mode, ModeSource, date, dirs};
 
 use crate::Report;
 use crate::context::Context;
@@ -47,6 +47,14 @@ pub(crate) fn run(context: &Context, mode: Mode) -> Result<Report, Error> {
     ));
     for note in context.override_notes() {
         out.push_str(&format!("Note: {note}\n"));
+    }
+    let decision = mode::decide_at(&context.env, Some(dir), context.defaults);
+    if let ModeSource::Policy(cap) = &decision.source {
+        out.push_str(&format!(
+            "Note: {cap}: programs of namespace {namespace:?} stay {}, whatever the mode \
+             file says.\n",
+            decision.mode
+        ));
     }
     Ok(Report::text(out))
 }

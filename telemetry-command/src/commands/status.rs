@@ -22,9 +22,12 @@
 
 use std::path::Path;
 
+use telemetry_formats::mode::Decision;
 use telemetry_formats::mode::{self, MODE_FILE, ModeFile};
+use telemetry_formats::policy::{Directive, POLICY_VAR, PolicyFile};
+use telemetry_formats::prompt::{PROMPT_FILE, State};
 use telemetry_formats::safe_fs::{self, Filesystem};
-use telemetry_formats::{DefaultMode, ModeSource, cleanup, date, report};
+use telemetry_formats::{ModeSource, cleanup, date, report};
 
 use super::mode::meaning;
 use crate::Report;
@@ -42,7 +45,8 @@ pub(crate) fn run(context: &Context) -> Result<Report, Error> {
     let mut out = Lines::default();
     out.field("Namespace", &context.namespace);
     let dir = context.namespace_dir.as_deref();
-    let (mode, source) = mode::effective(&context.env, dir, DefaultMode::Local);
+    let decision = mode::decide_at(&context.env, dir, context.defaults);
+    let (mode, source) = (decision.mode, decision.source.clone());
     match dir {
         Some(dir) => {
             let exists = if dir.is_dir() {
@@ -63,11 +67,13 @@ pub(crate) fn run(context: &Context) -> Result<Report, Error> {
     if let Some(local) = &local {
         out.more(&meaning(mode, local, &context.name));
     }
-    if source == ModeSource::Default {
-        out.more("(A program whose author chose off as its default is off.)");
+    if source == ModeSource::Default && !context.fixed {
+        out.more("(A program whose author or distributor chose off as its default is off.)");
     }
+    out.field("Policy", &policy(context, &decision));
     if let (Some(dir), Some(local)) = (dir, &local) {
         out.field("Mode file", &mode_file(dir));
+        out.field("Prompt", &prompt(dir));
         out.field("Week", &week(local));
         let listing = listing::list(local)?;
         files(&mut out, "Counter files", &listing, Kind::Counter);
@@ -127,6 +133,84 @@ fn mode_file(dir: &Path) -> String {
         }
         Err(why) => format!(
             "unusable, so off: {} ({})",
+            display::escaped(&why),
+            path.display()
+        ),
+    }
+}
+
+/// The system policy files and what they say of this namespace.
+fn policy(context: &Context, decision: &Decision) -> String {
+    let files = &decision.policy.files;
+    if files.is_empty() {
+        let paths: Vec<String> = telemetry_formats::policy::system_paths()
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        let mut line = format!("none ({} does not exist", paths.join(", "));
+        if let Some(path) = &context.env.policy {
+            line.push_str(&format!(", nor {} named by {POLICY_VAR}", path.display()));
+        }
+        line.push(')');
+        return line;
+    }
+    files
+        .iter()
+        .map(|file| policy_file(file, &context.namespace))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// One policy file: what it says of `namespace`.
+fn policy_file(file: &PolicyFile, namespace: &str) -> String {
+    let from = if file.from_env {
+        format!(" (named by {POLICY_VAR})")
+    } else {
+        String::new()
+    };
+    let path = display::escaped(&file.path.display().to_string());
+    let rules = match &file.rules {
+        Err(why) => return format!("{path}{from}: unusable, so off: {}", display::escaped(why)),
+        Ok(rules) => rules,
+    };
+    let said: Vec<String> = rules
+        .iter()
+        .filter(|rule| rule.applies_to(namespace))
+        .map(|rule| match rule.directive {
+            Directive::AtMost(mode) => format!("at most {mode} (line {})", rule.line),
+            Directive::PromptNever => format!("no prompt (line {})", rule.line),
+        })
+        .collect();
+    if said.is_empty() {
+        format!("{path}{from}: nothing for namespace {namespace:?}")
+    } else {
+        format!("{path}{from}: {}", said.join(", "))
+    }
+}
+
+/// What the prompt's state file says.
+fn prompt(dir: &Path) -> String {
+    let path = dir.join(PROMPT_FILE);
+    match State::read(dir) {
+        Ok(None) => "no program of this namespace has asked, or may ask, yet".to_string(),
+        Ok(Some(state)) => {
+            let mut line = format!(
+                "first seen {}, asked {} time{}",
+                date::format(state.first_seen),
+                state.asked,
+                if state.asked == 1 { "" } else { "s" }
+            );
+            if let Some(day) = state.last_asked {
+                line.push_str(&format!(", last {}", date::format(day)));
+            }
+            if let Some(day) = state.next {
+                line.push_str(&format!("; not again before {}", date::format(day)));
+            }
+            line.push_str(&format!(" ({})", path.display()));
+            line
+        }
+        Err(why) => format!(
+            "unusable, so no program asks: {} ({})",
             display::escaped(&why),
             path.display()
         ),

@@ -20,7 +20,11 @@ pub(crate) fn run(
     collector: Option<(&str, &str)>,
 ) -> Result<Report, Error> {
     let dir = context.require_dir()?;
-    let target = target(dir, collector)?;
+    let own = context
+        .collector
+        .as_ref()
+        .map(|(url, key)| (url.as_str(), key.as_str()));
+    let target = target(dir, collector.or(own))?;
     let options = Options {
         dry_run,
         ..Options::now()

@@ -184,11 +184,18 @@ fn keygen(out: Option<&Path>) -> Result<Report, CliError> {
     let (secret, public) = signature::keygen().map_err(CliError::Failed)?;
     safe_fs::write_new(out, secret.as_bytes())
         .map_err(|e| CliError::io("cannot write the private key", out, &e))?;
-    Ok(Report::text(format!(
-        "Wrote the private key to {} (readable by you alone; keep it out of the repository).\n\
-         Public key, for telemetry::program!().upload(URL, KEY):\n{public}\n",
-        out.display()
-    )))
+    // The public key alone on stdout, so that `> collector.pub` or `$(…)` keeps it;
+    // what a person needs to know on stderr.
+    Ok(Report {
+        out: format!("{public}\n"),
+        warnings: vec![format!(
+            "wrote the private key to {} (readable by you alone; keep it out of the \
+             repository); the public key, for telemetry::program!().upload(URL, KEY), is \
+             on stdout",
+            out.display()
+        )],
+        failed: false,
+    })
 }
 
 fn sign(path: &Path, flags: &Flags) -> Result<Report, CliError> {

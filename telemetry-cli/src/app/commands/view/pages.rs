@@ -16,7 +16,7 @@ use telemetry_formats::report::{self, ProgramReport, Report as WeekReport};
 use telemetry_formats::{dirs, safe_fs};
 use telemetry_pages::render::{self, escape};
 use telemetry_pages::serving::week_of;
-use telemetry_pages::{Aggregate, Unsampled};
+use telemetry_pages::{Aggregate, Unsampled, stats};
 
 use super::Site;
 use super::http::{Request, Response};
@@ -25,7 +25,11 @@ use telemetry_command::listing::{self, Kind};
 /// The site's name, in every page's title.
 const SITE: &str = "telemetry view";
 /// Every page's navigation.
-const NAV: &[(&str, &str)] = &[("/", "Counted here"), ("/sent", "Sent")];
+const NAV: &[(&str, &str)] = &[
+    ("/", "Counted here"),
+    ("/trends", "Week by week"),
+    ("/sent", "Sent"),
+];
 /// What the week still running is called.
 pub(crate) const RUNNING: &str = "this week so far";
 /// The longest receipt or refusal read, as long as the uploader reads an answer.
@@ -42,6 +46,7 @@ pub(crate) fn answer(site: &Site, request: &Request) -> Response {
             &home(site, week_of(request.query).as_deref(), date::now_secs()),
         ),
         "/sent" => html(200, "What was sent", &sent(site)),
+        "/trends" | "/trend" => trends(site, request.path, request.query, date::now_secs()),
         "/style.css" => Response {
             status: 200,
             content_type: "text/css; charset=utf-8",
@@ -192,6 +197,54 @@ fn home(site: &Site, week: Option<&str>, now: u64) -> String {
         body.push_str("</ul>\n");
     }
     body
+}
+
+/// `/trends` (every program, or one with `?program=`) and `/trend?program=&counter=`
+/// (one name): this machine's counts week by week, drawn as the collector's trend pages
+/// are, every number a count.
+fn trends(site: &Site, path: &str, query: Option<&str>, now: u64) -> Response {
+    let Some(dir) = &site.namespace_dir else {
+        return html(
+            200,
+            "Week by week",
+            "<p>Nothing counted yet: there is no telemetry directory (no home directory \
+             and TELEMETRY_DIR is not set).</p>\n",
+        );
+    };
+    let counted = counted(&dir.join(dirs::LOCAL), now);
+    let (aggregate, links, level) = (&counted.aggregate, &render::LOCAL_LINKS, stats::LEVEL);
+    let program = render::query_param(query, "program");
+    let counter = render::query_param(query, "counter");
+    let week = week_of(query);
+    let found = match (path, program, counter) {
+        ("/trends", None, _) => Some((
+            "Week by week".to_string(),
+            render::programs_page(aggregate, level, links),
+        )),
+        ("/trends", Some(program), _) => {
+            render::program_page(aggregate, &Unsampled, &program, level, links, None, false)
+                .map(|body| (format!("{program}, week by week"), body))
+        }
+        (_, Some(program), Some(counter)) => render::counter_page(
+            aggregate,
+            &Unsampled,
+            &program,
+            &counter,
+            week.as_deref(),
+            level,
+            links,
+        )
+        .map(|body| (render::display_name(&counter), body)),
+        _ => None,
+    };
+    match found {
+        Some((title, body)) => html(200, &title, &body),
+        None => html(
+            404,
+            "Not found",
+            "<p>Nothing counted here has that name.</p>\n",
+        ),
+    }
 }
 
 /// `/sent`: every uploaded copy with its receipt, newest first, and the refusals.

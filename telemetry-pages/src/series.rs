@@ -1,0 +1,535 @@
+//! The one computation behind every page and every answer of the JSON API: for a
+//! program and a name, week by week, how many reports there were, how many carried the
+//! name, the estimated total of its counts and the estimated share of reporting
+//! installations that had it, each with its interval ([`Series`]); for a program, week
+//! by week, its reports, its estimated reporting installations and the mix of their
+//! versions, toolchains, systems and architectures ([`Participation`]).
+//!
+//! The method and its assumptions are written down in `docs/SERVER.md`; the interval
+//! arithmetic is [`crate::stats`]. Everything here is read from an [`Aggregate`]: no
+//! report is looked at again.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::aggregate::{Aggregate, Cell, ProgramAggregate, threshold_key};
+use crate::order;
+use crate::rates::{Lookup, Of, Rates, RatesByKey};
+use crate::stats::{self, Estimate, Sum};
+
+/// What a name is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// A counter, a label (`chart:label`) or a histogram bucket (`chart:<10ms`).
+    Counter,
+    /// The labels of one chart: `chart` of `chart:label`.
+    Family,
+    /// The buckets of one histogram: `chart` of `chart:<10ms`, every member a bound.
+    Histogram,
+    /// A stack counter: its chains added.
+    Stack,
+    /// One chain of a stack counter (`<stack counter>\n<frame>…`).
+    Chain,
+}
+
+/// One week of one name.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Point {
+    /// The week (its end day).
+    pub week: String,
+    /// Reports of the program that week.
+    pub reports: u64,
+    /// Reports that carried the name.
+    pub carrying: u64,
+    /// The estimated total of its counts over every reporting installation.
+    pub estimate: f64,
+    /// The lower bound of `estimate`.
+    pub low: f64,
+    /// The upper bound of `estimate`; `null` when no report carried the name and some
+    /// were sampled away (their counts could be anything).
+    pub high: Option<f64>,
+    /// The estimated share of reporting installations whose report had the name.
+    pub share: f64,
+    /// The lower bound of `share`.
+    pub share_low: f64,
+    /// The upper bound of `share`.
+    pub share_high: f64,
+    /// The sum of its counts in the reports that carried it.
+    pub total: u64,
+    /// Whether nothing was sampled away: every number is then a count, not an estimate.
+    pub exact: bool,
+}
+
+impl Point {
+    /// The total as an [`Estimate`].
+    pub fn total_estimate(&self) -> Estimate {
+        Estimate {
+            estimate: self.estimate,
+            low: self.low,
+            high: self.high,
+        }
+    }
+
+    /// The share as an [`Estimate`].
+    pub fn share_estimate(&self) -> Estimate {
+        Estimate {
+            estimate: self.share,
+            low: self.share_low,
+            high: Some(self.share_high),
+        }
+    }
+}
+
+/// A member of a family or a stack counter, with its own weeks.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Member {
+    /// Its full name.
+    pub counter: String,
+    /// Its weeks.
+    pub weeks: Vec<Point>,
+}
+
+/// A name of a program, week by week: the answer of `GET /api/v1/series`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Series {
+    /// The program.
+    pub program: String,
+    /// The full name.
+    pub counter: String,
+    /// What the name is.
+    pub kind: Kind,
+    /// The level of every interval.
+    pub level: f64,
+    /// Every week the program reported in and the name could be carried, oldest first.
+    pub weeks: Vec<Point>,
+    /// For a family or histogram its members (a histogram's in the order of their
+    /// bounds, a family's by name); for a stack counter its chains.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<Member>,
+}
+
+/// One value of a build property (a version, an os…) in one week.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Mix {
+    /// The value.
+    pub value: String,
+    /// Reports with a build of that value.
+    pub reports: u64,
+    /// The estimated share of reporting installations with it.
+    pub share: f64,
+    /// The lower bound of `share`.
+    pub share_low: f64,
+    /// The upper bound of `share`.
+    pub share_high: f64,
+}
+
+/// A program's reports in one week.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Reporting {
+    /// The week.
+    pub week: String,
+    /// Reports received.
+    pub reports: u64,
+    /// The estimated number of reporting installations.
+    pub installations: f64,
+    /// Its lower bound.
+    pub low: f64,
+    /// Its upper bound.
+    pub high: f64,
+    /// Whether nothing was sampled away.
+    pub exact: bool,
+    /// By program version, newest first.
+    pub versions: Vec<Mix>,
+    /// By Rust toolchain, newest first.
+    pub toolchains: Vec<Mix>,
+    /// By operating system, most common first.
+    pub os: Vec<Mix>,
+    /// By architecture, most common first.
+    pub arch: Vec<Mix>,
+}
+
+/// A program, week by week: the answer of `GET /api/v1/participation`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Participation {
+    /// The program.
+    pub program: String,
+    /// The level of every interval.
+    pub level: f64,
+    /// Every week it reported in, oldest first.
+    pub weeks: Vec<Reporting>,
+}
+
+/// Where in a program's aggregate a name's numbers are, and how to find its rate.
+fn cell_of<'a>(program: &'a ProgramAggregate, kind: Kind, name: &str) -> Option<&'a Cell> {
+    match kind {
+        Kind::Counter => program.counters.get(name),
+        Kind::Family | Kind::Histogram => program.families.get(name),
+        Kind::Stack => program.stack_counters.get(name),
+        Kind::Chain => program.stacks.get(name),
+    }
+}
+
+/// The probability with which a report under one config carries `name` in `week`:
+/// `None` when that config does not collect it (or it had expired before the week
+/// ended); for a family, the largest among its members and whether they all share it.
+fn threshold(
+    rates: &dyn Rates,
+    program: &str,
+    kind: Kind,
+    name: &str,
+    week: &str,
+) -> Option<(f64, bool)> {
+    let of = match kind {
+        Kind::Counter => Of::Counter,
+        Kind::Family | Kind::Histogram => Of::Family,
+        Kind::Stack | Kind::Chain => Of::Stack,
+    };
+    match rates.threshold(program, of, name) {
+        Lookup::All(p) => Some((p, true)),
+        Lookup::Collected {
+            p,
+            uniform,
+            expires,
+        } => expires
+            .is_none_or(|day| day.as_str() >= week)
+            .then_some((p, uniform)),
+        Lookup::No => None,
+    }
+}
+
+/// The family of `chart:bucket`.
+pub fn family_of(name: &str) -> Option<&str> {
+    name.split_once(':').map(|(family, _)| family)
+}
+
+/// One week of one name of one program.
+pub fn point(
+    week: &str,
+    program_name: &str,
+    program: &ProgramAggregate,
+    kind: Kind,
+    name: &str,
+    rates: &dyn RatesByKey,
+    level: f64,
+) -> Option<Point> {
+    let z = stats::z(level);
+    let empty = Cell::default();
+    let cell = cell_of(program, kind, name).unwrap_or(&empty);
+    // The reports that could have carried it: per config, those with x at most its
+    // probability.
+    let mut eligible = 0.0;
+    let mut uniform = true;
+    let mut thresholds: BTreeSet<u64> = BTreeSet::new();
+    for (key, counts) in &program.eligible {
+        let Some(r) = rates.rates(key) else { continue };
+        let Some((t, same)) = threshold(r, program_name, kind, name, week) else {
+            continue;
+        };
+        uniform &= same;
+        thresholds.insert(t.to_bits());
+        eligible += counts.get(&threshold_key(t)).copied().unwrap_or(0) as f64;
+    }
+    if cell.n == 0 && eligible <= 0.0 {
+        // Not collected that week: nothing is known of it.
+        return None;
+    }
+    let installations = program.installations.max(f64::MIN_POSITIVE);
+    let k = cell.n as f64;
+    // With one probability for every report that could carry it, the reports carrying
+    // it are counted among those exactly; otherwise the share is the ratio of the two
+    // weighted estimates, put on the same footing.
+    let (carrying, trials) = if eligible <= 0.0 {
+        let n = program.n as f64;
+        (cell.reports / installations * n, n)
+    } else if uniform && thresholds.len() <= 1 {
+        (k, eligible)
+    } else {
+        (cell.reports / installations * eligible, eligible)
+    };
+    let fraction = (trials / installations).clamp(0.0, 1.0);
+    let share = stats::wilson(carrying, trials, fraction, z);
+    let seen_none = match thresholds.len() {
+        1 => thresholds.first().map(|t| f64::from_bits(*t)),
+        _ => Some(fraction),
+    };
+    let total = stats::total_interval(
+        stats::Total {
+            units: Sum {
+                seen: k,
+                estimate: cell.reports,
+                variance: cell.reports_var,
+                observed: k,
+            },
+            estimate: cell.estimate,
+            square_var: cell.estimate_var,
+            cross_var: cell.cross_var,
+            observed: cell.total as f64,
+        },
+        seen_none,
+        level,
+    );
+    let exact = total.is_exact() && share.high == Some(share.low);
+    Some(Point {
+        week: week.to_string(),
+        reports: program.n,
+        carrying: cell.n,
+        estimate: total.estimate,
+        low: total.low,
+        high: total.high,
+        share: share.estimate,
+        share_low: share.low,
+        share_high: share.high.unwrap_or(1.0),
+        total: cell.total,
+        exact,
+    })
+}
+
+/// Every week of one name of kind `kind`, at `level`.
+pub fn weeks_of(
+    aggregate: &Aggregate,
+    rates: &dyn RatesByKey,
+    program: &str,
+    kind: Kind,
+    name: &str,
+    level: f64,
+) -> Vec<Point> {
+    points(aggregate, program, kind, name, rates, level)
+}
+
+/// Every week of one name.
+fn points(
+    aggregate: &Aggregate,
+    program: &str,
+    kind: Kind,
+    name: &str,
+    rates: &dyn RatesByKey,
+    level: f64,
+) -> Vec<Point> {
+    aggregate
+        .weeks
+        .iter()
+        .filter_map(|(week, programs)| {
+            let p = programs.get(program)?;
+            point(week, program, p, kind, name, rates, level)
+        })
+        .collect()
+}
+
+/// Every name a program's weeks hold or its configs collect, by kind.
+pub fn names(
+    aggregate: &Aggregate,
+    program: &str,
+    rates: &dyn RatesByKey,
+) -> BTreeSet<(Kind, String)> {
+    let mut out = BTreeSet::new();
+    let mut keys: BTreeSet<&str> = BTreeSet::new();
+    for programs in aggregate.weeks.values() {
+        let Some(p) = programs.get(program) else {
+            continue;
+        };
+        for (kind, map) in [
+            (Kind::Counter, &p.counters),
+            (Kind::Stack, &p.stack_counters),
+            (Kind::Chain, &p.stacks),
+        ] {
+            for name in map.keys() {
+                if !out.contains(&(kind, name.clone())) {
+                    out.insert((kind, name.clone()));
+                }
+            }
+        }
+        keys.extend(p.eligible.keys().map(String::as_str));
+    }
+    for key in keys {
+        let Some(collected) = rates.rates(key).and_then(|r| r.collected(program)) else {
+            continue;
+        };
+        for c in collected {
+            out.insert((
+                if c.stack { Kind::Stack } else { Kind::Counter },
+                c.name.clone(),
+            ));
+        }
+    }
+    let families: BTreeSet<String> = out
+        .iter()
+        .filter(|(kind, _)| *kind == Kind::Counter)
+        .filter_map(|(_, name)| family_of(name).map(str::to_string))
+        .collect();
+    for family in families {
+        let members = out
+            .iter()
+            .filter(|(kind, name)| *kind == Kind::Counter && family_of(name) == Some(&family));
+        let histogram = members
+            .map(|(_, name)| name.split_once(':').map_or("", |(_, b)| b))
+            .all(|bucket| order::bound(bucket).is_some());
+        out.insert((
+            if histogram {
+                Kind::Histogram
+            } else {
+                Kind::Family
+            },
+            family,
+        ));
+    }
+    out
+}
+
+/// What `counter` names for `program`: a chain (it holds a newline), a stack counter, a
+/// family or histogram (the part before `:` of names it has), or else a counter.
+pub fn kind_of(names: &BTreeSet<(Kind, String)>, counter: &str) -> Option<Kind> {
+    if counter.contains('\n') {
+        return names
+            .contains(&(Kind::Chain, counter.to_string()))
+            .then_some(Kind::Chain);
+    }
+    [Kind::Counter, Kind::Stack, Kind::Histogram, Kind::Family]
+        .into_iter()
+        .find(|kind| names.contains(&(*kind, counter.to_string())))
+}
+
+/// The series of one name of one program at `level`: `None` when the program never
+/// reported it and no config collects it.
+pub fn series(
+    aggregate: &Aggregate,
+    rates: &dyn RatesByKey,
+    program: &str,
+    counter: &str,
+    level: f64,
+) -> Option<Series> {
+    let names = names(aggregate, program, rates);
+    let kind = kind_of(&names, counter)?;
+    let mut members: Vec<&String> = match kind {
+        Kind::Family | Kind::Histogram => names
+            .iter()
+            .filter(|(k, n)| *k == Kind::Counter && family_of(n) == Some(counter))
+            .map(|(_, n)| n)
+            .collect(),
+        Kind::Stack => names
+            .iter()
+            .filter(|(k, n)| *k == Kind::Chain && n.split('\n').next() == Some(counter))
+            .map(|(_, n)| n)
+            .collect(),
+        Kind::Counter | Kind::Chain => Vec::new(),
+    };
+    if kind == Kind::Histogram {
+        members.sort_by(|a, b| order::buckets(bucket_of(a), bucket_of(b)));
+    }
+    let member_kind = if kind == Kind::Stack {
+        Kind::Chain
+    } else {
+        Kind::Counter
+    };
+    Some(Series {
+        program: program.to_string(),
+        counter: counter.to_string(),
+        kind,
+        level: stats::clamp_level(level),
+        weeks: points(aggregate, program, kind, counter, rates, level),
+        members: members
+            .into_iter()
+            .map(|name| Member {
+                counter: name.clone(),
+                weeks: points(aggregate, program, member_kind, name, rates, level),
+            })
+            .collect(),
+    })
+}
+
+/// The bucket of `chart:bucket`.
+pub fn bucket_of(name: &str) -> &str {
+    name.split_once(':').map_or(name, |(_, bucket)| bucket)
+}
+
+/// The shares of one build property in one week: among the reports, those with a build
+/// of each value (weighted by the configs' top rates when several configs were in
+/// force), with the Wilson interval of a sample of that fraction of the installations.
+fn mix(program: &ProgramAggregate, cells: &BTreeMap<String, Cell>, z: f64) -> Vec<Mix> {
+    let installations = program.installations.max(f64::MIN_POSITIVE);
+    let n = program.n as f64;
+    let fraction = (n / installations).clamp(0.0, 1.0);
+    cells
+        .iter()
+        .map(|(value, cell)| {
+            let share = stats::wilson(cell.reports / installations * n, n, fraction, z);
+            Mix {
+                value: value.clone(),
+                reports: cell.n,
+                share: share.estimate,
+                share_low: share.low,
+                share_high: share.high.unwrap_or(1.0),
+            }
+        })
+        .collect()
+}
+
+/// Versions newest first (semver order, then others by name, last).
+fn newest_first(mix: &mut [Mix]) {
+    mix.sort_by(|a, b| order::versions(&b.value, &a.value));
+}
+
+/// Most common first.
+fn commonest_first(mix: &mut [Mix]) {
+    mix.sort_by(|a, b| b.share.total_cmp(&a.share).then(a.value.cmp(&b.value)));
+}
+
+/// One week of a program.
+pub fn reporting(week: &str, program: &ProgramAggregate, z: f64) -> Reporting {
+    let installations = stats::interval(
+        Sum {
+            seen: program.n as f64,
+            estimate: program.installations,
+            variance: program.installations_var,
+            observed: program.n as f64,
+        },
+        None,
+        true,
+        z,
+    );
+    let mut versions = mix(program, &program.versions, z);
+    newest_first(&mut versions);
+    let mut toolchains = mix(program, &program.toolchains, z);
+    newest_first(&mut toolchains);
+    let mut os = mix(program, &program.os, z);
+    commonest_first(&mut os);
+    let mut arch = mix(program, &program.arch, z);
+    commonest_first(&mut arch);
+    Reporting {
+        week: week.to_string(),
+        reports: program.n,
+        installations: installations.estimate,
+        low: installations.low,
+        high: installations.high.unwrap_or(installations.estimate),
+        exact: installations.is_exact(),
+        versions,
+        toolchains,
+        os,
+        arch,
+    }
+}
+
+/// The participation of one program at `level`: `None` when it never reported.
+pub fn participation(aggregate: &Aggregate, program: &str, level: f64) -> Option<Participation> {
+    let z = stats::z(level);
+    let weeks: Vec<Reporting> = aggregate
+        .weeks
+        .iter()
+        .filter_map(|(week, programs)| Some(reporting(week, programs.get(program)?, z)))
+        .collect();
+    (!weeks.is_empty()).then(|| Participation {
+        program: program.to_string(),
+        level: stats::clamp_level(level),
+        weeks,
+    })
+}
+
+/// Every program that reported in any week.
+pub fn programs(aggregate: &Aggregate) -> BTreeSet<&str> {
+    aggregate
+        .weeks
+        .values()
+        .flat_map(|programs| programs.keys().map(String::as_str))
+        .collect()
+}
