@@ -469,7 +469,7 @@ pub(crate) fn settle() {
         // Also when nothing is asked any more: the worker may have taken the request
         // and be growing the file right now, and the waiting counts need that space.
         work(true);
-        repoint_all();
+        repoint_all_at_exit();
     }
 }
 
@@ -602,6 +602,37 @@ fn deactivate() {
 /// before the clearing and added after the move: a window of nanoseconds at start or
 /// at a week's end.
 fn repoint_all() {
+    let _moving = MOVING.lock().unwrap_or_else(|p| p.into_inner());
+    move_counts();
+}
+
+/// Held while [`repoint_all`] moves counts: a count is out of memory and not yet in the
+/// file for a moment, so the exit handler waits for a worker that is moving counts
+/// (exit stops the worker wherever it is). Taken after `STATE` when both are held.
+static MOVING: Mutex<()> = Mutex::new(());
+
+/// [`repoint_all`] at exit or from the panic hook: waits for the worker to finish
+/// moving counts at most as long as for its lock (this thread may be the one moving,
+/// if it panicked there), then moves the rest.
+fn repoint_all_at_exit() {
+    let started = std::time::Instant::now();
+    let _moving = loop {
+        match MOVING.try_lock() {
+            Ok(guard) => break Some(guard),
+            Err(std::sync::TryLockError::Poisoned(p)) => break Some(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                let wait = Duration::from_millis(EXIT_WAIT_MS.load(Ordering::Relaxed));
+                if started.elapsed() >= wait {
+                    break None;
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+    };
+    move_counts();
+}
+
+fn move_counts() {
     registry::for_each_counter(&mut |counter: &'static Counter| {
         counter.clear_slot();
     });
