@@ -124,13 +124,9 @@ impl Config {
     /// Parses and validates a config, strictly: unknown fields, a future format, a
     /// rate outside [0, 1], a bad version requirement, date or family are errors.
     pub fn parse(bytes: &[u8]) -> Result<Config, ConfigError> {
-        #[derive(Deserialize)]
-        struct Version {
-            format: Option<u64>,
-        }
-        let version: Version =
-            serde_json::from_slice(bytes).map_err(|e| ConfigError::Malformed(e.to_string()))?;
-        match version.format {
+        let version = crate::version::version(bytes, "format")
+            .map_err(|e| ConfigError::Malformed(e.to_string()))?;
+        match version {
             Some(v) if v == u64::from(FORMAT) => {}
             Some(v) if v > u64::from(FORMAT) => return Err(ConfigError::FutureFormat(v)),
             Some(v) => return Err(ConfigError::Malformed(format!("format {v}"))),

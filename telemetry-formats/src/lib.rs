@@ -37,6 +37,7 @@ pub mod safe_fs;
 #[cfg(feature = "signatures")]
 pub mod signature;
 pub mod upload;
+mod version;
 pub mod week;
 
 pub use mode::{DefaultMode, Defaults, Mode, ModeSource};

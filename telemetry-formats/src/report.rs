@@ -153,13 +153,9 @@ impl Report {
     /// Parses a report, strictly: an unknown field, a missing one, a wrong type or a
     /// format other than [`FORMAT`] is an error.
     pub fn parse(bytes: &[u8]) -> Result<Report, ReportError> {
-        #[derive(Deserialize)]
-        struct Version {
-            format: Option<u64>,
-        }
-        let version: Version =
-            serde_json::from_slice(bytes).map_err(|e| ReportError::Malformed(e.to_string()))?;
-        match version.format {
+        let version = crate::version::version(bytes, "format")
+            .map_err(|e| ReportError::Malformed(e.to_string()))?;
+        match version {
             Some(v) if v == u64::from(FORMAT) => {}
             Some(v) if v > u64::from(FORMAT) => return Err(ReportError::FutureFormat(v)),
             Some(v) => return Err(ReportError::Malformed(format!("format {v}"))),

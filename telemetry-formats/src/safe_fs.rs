@@ -347,11 +347,11 @@ impl FileId {
     }
 }
 
-/// Renames the file `id` found at `path` to a unique `<path>.<…>.bad` name, unless the
-/// file at `path` is no longer that one (another process already replaced it with a
-/// good file, which must not be moved). Returns the new path, or `Ok(None)` when the
-/// file at `path` is another one.
-pub fn set_aside(path: &Path, id: FileId) -> io::Result<Option<PathBuf>> {
+/// Renames the file `id` found at `path` to a unique `<path>.<…><suffix>` name (a
+/// counter file's is `file::BAD_SUFFIX`), unless the file at `path` is no longer that
+/// one (another process already replaced it with a good file, which must not be
+/// moved). Returns the new path, or `Ok(None)` when the file at `path` is another one.
+pub fn set_aside(path: &Path, id: FileId, suffix: &str) -> io::Result<Option<PathBuf>> {
     if FileId::at(path)? != id {
         return Ok(None);
     }
@@ -359,11 +359,7 @@ pub fn set_aside(path: &Path, id: FileId) -> io::Result<Option<PathBuf>> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let aside = path.with_file_name(format!(
-        "{name}.{}{}",
-        random_tag(),
-        crate::file::BAD_SUFFIX
-    ));
+    let aside = path.with_file_name(format!("{name}.{}{suffix}", random_tag()));
     rename_noreplace(path, &aside).or_else(|e| match e.kind() {
         io::ErrorKind::Unsupported => fs::rename(path, &aside),
         _ => Err(e),
@@ -630,12 +626,12 @@ mod tests {
         fs::write(&path, b"good").unwrap();
         let good = FileId::at(&path).unwrap();
         if good != bad {
-            assert_eq!(set_aside(&path, bad).unwrap(), None);
+            assert_eq!(set_aside(&path, bad, ".bad").unwrap(), None);
             assert_eq!(fs::read(&path).unwrap(), b"good");
         }
-        let first = set_aside(&path, good).unwrap().unwrap();
+        let first = set_aside(&path, good, ".bad").unwrap().unwrap();
         fs::write(&path, b"bad again").unwrap();
-        let second = set_aside(&path, FileId::at(&path).unwrap())
+        let second = set_aside(&path, FileId::at(&path).unwrap(), ".bad")
             .unwrap()
             .unwrap();
         assert_ne!(first, second, "each set-aside name is unique");

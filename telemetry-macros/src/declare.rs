@@ -198,10 +198,19 @@ pub(crate) fn counter(mut args: Args, site: Site) -> Result<TokenStream> {
                     },
                 ));
             }
+            // The lookup is a `match` the compiler lays out, not a loop over the list.
             let _ = write!(
                 code,
-                "static __TELEMETRY_LABEL_SET: {P}::LabelSet = {P}::LabelSet::__new(\
-                 __TELEMETRY_LABELS, &[{}], {fallback}); &__TELEMETRY_LABEL_SET",
+                "fn __telemetry_label_index(label: &::core::primitive::str) -> \
+                 ::core::option::Option<::core::primitive::usize> {{ match label {{ {}, \
+                 _ => ::core::option::Option::None }} }} \
+                 static __TELEMETRY_LABEL_SET: {P}::LabelSet = {P}::LabelSet::__new(\
+                 __TELEMETRY_LABELS, &[{}], {fallback}, __telemetry_label_index); \
+                 &__TELEMETRY_LABEL_SET",
+                joined(labels.iter().enumerate(), |(i, l)| format!(
+                    "{} => ::core::option::Option::Some({i})",
+                    str_lit(l)
+                )),
                 joined(0..labels.len(), |i| format!("&__TELEMETRY_LABEL_{i}"))
             );
             Ok(expression(&private, &code))

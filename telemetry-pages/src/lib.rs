@@ -13,6 +13,7 @@ pub mod order;
 pub mod rates;
 pub mod render;
 pub mod series;
+pub mod serving;
 pub mod stats;
 
 pub use aggregate::{Aggregate, Cell, ProgramAggregate};

@@ -22,7 +22,7 @@ macro_rules! health_counter {
             origin: Origin::Explicit,
             record: &[],
         };
-        crate::__telemetry_manifest_record!($record = $decl);
+        crate::manifest_record!($record = $decl);
         $(#[$doc])*
         #[linkme::distributed_slice(TELEMETRY_REGISTRY_V0_1)]
         pub(crate) static $counter: Counter = Counter::__new(Decl {

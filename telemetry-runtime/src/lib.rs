@@ -19,81 +19,58 @@
 
 mod counter;
 mod crash;
-pub mod file;
+mod file;
 mod health;
 mod histogram;
 mod labels;
-pub mod manifest;
+mod manifest;
 mod program;
 mod prompt;
 mod registry;
 mod session;
 mod slots;
 mod stack;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use counter::{Counter, Kind};
 pub use histogram::Histogram;
 pub use labels::LabelSet;
-pub use manifest::{Manifest, manifest};
-pub use program::{ModeChoice, ModeError, Program, ProgramInfo, Session};
+pub use manifest::manifest;
+pub use program::{ModeChoice, ModeError, Program, Session};
 pub use prompt::{Prompt, PromptOutcome, Suppressed};
 pub use registry::{Conflict, ConflictError, Registry, registry};
 pub use session::{counter_file, session};
 pub use stack::{MAX_CHAINS, OVERFLOW_FRAME, StackCounter};
-pub use telemetry_formats::{DefaultMode, Defaults, Mode, ModeSource};
-pub use telemetry_formats::{cleanup, date, dirs, mode, policy, report, safe_fs, week};
 
-/// Not public API: what generated code names, through `::telemetry::__private`.
+/// Not public API: what the facade needs of the runtime, for its expansions (which name
+/// it through `::telemetry::__private`) and its own `DerivedRecord`.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::__telemetry_program_record as program_record;
     pub use crate::counter::{Counter, Decl, Kind, Origin};
     pub use crate::histogram::Histogram;
     pub use crate::labels::LabelSet;
-    pub use crate::manifest::record::{
-        RecordParts, assemble_record, assembled_len, encode_program_record, encode_record,
-        program_record_len, record_len,
-    };
+    pub use crate::manifest::record::{encode_program_record, program_record_len};
     pub use crate::program::{Program, PromptFacts, UploadHook};
     pub use crate::prompt::Prompt;
     pub use crate::registry::TELEMETRY_REGISTRY_V0_1 as REGISTRY;
-    pub use crate::registry::build_index_uncached;
-    pub use crate::session::{
-        hold_worker_lock, prompt_checks, set_clock_offset, start_uncached, start_unpublished,
-        start_unpublished_prompted,
-    };
-    pub use crate::stack::{ChainTable, Frame, StackCounter, enter};
-    pub use crate::{
-        __telemetry_manifest_record as manifest_record,
-        __telemetry_program_record as program_record,
-    };
+    pub use crate::stack::{ChainTable, StackCounter, enter};
     pub use core::module_path;
-    pub use linkme;
 }
 
-/// Places a manifest record in the manifest link section, as `static $record`: bytes
-/// the macros encoded, the `RecordParts` of a derived name, or a whole `Decl` constant
-/// (the runtime's own counters). Not public API: used by generated code.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __telemetry_manifest_record {
-    ($record:ident = bytes $len:literal, $bytes:expr) => {
-        $crate::__telemetry_manifest_static! {
-            static $record: [::core::primitive::u8; $len] = $bytes;
-        }
-    };
-    ($record:ident = parts $parts:expr) => {
-        $crate::__telemetry_manifest_static! {
-            static $record: [::core::primitive::u8; $crate::__private::assembled_len(&$parts)] =
-                $crate::__private::assemble_record(&$parts);
-        }
-    };
+/// Places the manifest record of one of the runtime's own counters, a `Decl` constant,
+/// in the manifest link section, as `static $record`. (The macros encode a program's
+/// records themselves.)
+macro_rules! manifest_record {
     ($record:ident = $decl:expr) => {
         $crate::__telemetry_manifest_static! {
-            static $record: [::core::primitive::u8; $crate::__private::record_len(&$decl)] =
-                $crate::__private::encode_record(&$decl);
+            static $record: [::core::primitive::u8; $crate::manifest::record::record_len(&$decl)] =
+                $crate::manifest::record::encode_record(&$decl);
         }
     };
 }
+pub(crate) use manifest_record;
 
 /// Places the program's manifest record (name and version) in the manifest link
 /// section, as `static $record`. Not public API: used by `telemetry::program!()`.

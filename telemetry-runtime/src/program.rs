@@ -3,12 +3,10 @@
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
-pub use telemetry_formats::program::ProgramInfo;
-
-use telemetry_formats::mode::Defaults;
+use telemetry_formats::mode::{DefaultMode, Defaults, Mode, ModeSource};
+use telemetry_formats::program::ProgramInfo;
 
 use crate::counter::Counter;
-use crate::mode::{DefaultMode, Mode, ModeSource};
 use crate::prompt::{Prompt, PromptOutcome};
 use crate::stack::StackCounter;
 
@@ -16,7 +14,8 @@ use crate::stack::StackCounter;
 /// calling crate's Cargo metadata; `telemetry::start!()` is `program!().start()`.
 ///
 /// ```no_run
-/// # use telemetry_runtime::{DefaultMode, Program};
+/// # use telemetry_formats::DefaultMode;
+/// # use telemetry_runtime::Program;
 /// # fn program() -> Program { Program::__new("acme-build", "1.2.0", &[]) }
 /// let session = program()
 ///     .namespace("acme") // every acme tool shares one mode
@@ -73,7 +72,7 @@ impl Program {
                 os: std::env::consts::OS.to_string(),
                 arch: std::env::consts::ARCH.to_string(),
             },
-            namespace: Cow::Borrowed(crate::dirs::DEFAULT_NAMESPACE),
+            namespace: Cow::Borrowed(telemetry_formats::dirs::DEFAULT_NAMESPACE),
             default_mode: DefaultMode::Local,
             crash: None,
             upload: None,
@@ -293,8 +292,8 @@ impl Session {
     /// The mode of the program's namespace now, read again (the user may have changed
     /// it since `start`), and what decided it; the same rules as at start.
     pub fn current_mode(&self) -> (Mode, ModeSource) {
-        let env = crate::mode::Env::from_process();
-        crate::mode::effective(&env, self.dir(), self.defaults)
+        let env = telemetry_formats::mode::Env::from_process();
+        telemetry_formats::mode::effective(&env, self.dir(), self.defaults)
     }
 
     /// Records the user's choice of `mode` for every program of the namespace, as
@@ -315,11 +314,11 @@ impl Session {
             telemetry_formats::mode::Recorded::File(file) => Some(file),
             _ => None,
         };
-        let today = crate::date::day_of(crate::session::now());
+        let today = telemetry_formats::date::day_of(crate::session::now());
         let since = match previous {
             Some(file) if file.mode == mode && file.since.is_some() => file.since.unwrap_or(today),
             _ => {
-                crate::mode::write_mode_file(dir, mode, today)
+                telemetry_formats::mode::write_mode_file(dir, mode, today)
                     .map_err(|e| ModeError::Write(e.to_string()))?;
                 today
             }
@@ -350,7 +349,7 @@ pub struct ModeChoice {
     /// first chosen when it was chosen again.
     pub since: u64,
     /// What the mode file said before, if it said anything usable.
-    pub previous: Option<crate::mode::ModeFile>,
+    pub previous: Option<telemetry_formats::mode::ModeFile>,
 }
 
 /// Why [`Session::set_mode`] did not make the mode what was asked.

@@ -231,8 +231,8 @@ pub(crate) fn for_each_counter(f: &mut dyn FnMut(&'static Counter)) {
 }
 
 /// Sorts and checks the registry again, without keeping the result: for benchmarks
-/// of start-up. Returns the number of entries. Not public API.
-#[doc(hidden)]
+/// of start-up. Returns the number of entries.
+#[cfg(feature = "testing")]
 pub fn build_index_uncached() -> usize {
     Index::build(TELEMETRY_REGISTRY_V0_1.iter()).names.len()
 }

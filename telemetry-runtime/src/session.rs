@@ -37,16 +37,17 @@ use std::sync::{Mutex, OnceLock};
 use std::thread::Thread;
 use std::time::Duration;
 
+use telemetry_formats::date::{self, DAY};
+use telemetry_formats::file::Header;
+use telemetry_formats::mode::{self, Decision, Defaults, Env};
+use telemetry_formats::program::ProgramInfo;
+use telemetry_formats::safe_fs::{self, Filesystem};
+use telemetry_formats::{cleanup, dirs, report, week};
+
 use crate::counter::Counter;
-use crate::date::{self, DAY};
-use crate::dirs;
-use crate::file::{self, CellError, Header, MappedFile};
-use crate::mode::{self, Decision, Defaults, Env};
-use crate::program::{Program, ProgramInfo, Session};
+use crate::file::{self, CellError, MappedFile};
+use crate::program::{Program, Session};
 use crate::registry;
-use crate::report;
-use crate::safe_fs::{self, Filesystem};
-use crate::week;
 
 /// A counter crossing a multiple of this value makes its incrementer look at the clock.
 pub const CHECK_EVERY: u64 = 1024;
@@ -137,14 +138,14 @@ pub(crate) fn now() -> u64 {
 }
 
 /// Moves the runtime's clock by `secs` (tests of week boundaries only).
-#[doc(hidden)]
+#[cfg(feature = "testing")]
 pub fn set_clock_offset(secs: i64) {
     CLOCK_OFFSET.store(secs, Ordering::Relaxed);
 }
 
 /// Holds the worker's lock on another thread for `hold`, as a worker busy growing the
 /// file would, and returns once it is held (tests of what exit does meanwhile only).
-#[doc(hidden)]
+#[cfg(feature = "testing")]
 pub fn hold_worker_lock(hold: Duration) {
     let (held, is_held) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -233,25 +234,24 @@ fn prompt_start<'a>(
 }
 
 /// Does all `start` does, with `env` instead of the process environment and without
-/// remembering the session or starting the worker: for benchmarks of start-up. Not
-/// public API.
-#[doc(hidden)]
+/// remembering the session or starting the worker: for benchmarks of start-up.
+#[cfg(feature = "testing")]
 pub fn start_uncached(program: &Program, env: &Env) -> Session {
     start_once(program, env).0
 }
 
 /// Does the work of `start` in a `local` namespace under `env.dir`, without publishing
 /// the file to counters (so it can be unmapped again): for benchmarks that start many
-/// times in one process. Not public API.
-#[doc(hidden)]
+/// times in one process.
+#[cfg(feature = "testing")]
 pub fn start_unpublished(program: &Program, env: &Env) -> Result<PathBuf, String> {
     start_unpublished_decided(program, env).map(|(file, _, _)| file)
 }
 
 /// [`start_unpublished`], then the prompt's checks as `start` makes them, with the
 /// terminal taken as interactive and in the foreground, up to asking (it never asks):
-/// for the benchmark of what a prompt that is not due adds to a start. Not public API.
-#[doc(hidden)]
+/// for the benchmark of what a prompt that is not due adds to a start.
+#[cfg(feature = "testing")]
 pub fn start_unpublished_prompted(
     program: &Program,
     env: &Env,
@@ -264,8 +264,8 @@ pub fn start_unpublished_prompted(
 /// The prompt's checks alone, as `start` makes them once the mode is decided, with the
 /// terminal taken as interactive and in the foreground, up to asking (it never asks);
 /// `None` when the program has no prompt. For the benchmark of what a prompt that is
-/// not due costs. Not public API.
-#[doc(hidden)]
+/// not due costs.
+#[cfg(feature = "testing")]
 pub fn prompt_checks(
     program: &Program,
     dir: &Path,
@@ -294,6 +294,7 @@ pub fn prompt_checks(
     })
 }
 
+#[cfg(feature = "testing")]
 fn start_unpublished_decided(
     program: &Program,
     env: &Env,
@@ -389,13 +390,21 @@ fn worker_main() {
 }
 
 /// How long the exit handler waits for the worker to finish what it is doing (growing
-/// the file, say) before it gives up on the counts still waiting in memory. Only a
-/// process that exits while its worker is busy waits at all.
-const EXIT_WAIT: Duration = Duration::from_millis(500);
+/// the file, say) before it gives up on the counts still waiting in memory, in
+/// milliseconds: 500. Only a process that exits while its worker is busy waits at all.
+static EXIT_WAIT_MS: AtomicU64 = AtomicU64::new(500);
+
+/// Sets how long the exit handler waits for a busy worker (tests of what exit does
+/// when the machine is too loaded for the worker to finish within the usual 500 ms).
+#[cfg(feature = "testing")]
+pub fn set_exit_wait(wait: Duration) {
+    let ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+    EXIT_WAIT_MS.store(ms, Ordering::Relaxed);
+}
 
 /// Does what is due: what increments asked for, the week's end or a retry, the hourly
 /// look at the mode and the file, old files' cleanup. `at_exit` does only what
-/// increments asked for, and waits for the lock at most [`EXIT_WAIT`] (the worker may
+/// increments asked for, and waits for the lock at most [`EXIT_WAIT_MS`] (the worker may
 /// hold it, or this very thread, if it exits from inside the worker).
 fn work(at_exit: bool) {
     let started = std::time::Instant::now();
@@ -404,7 +413,8 @@ fn work(at_exit: bool) {
             Ok(guard) => break guard,
             Err(std::sync::TryLockError::Poisoned(p)) => break p.into_inner(),
             Err(std::sync::TryLockError::WouldBlock) if at_exit => {
-                if started.elapsed() >= EXIT_WAIT {
+                let wait = Duration::from_millis(EXIT_WAIT_MS.load(Ordering::Relaxed));
+                if started.elapsed() >= wait {
                     return;
                 }
                 std::thread::sleep(Duration::from_millis(1));
@@ -423,14 +433,14 @@ fn work(at_exit: bool) {
     if let Some(active) = active() {
         if wanted & WANT_SET_ASIDE != 0 {
             reopen = true;
-            let _ = safe_fs::set_aside(active.file.path(), active.file.id());
+            let _ = file::set_aside(active.file.path(), active.file.id());
         } else {
             if wanted & WANT_REMAP != 0 {
                 match active.file.catch_up() {
                     Ok(()) => repoint = true,
                     Err(CellError::Corrupt) => {
                         reopen = true;
-                        let _ = safe_fs::set_aside(active.file.path(), active.file.id());
+                        let _ = file::set_aside(active.file.path(), active.file.id());
                     }
                     Err(_) => {}
                 }
@@ -462,7 +472,7 @@ fn work(at_exit: bool) {
             let week = date::day_of(now) / 7;
             if state.cleaned_week != week {
                 state.cleaned_week = week;
-                crate::cleanup::local_dir(&local, now);
+                cleanup::local_dir(&local, now);
             }
         }
     }
@@ -495,7 +505,7 @@ pub(crate) fn settle() {
         // Also when nothing is asked any more: the worker may have taken the request
         // and be growing the file right now, and the waiting counts need that space.
         work(true);
-        repoint_all();
+        repoint_all_at_exit();
     }
 }
 
@@ -582,7 +592,7 @@ fn open_file(program: &ProgramInfo, dir: &Path, now: u64, private: bool) -> Resu
         begin: begin * DAY,
         end: end * DAY,
     };
-    let name = file::file_name(&header);
+    let name = telemetry_formats::file::file_name(&header);
     let opened = file::open_or_create(&local, &name, &header, &registry::file_names, private)
         .map_err(|e| {
             format!(
@@ -628,6 +638,37 @@ fn deactivate() {
 /// before the clearing and added after the move: a window of nanoseconds at start or
 /// at a week's end.
 fn repoint_all() {
+    let _moving = MOVING.lock().unwrap_or_else(|p| p.into_inner());
+    move_counts();
+}
+
+/// Held while [`repoint_all`] moves counts: a count is out of memory and not yet in the
+/// file for a moment, so the exit handler waits for a worker that is moving counts
+/// (exit stops the worker wherever it is). Taken after `STATE` when both are held.
+static MOVING: Mutex<()> = Mutex::new(());
+
+/// [`repoint_all`] at exit or from the panic hook: waits for the worker to finish
+/// moving counts at most as long as for its lock (this thread may be the one moving,
+/// if it panicked there), then moves the rest.
+fn repoint_all_at_exit() {
+    let started = std::time::Instant::now();
+    let _moving = loop {
+        match MOVING.try_lock() {
+            Ok(guard) => break Some(guard),
+            Err(std::sync::TryLockError::Poisoned(p)) => break Some(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                let wait = Duration::from_millis(EXIT_WAIT_MS.load(Ordering::Relaxed));
+                if started.elapsed() >= wait {
+                    break None;
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+    };
+    move_counts();
+}
+
+fn move_counts() {
     registry::for_each_counter(&mut |counter: &'static Counter| {
         counter.clear_slot();
     });

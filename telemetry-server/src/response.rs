@@ -4,10 +4,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-/// The `Content-Security-Policy` of every answer: no script, no frame, styles and
-/// images only from this server (and images inline).
-pub(crate) const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
-                              base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+use telemetry_pages::serving::CSP;
 
 /// How long a client told to try again later waits, in seconds.
 pub(crate) const RETRY_AFTER: &str = "3600";

@@ -6,9 +6,9 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use telemetry_formats::mode::Env;
 use telemetry_formats::mode::Mode;
-use telemetry_runtime::__private::start_unpublished;
-use telemetry_runtime::mode::Env;
+use telemetry_runtime::testing::start_unpublished;
 
 fn start(c: &mut Criterion) {
     let root = std::env::temp_dir().join(format!("telemetry-upload-bench-{}", std::process::id()));

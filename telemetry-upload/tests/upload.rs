@@ -38,7 +38,7 @@ fn child_process_entry() {
             let weeks: i64 = std::env::var("WEEKS_AGO").unwrap().parse().unwrap();
             // Weeks end yesterday (see `Setup::new`): the week `weeks` ago ended
             // `weeks * 7 - 6` days ago.
-            telemetry::__private::set_clock_offset(-(weeks * 7 - 4) * DAY as i64);
+            telemetry_runtime::testing::set_clock_offset(-(weeks * 7 - 4) * DAY as i64);
             telemetry::start!();
             plain().add(5);
             unlisted().add(2);

@@ -16,8 +16,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
-use telemetry_runtime::__private::{build_index_uncached, start_uncached, start_unpublished};
-use telemetry_runtime::mode::Env;
+use telemetry_formats::mode::Env;
+use telemetry_runtime::testing::{build_index_uncached, start_uncached, start_unpublished};
 
 static RAW: AtomicU64 = AtomicU64::new(0);
 

@@ -16,9 +16,9 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use telemetry::PromptOutcome;
+use telemetry_formats::mode::Env;
 use telemetry_formats::prompt::{CI_VARS, State, When};
-use telemetry_runtime::__private::{prompt_checks, start_unpublished, start_unpublished_prompted};
-use telemetry_runtime::mode::Env;
+use telemetry_runtime::testing::{prompt_checks, start_unpublished, start_unpublished_prompted};
 
 fn start(c: &mut Criterion) {
     // SAFETY: criterion has started no thread yet.
@@ -43,8 +43,8 @@ fn start(c: &mut Criterion) {
         .prompt(telemetry::prompt!("to measure what a prompt costs"));
     // The namespace was first seen today: within the grace period, nothing is due.
     start_unpublished(&plain, &env).expect("opens");
-    State::first(telemetry_runtime::date::day_of(
-        telemetry_runtime::date::now_secs(),
+    State::first(telemetry_formats::date::day_of(
+        telemetry_formats::date::now_secs(),
     ))
     .write(&root.join("default"))
     .expect("the state file");
@@ -61,7 +61,7 @@ fn start(c: &mut Criterion) {
         b.iter(|| start_unpublished_prompted(black_box(&prompted), &env).expect("opens"))
     });
     let namespace = root.join("default");
-    let decision = telemetry_runtime::mode::decide_at(&env, Some(&namespace), prompted.defaults());
+    let decision = telemetry_formats::mode::decide_at(&env, Some(&namespace), prompted.defaults());
     group.bench_function("the prompt's checks alone, not due", |b| {
         b.iter(|| prompt_checks(black_box(&prompted), &namespace, &decision).expect("a prompt"))
     });

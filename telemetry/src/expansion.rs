@@ -14,11 +14,12 @@
 //! tail); the tests hold the two to the same bytes.
 
 use telemetry_rules::MAX_NAME_LEN;
+use telemetry_rules::record::LEN_AT;
 use telemetry_runtime::__private::{Counter, Decl, Kind, Origin};
 
 /// The length of the name derived from `module_path` and `tail`. Fails compilation when
 /// it exceeds the longest name a declaration may have.
-pub const fn derived_name_len(module_path: &str, tail: &str) -> usize {
+pub(crate) const fn derived_name_len(module_path: &str, tail: &str) -> usize {
     let path = module_path.as_bytes();
     let end = path.len();
     let mut len = 0;
@@ -92,10 +93,10 @@ impl<const FIXED: usize> DerivedRecord<FIXED> {
         }
         let mut fixed = *fixed;
         let total = FIXED + 4 + at;
-        fixed[8] = total as u8;
-        fixed[9] = (total >> 8) as u8;
-        fixed[10] = (total >> 16) as u8;
-        fixed[11] = (total >> 24) as u8;
+        fixed[LEN_AT] = total as u8;
+        fixed[LEN_AT + 1] = (total >> 8) as u8;
+        fixed[LEN_AT + 2] = (total >> 16) as u8;
+        fixed[LEN_AT + 3] = (total >> 24) as u8;
         DerivedRecord {
             fixed,
             // A name is shorter than 256 bytes (see `_NAME_LEN_IN_ONE_BYTE`).
@@ -162,7 +163,6 @@ const _LIMIT_IN_THE_MESSAGE: () = assert!(MAX_NAME_LEN == 200);
 mod tests {
     use super::*;
     use telemetry_rules::derived;
-    use telemetry_runtime::__private::{RecordParts, assemble_record, assembled_len};
 
     const PATH: &str = "my_tool::disk_cache::v2::ünïcode_mod";
     const TAIL: &str = "Entry/Display/load-all";
@@ -174,11 +174,6 @@ mod tests {
 
     /// The name as the rule derives it.
     const NAME: &str = "my-tool/disk-cache/v2/ünïcode-mod/Entry/Display/load-all";
-    const PARTS: RecordParts = RecordParts {
-        fixed: &FIXED,
-        name: NAME,
-    };
-    static ASSEMBLED: [u8; assembled_len(&PARTS)] = assemble_record(&PARTS);
 
     #[test]
     fn the_name_is_the_rules_derived_name() {
@@ -188,10 +183,18 @@ mod tests {
     }
 
     #[test]
-    fn the_record_is_the_runtimes_assembled_record() {
-        assert_eq!(RECORD.bytes(), &ASSEMBLED[..]);
-        let record = telemetry_runtime::manifest::record::decode_all(RECORD.bytes()).unwrap();
-        let telemetry_runtime::manifest::Record::Counter(counter) = &record[0] else {
+    fn the_record_is_the_fixed_part_then_the_name_with_the_length_filled_in() {
+        // The layout of `telemetry_formats::manifest::record`: the macro's bytes with
+        // the record's total length at `LEN_AT`, then the name as a `u32` length and
+        // its bytes.
+        let mut expected = FIXED.to_vec();
+        let total = (FIXED.len() + 4 + NAME.len()) as u32;
+        expected[LEN_AT..LEN_AT + 4].copy_from_slice(&total.to_le_bytes());
+        expected.extend_from_slice(&(NAME.len() as u32).to_le_bytes());
+        expected.extend_from_slice(NAME.as_bytes());
+        assert_eq!(RECORD.bytes(), &expected[..]);
+        let record = telemetry_formats::manifest::record::decode_all(RECORD.bytes()).unwrap();
+        let telemetry_formats::manifest::Record::Counter(counter) = &record[0] else {
             panic!("{record:?}");
         };
         assert_eq!(counter.name, RECORD.name());

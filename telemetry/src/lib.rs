@@ -248,12 +248,13 @@ pub use telemetry_macros::stack_counter;
 #[doc(inline)]
 pub use telemetry_macros::counted;
 
+pub use telemetry_formats::manifest::Manifest;
+pub use telemetry_formats::{DefaultMode, Defaults, Mode, ModeSource, ProgramInfo};
 pub use telemetry_rules::{FALLBACK_LABEL, MAX_DEPTH};
 pub use telemetry_runtime::{
-    Conflict, ConflictError, Counter, DefaultMode, Defaults, Histogram, Kind, LabelSet, MAX_CHAINS,
-    Manifest, Mode, ModeChoice, ModeError, ModeSource, OVERFLOW_FRAME, Program, ProgramInfo,
-    Prompt, PromptOutcome, Registry, Session, StackCounter, Suppressed, counter_file, manifest,
-    registry, session,
+    Conflict, ConflictError, Counter, Histogram, Kind, LabelSet, MAX_CHAINS, ModeChoice, ModeError,
+    OVERFLOW_FRAME, Program, Prompt, PromptOutcome, Registry, Session, StackCounter, Suppressed,
+    counter_file, manifest, registry, session,
 };
 
 pub mod command;
@@ -334,8 +335,15 @@ pub use telemetry_macros::prompt;
 /// Not public API: the paths generated code uses. May change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::expansion::{DerivedRecord, derived_name_len};
-    pub use telemetry_runtime::__private::*;
+    // Exactly what the macros' expansions name (`telemetry-macros`' `emit`, `declare`,
+    // `record`, `counted` and `program`), and nothing else: the runtime's own hidden
+    // API (`Decl`, the record encoders) stays the runtime's.
+    pub use crate::expansion::DerivedRecord;
+    pub use telemetry_runtime::__private::{
+        ChainTable, Counter, Histogram, Kind, LabelSet, Program, Prompt, REGISTRY, StackCounter,
+        enter, module_path, program_record,
+    };
+    use telemetry_runtime::__private::{PromptFacts, UploadHook};
 
     /// What starts uploads: the upload crate's when the `upload` feature is on.
     pub fn upload_hook() -> Option<UploadHook> {

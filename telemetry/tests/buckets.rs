@@ -96,3 +96,41 @@ fn a_list_that_names_other_keeps_its_order() {
     assert_eq!(set.labels(), ["other", "linux"]);
     assert_eq!(set.with("other").get(), 1);
 }
+
+#[test]
+fn each_label_selects_its_own_counter_even_among_labels_of_one_length() {
+    // Labels of one length, sharing a prefix, and the empty string and near misses:
+    // the macro's `match` must tell every one apart.
+    let set = telemetry::counter!("bucket-test/same-length:{emacs,helix,emaca,zed,x}");
+    for (label, times) in [
+        ("emacs", 1),
+        ("helix", 2),
+        ("emaca", 3),
+        ("zed", 4),
+        ("x", 5),
+    ] {
+        for _ in 0..times {
+            set.inc(label);
+        }
+    }
+    for near_miss in ["emac", "emacss", "Emacs", "", "zeD", "xx", "helix\0"] {
+        assert!(set.get(near_miss).is_none(), "{near_miss:?}");
+        set.inc(near_miss);
+    }
+    let counts: Vec<(&str, u64)> = set
+        .labels()
+        .iter()
+        .map(|label| (*label, set.with(label).get()))
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            ("emacs", 1),
+            ("helix", 2),
+            ("emaca", 3),
+            ("zed", 4),
+            ("x", 5),
+            ("other", 7)
+        ]
+    );
+}

@@ -201,7 +201,7 @@ fn increments_under_strace() {
     let tid = unsafe { libc::syscall(libc::SYS_gettid) };
     say(format_args!("tid={tid}"));
     let first = telemetry::counter_file().unwrap().to_path_buf();
-    let end = telemetry_runtime::file::read(&first).unwrap().header.end;
+    let end = telemetry_formats::file::read(&first).unwrap().header.end;
     let now = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap()
@@ -211,7 +211,7 @@ fn increments_under_strace() {
     for i in 0..3000 {
         digits::next(&digits::of(i), chains());
     }
-    telemetry::__private::set_clock_offset((end - now + 1) as i64);
+    telemetry_runtime::testing::set_clock_offset((end - now + 1) as i64);
     for _ in 0..100 {
         plain().inc();
     }
@@ -335,8 +335,8 @@ fn old_weeks_stale_temporary_files_and_surplus_set_aside_files_are_deleted() {
     let local = dir.join("default").join("local");
     let this_week = test_support::only_file(&dir, "default");
     let day = |days_ago: u64| {
-        let today = telemetry_runtime::date::day_of(telemetry_runtime::date::now_secs());
-        telemetry_runtime::date::format(today - days_ago)
+        let today = telemetry_formats::date::day_of(telemetry_formats::date::now_secs());
+        telemetry_formats::date::format(today - days_ago)
     };
     let old = local.join(format!("kv@0.1.0-1.95.0-linux-x86_64-{}.v1.count", day(64)));
     let recent = local.join(format!("kv@0.1.0-1.95.0-linux-x86_64-{}.v1.count", day(60)));

@@ -2,7 +2,7 @@
 //! says: the records a tool reads from the binary describe the program truthfully.
 
 use telemetry::{Kind, counted, registry};
-use telemetry_runtime::manifest::{Record, record};
+use telemetry_formats::manifest::{Record, record};
 
 /// A counted function. (Its description comes from here.)
 #[counted]

@@ -7,7 +7,7 @@ use std::fs;
 use std::path::Path;
 
 use telemetry::{Mode, ModeError, ModeSource};
-use telemetry_runtime::date;
+use telemetry_formats::date;
 use test_support::{TempDir, child, finish, role_out, say};
 
 fn today() -> String {

@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use telemetry_runtime::{Mode, date, mode};
+use telemetry_formats::{Mode, date, mode};
 use test_support::{TempDir, counter_files, finish, role_out, say, tree, wait_for};
 
 fn plain() -> &'static telemetry::Counter {
@@ -16,7 +16,7 @@ fn plain() -> &'static telemetry::Counter {
 /// The end of the week of the file in use, Unix seconds.
 fn week_end() -> u64 {
     let file = telemetry::counter_file().expect("a file is open");
-    telemetry_runtime::file::read(file).unwrap().header.end
+    telemetry_formats::file::read(file).unwrap().header.end
 }
 
 /// Moves the runtime's clock past `end`, and wakes the worker with an increment.
@@ -25,7 +25,7 @@ fn cross_the_week(end: u64) {
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    telemetry::__private::set_clock_offset((end - now + 1) as i64);
+    telemetry_runtime::testing::set_clock_offset((end - now + 1) as i64);
     plain().inc();
 }
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Child;
 use std::time::Duration;
 
-use telemetry_runtime::report::{self, Report};
+use telemetry_formats::report::{self, Report};
 use test_support::{TempDir, counter_files, finish, role_out, say, tree, wait_for};
 
 const DAY: i64 = 86_400;
@@ -37,7 +37,7 @@ fn child_process_entry() {
         .join("local");
     match role.as_str() {
         "count-two-weeks-ago" => {
-            telemetry::__private::set_clock_offset(-14 * DAY);
+            telemetry_runtime::testing::set_clock_offset(-14 * DAY);
             let session = telemetry::start!();
             plain().add(5);
             work();
@@ -86,7 +86,7 @@ fn local(dir: &Path) -> PathBuf {
 fn a_finished_week_becomes_one_report_and_its_counter_files_go() {
     let dir = TempDir::new("reports-basic");
     let old = a_finished_week(&dir);
-    let week_end = telemetry_runtime::file::read(&old).unwrap().header.end;
+    let week_end = telemetry_formats::file::read(&old).unwrap().header.end;
     let mut waiting = test_support::child("child_process_entry", "wait-for-reports");
     let output = finish(
         waiting
@@ -98,7 +98,7 @@ fn a_finished_week_becomes_one_report_and_its_counter_files_go() {
     );
     assert!(output.status.success());
     let reports = report::list(&local(&dir));
-    let week = telemetry_runtime::date::format(week_end / 86_400);
+    let week = telemetry_formats::date::format(week_end / 86_400);
     assert_eq!(reports.len(), 1);
     assert_eq!(reports[0].0, week);
     let report = Report::read(&reports[0].1).unwrap();
@@ -135,8 +135,8 @@ fn a_finished_week_becomes_one_report_and_its_counter_files_go() {
 fn a_report_already_written_is_never_replaced_and_the_files_still_go() {
     let dir = TempDir::new("reports-exists");
     let old = a_finished_week(&dir);
-    let week_end = telemetry_runtime::file::read(&old).unwrap().header.end;
-    let week = telemetry_runtime::date::format(week_end / 86_400);
+    let week_end = telemetry_formats::file::read(&old).unwrap().header.end;
+    let week = telemetry_formats::date::format(week_end / 86_400);
     let path = report::path_of(&local(&dir), &week);
     fs::write(&path, b"written before").unwrap();
     finish(

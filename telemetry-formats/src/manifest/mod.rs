@@ -5,6 +5,7 @@
 //! manifest` from a built executable. Both render the same JSON and Markdown,
 //! documented in `docs/MANIFEST.md`.
 
+mod json;
 pub mod record;
 
 use std::collections::BTreeMap;
@@ -70,107 +71,7 @@ impl Manifest {
     /// the declaration's buckets or labels.) The counters are put in
     /// [`Manifest::sort`]'s order, whatever order the JSON lists them in.
     pub fn parse_json(text: &str) -> Result<Manifest, String> {
-        use serde_json::Value;
-        let value: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-        match value.get("manifest_format").and_then(Value::as_u64) {
-            Some(v) if v == u64::from(FORMAT) => {}
-            Some(v) => return Err(format!("manifest format {v}; this reads format {FORMAT}")),
-            None => return Err("no \"manifest_format\"".into()),
-        }
-        let program = match value.get("program") {
-            Some(Value::Null) | None => None,
-            Some(p) => {
-                let field = |k: &str| p.get(k).and_then(Value::as_str).map(String::from);
-                match (field("name"), field("version")) {
-                    (Some(name), Some(version)) => Some((name, version)),
-                    _ => return Err("\"program\" has no name and version".into()),
-                }
-            }
-        };
-        let list = value
-            .get("counters")
-            .and_then(Value::as_array)
-            .ok_or("no \"counters\" list")?;
-        let mut counters = Vec::with_capacity(list.len());
-        for (i, c) in list.iter().enumerate() {
-            let text = |k: &str| c.get(k).and_then(Value::as_str).map(String::from);
-            let at = |what: &str| format!("counter {}: {what}", i + 1);
-            let name = text("name").ok_or_else(|| at("no name"))?;
-            let kind_name = c.get("kind").and_then(Value::as_str);
-            let Some(kind) = kind_name.and_then(Kind::from_name) else {
-                return Err(at(&format!("unknown kind {kind_name:?}")));
-            };
-            let bounds: Vec<u64> = match (kind, c.get("bounds").and_then(Value::as_array)) {
-                (Kind::Bucket, Some(list)) => list
-                    .iter()
-                    .map(|b| b.as_u64().ok_or_else(|| at("a bound is not an integer")))
-                    .collect::<Result<_, _>>()?,
-                (Kind::Bucket, None) => return Err(at("a bucket without bounds")),
-                _ => Vec::new(),
-            };
-            let labels: Vec<String> = match (kind, c.get("labels").and_then(Value::as_array)) {
-                (Kind::Label, Some(list)) => list
-                    .iter()
-                    .map(|l| {
-                        l.as_str()
-                            .map(String::from)
-                            .ok_or_else(|| at("a label is not text"))
-                    })
-                    .collect::<Result<_, _>>()?,
-                (Kind::Label, None) => return Err(at("a label without its set")),
-                _ => Vec::new(),
-            };
-            let unit = text("unit").unwrap_or_default();
-            let expires = match c.get("expires") {
-                None => None,
-                Some(Value::String(day)) if crate::date::parse(day).is_some() => Some(day.clone()),
-                Some(other) => {
-                    return Err(at(&format!("expires {other} is not a YYYY-MM-DD date")));
-                }
-            };
-            let member = name.split_once(':').map(|(_, b)| b.to_string());
-            let index = match kind {
-                Kind::Bucket => member.as_deref().and_then(|b| {
-                    let members = bucket::labels(&bounds, &unit);
-                    members.into_iter().position(|m| m == b).map(|i| i as u32)
-                }),
-                Kind::Label => member
-                    .as_deref()
-                    .and_then(|b| labels.iter().position(|l| l == b).map(|i| i as u32)),
-                _ => None,
-            };
-            counters.push(CounterRecord {
-                depth: match kind {
-                    Kind::Stack => Some(
-                        c.get("depth")
-                            .and_then(Value::as_u64)
-                            .and_then(|d| u32::try_from(d).ok())
-                            .ok_or_else(|| at("a stack counter without a depth"))?,
-                    ),
-                    _ => None,
-                },
-                index,
-                bounds,
-                unit,
-                labels,
-                description: text("description").unwrap_or_default(),
-                crate_name: text("crate").unwrap_or_default(),
-                file: text("file").unwrap_or_default(),
-                line: c
-                    .get("line")
-                    .and_then(Value::as_u64)
-                    .and_then(|l| u32::try_from(l).ok())
-                    .unwrap_or(0),
-                derived: c
-                    .get("name_derived")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false),
-                expires,
-                name,
-                kind,
-            });
-        }
-        let mut manifest = Manifest { program, counters };
+        let mut manifest = json::parse(text)?;
         manifest.sort();
         Ok(manifest)
     }

@@ -33,11 +33,11 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU32, AtomicU64, O
 
 use memmap2::{MmapOptions, MmapRaw};
 
-use super::format::{
+use telemetry_formats::file::format::{
     self, FormatError, Header, Layout, MAX_FILE_LEN, MAX_NAME, OFF_LIMIT, PAGE, RECORD_HEAD,
     record_len,
 };
-use crate::safe_fs::{self, FileId};
+use telemetry_formats::safe_fs::{self, FileId};
 
 /// How often an insert may lose a race before giving up (for this name, this time).
 const MAX_RACES: usize = 1000;

@@ -1,6 +1,5 @@
 //! Counter files as the engine uses them: opening or creating this week's file and
-//! mapping it. Names, the byte layout and the reader are `telemetry_formats::file`'s,
-//! re-exported here.
+//! mapping it. Names, the byte layout and the reader are `telemetry_formats::file`'s.
 
 mod mapped;
 
@@ -8,10 +7,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub(crate) use mapped::{CellError, MappedFile, OpenError};
-pub use telemetry_formats::file::*;
-
-use crate::date;
-use crate::safe_fs;
+use telemetry_formats::file::{BAD_SUFFIX, Header, TEMP_SUFFIX, format};
+use telemetry_formats::{date, safe_fs};
 
 /// What opening this week's file found.
 pub(crate) struct Opened {
@@ -55,13 +52,19 @@ pub(crate) fn open_or_create(
             }
             Err(OpenError::Io(e)) => return Err(e),
         };
-        if let Some(aside) = safe_fs::set_aside(&path, id)? {
+        if let Some(aside) = self::set_aside(&path, id)? {
             set_aside = Some((aside, why));
         }
     }
     Err(io::Error::other(
         "the counter file keeps changing under this process",
     ))
+}
+
+/// Renames the bad counter file `id` at `path` aside, to a unique name ending in
+/// [`BAD_SUFFIX`] (see `safe_fs::set_aside`).
+pub(crate) fn set_aside(path: &Path, id: safe_fs::FileId) -> io::Result<Option<PathBuf>> {
+    safe_fs::set_aside(path, id, BAD_SUFFIX)
 }
 
 /// Writes a complete new file next to `path`, then moves it into place without

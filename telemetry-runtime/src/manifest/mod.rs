@@ -1,19 +1,17 @@
-//! The manifest: every counter a program can report, as a reviewer reads it. The model
-//! and its JSON and Markdown are `telemetry_formats::manifest`'s, re-exported here;
-//! this module adds the manifest of the running program.
+//! The manifest of the running program, and the records the runtime writes for its
+//! own counters and the program. The model and its JSON and Markdown are
+//! `telemetry_formats::manifest`'s.
 
 pub mod record;
 
-pub use telemetry_formats::manifest::{
-    CounterRecord, FORMAT, Manifest, ManifestConflict, Record, RecordError, json_string, shape,
-};
+use telemetry_formats::manifest::{Manifest, Record, record::decode_one};
 
 /// The manifest of the running program, from the records of every counter in its
 /// registry: the same data `telemetry manifest` reads from the built executable.
 pub fn manifest() -> Manifest {
     let mut records = Vec::new();
     for counter in crate::registry::TELEMETRY_REGISTRY_V0_1.iter() {
-        if let Ok((record, _)) = record::decode_one(counter.decl().record) {
+        if let Ok((record, _)) = decode_one(counter.decl().record) {
             records.push(record);
         }
     }

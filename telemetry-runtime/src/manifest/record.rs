@@ -1,9 +1,6 @@
-//! Manifest records as the macros and the runtime write them: `const fn` encoders of
-//! the layout `telemetry_formats::manifest::record` defines and reads (its docs and
-//! `docs/MANIFEST.md` describe the bytes). Everything of the reading side is
-//! re-exported from there.
-
-pub use telemetry_formats::manifest::record::*;
+//! Manifest records as the runtime writes them: `const fn` encoders of the layout
+//! `telemetry_formats::manifest::record` defines and reads (its docs and
+//! `docs/MANIFEST.md` describe the bytes).
 
 use telemetry_rules::record::{
     HEADER, KIND_PROGRAM, ORIGIN_DERIVED, ORIGIN_PROGRAM, ORIGIN_WRITTEN,
@@ -28,9 +25,8 @@ const fn origin_code(origin: Origin) -> u8 {
     }
 }
 
-/// The length of the record of `decl`. Not public API: used by generated code.
-#[doc(hidden)]
-pub const fn record_len(decl: &Decl) -> usize {
+/// The length of the record of `decl`.
+pub(crate) const fn record_len(decl: &Decl) -> usize {
     // Six strings (the expiry empty: the runtime's own counters never expire), the
     // list's count.
     let mut len = HEADER
@@ -54,9 +50,8 @@ pub const fn record_len(decl: &Decl) -> usize {
     len
 }
 
-/// The record of `decl`; `N` is [`record_len`] of it. Not public API.
-#[doc(hidden)]
-pub const fn encode_record<const N: usize>(decl: &Decl) -> [u8; N] {
+/// The record of `decl`; `N` is [`record_len`] of it.
+pub(crate) const fn encode_record<const N: usize>(decl: &Decl) -> [u8; N] {
     let mut out = [0u8; N];
     let (kind, arg) = kind_code(&decl.kind);
     let mut w = Writer::new(&mut out);
@@ -91,42 +86,6 @@ pub const fn encode_record<const N: usize>(decl: &Decl) -> [u8; N] {
     }
     w.string(decl.name);
     assert!(w.at == N, "manifest record length mismatch");
-    out
-}
-
-/// A record in two parts: everything but the name, and a name that only the compiler
-/// knows (derived by `#[counted]` from the module path). Not public API: the layout
-/// the facade's `DerivedRecord` builds, for its tests.
-#[doc(hidden)]
-pub struct RecordParts {
-    /// The header and every field before the name, the length field still 0.
-    pub fixed: &'static [u8],
-    /// The counter name, the record's last field.
-    pub name: &'static str,
-}
-
-/// The length of the record assembled from `parts`. Not public API.
-#[doc(hidden)]
-pub const fn assembled_len(parts: &RecordParts) -> usize {
-    parts.fixed.len() + 4 + parts.name.len()
-}
-
-/// The record assembled from `parts`; `N` is [`assembled_len`] of them. Not public
-/// API.
-#[doc(hidden)]
-pub const fn assemble_record<const N: usize>(parts: &RecordParts) -> [u8; N] {
-    let mut out = [0u8; N];
-    let mut w = Writer::new(&mut out);
-    w.bytes(parts.fixed);
-    w.string(parts.name);
-    assert!(
-        w.at == N && parts.fixed.len() >= HEADER,
-        "manifest record length mismatch"
-    );
-    let len = (N as u32).to_le_bytes();
-    let (_, length_field) = out.split_at_mut(telemetry_rules::record::LEN_AT);
-    let (length_field, _) = length_field.split_at_mut(4);
-    length_field.copy_from_slice(&len);
     out
 }
 

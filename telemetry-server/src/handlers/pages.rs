@@ -9,7 +9,6 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use telemetry_formats::config;
-use telemetry_formats::date;
 use telemetry_pages::render::{self, escape};
 
 use crate::app::App;
@@ -93,7 +92,7 @@ pub(crate) async fn home(State(app): State<Arc<App>>) -> Response {
 }
 
 pub(crate) async fn charts(State(app): State<Arc<App>>, query: RawQuery) -> Response {
-    let week = week_of(&query);
+    let week = telemetry_pages::serving::week_of(query.0.as_deref());
     let body = match app.view.read() {
         Ok(view) => match app.configs.read() {
             Ok(configs) => render::charts(
@@ -193,14 +192,4 @@ pub(crate) async fn privacy(State(app): State<Arc<App>>) -> Response {
         app.settings.max_body
     );
     html(&app, "Privacy", &body)
-}
-
-/// The query's `week=YYYY-MM-DD`, if it has a valid one.
-fn week_of(query: &RawQuery) -> Option<String> {
-    let query = query.0.as_deref()?;
-    query
-        .split('&')
-        .filter_map(|pair| pair.strip_prefix("week="))
-        .find(|w| date::parse(w).is_some())
-        .map(str::to_string)
 }

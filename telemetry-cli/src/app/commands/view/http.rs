@@ -21,6 +21,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use telemetry_pages::serving::CSP;
+
 /// The longest request head (request line and headers) read.
 pub(crate) const MAX_HEAD: usize = 8 * 1024;
 
@@ -41,11 +43,6 @@ pub(crate) const LIMITS: Limits = Limits {
     answer_deadline: Duration::from_secs(30),
     max_connections: 32,
 };
-
-/// The collection server's `Content-Security-Policy`: nothing but this site's
-/// stylesheet and `data:` images (the empty icon).
-pub(crate) const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
-                              base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// A `GET` the pages answer.
 #[derive(Debug, PartialEq, Eq)]

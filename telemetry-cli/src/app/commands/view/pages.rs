@@ -15,6 +15,7 @@ use telemetry_formats::mode::{self, DefaultMode};
 use telemetry_formats::report::{self, ProgramReport, Report as WeekReport};
 use telemetry_formats::{dirs, safe_fs};
 use telemetry_pages::render::{self, escape};
+use telemetry_pages::serving::week_of;
 use telemetry_pages::{Aggregate, Unsampled, stats};
 
 use super::Site;
@@ -62,15 +63,6 @@ fn html(status: u16, title: &str, body: &str) -> Response {
         content_type: "text/html; charset=utf-8",
         body: render::page(SITE, NAV, title, body).into_bytes(),
     }
-}
-
-/// The `week=YYYY-MM-DD` of a query, as the server reads it: the first that is a date.
-fn week_of(query: Option<&str>) -> Option<String> {
-    query?
-        .split('&')
-        .filter_map(|pair| pair.strip_prefix("week="))
-        .find(|w| date::parse(w).is_some())
-        .map(str::to_string)
 }
 
 /// A path for a page.
@@ -492,20 +484,6 @@ fn receipt_html(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_week_is_the_first_date_of_the_query() {
-        assert_eq!(
-            week_of(Some("week=2026-11-26")).as_deref(),
-            Some("2026-11-26")
-        );
-        assert_eq!(
-            week_of(Some("week=soon&week=2026-12-03")).as_deref(),
-            Some("2026-12-03")
-        );
-        assert_eq!(week_of(Some("week=<b>")), None);
-        assert_eq!(week_of(None), None);
-    }
 
     #[test]
     fn receipts_list_every_dropped_part_and_others_are_shown_as_they_are() {
