@@ -37,10 +37,10 @@ pub use counter::{Counter, Kind};
 pub use histogram::Histogram;
 pub use labels::LabelSet;
 pub use manifest::manifest;
-pub use program::{ModeChoice, ModeError, Program, Session};
+pub use program::Program;
 pub use prompt::{Prompt, PromptOutcome, Suppressed};
 pub use registry::{Conflict, ConflictError, Registry, registry};
-pub use session::{counter_file, session};
+pub use session::{ModeChoice, ModeError, Session, counter_file, session};
 pub use stack::{MAX_CHAINS, OVERFLOW_FRAME, StackCounter};
 
 /// Not public API: what the facade needs of the runtime, for its expansions (which name

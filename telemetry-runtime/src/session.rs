@@ -1,5 +1,5 @@
 //! The process's telemetry state: the mode, the open counter file, and the worker
-//! thread that moves to the next week's file.
+//! thread that moves to the next week's file; and the [`Session`] a start returns.
 //!
 //! `start` decides the mode once. When files are allowed it opens this week's file and
 //! publishes it in [`ACTIVE`]; counters resolve their slots against it from then on.
@@ -39,14 +39,15 @@ use std::time::Duration;
 
 use telemetry_formats::date::{self, DAY};
 use telemetry_formats::file::Header;
-use telemetry_formats::mode::{self, Decision, Defaults, Env};
+use telemetry_formats::mode::{self, Decision, Defaults, Env, Mode, ModeSource};
 use telemetry_formats::program::ProgramInfo;
 use telemetry_formats::safe_fs::{self, Filesystem};
 use telemetry_formats::{cleanup, dirs, report, week};
 
 use crate::counter::Counter;
 use crate::file::{self, CellError, MappedFile};
-use crate::program::{Program, Session};
+use crate::program::Program;
+use crate::prompt::PromptOutcome;
 use crate::registry;
 
 /// A counter crossing a multiple of this value makes its incrementer look at the clock.
@@ -718,3 +719,181 @@ fn file_cell_in(
         }
     }
 }
+
+/// What `start` found and did.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub(crate) program: ProgramInfo,
+    pub(crate) namespace: String,
+    pub(crate) defaults: Defaults,
+    pub(crate) collector: Option<(String, String)>,
+    pub(crate) mode: Mode,
+    pub(crate) source: ModeSource,
+    pub(crate) dir: Option<PathBuf>,
+    pub(crate) file: Option<PathBuf>,
+    pub(crate) problems: Vec<String>,
+    pub(crate) prompt: PromptOutcome,
+}
+
+impl Session {
+    /// The program.
+    pub fn program(&self) -> &ProgramInfo {
+        &self.program
+    }
+
+    /// The effective mode of this process.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// Why the mode is what it is.
+    pub fn mode_source(&self) -> &ModeSource {
+        &self.source
+    }
+
+    /// The namespace's telemetry directory, if there is one.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
+    /// The counter file opened at start, if any.
+    pub fn file(&self) -> Option<&Path> {
+        self.file.as_deref()
+    }
+
+    /// What went wrong, if anything: a directory that could not be created, a file
+    /// set aside as unreadable… Counting goes on in memory either way.
+    pub fn problems(&self) -> &[String] {
+        &self.problems
+    }
+
+    /// The namespace: the programs that share this one's mode and directory.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// The defaults that decide the mode when the user has chosen none.
+    pub fn defaults(&self) -> Defaults {
+        self.defaults
+    }
+
+    /// The collector's URL and public key, when the program names one.
+    pub fn collector(&self) -> Option<(&str, &str)> {
+        self.collector
+            .as_ref()
+            .map(|(u, k)| (u.as_str(), k.as_str()))
+    }
+
+    /// What the prompt did at start.
+    pub fn prompt(&self) -> &PromptOutcome {
+        &self.prompt
+    }
+
+    /// The mode of the program's namespace now, read again (the user may have changed
+    /// it since `start`), and what decided it; the same rules as at start.
+    pub fn current_mode(&self) -> (Mode, ModeSource) {
+        let env = telemetry_formats::mode::Env::from_process();
+        telemetry_formats::mode::effective(&env, self.dir(), self.defaults)
+    }
+
+    /// Records the user's choice of `mode` for every program of the namespace, as
+    /// `telemetry on|off|local` does: the mode file, with today's date (kept when the
+    /// same mode is chosen again, so `on` keeps the day it was first chosen), through
+    /// the same checked file access. Writes nothing else, whatever the mode.
+    ///
+    /// `Err(ModeError::Overridden)` when the choice was recorded but another setting
+    /// decides the mode of this process instead (`DO_NOT_TRACK`, `TELEMETRY_MODE` or
+    /// the system policy): the error says which, and the choice takes effect where
+    /// that setting does not apply. Other errors mean nothing was recorded.
+    pub fn set_mode(&self, mode: Mode) -> Result<ModeChoice, ModeError> {
+        let dir = self.dir().ok_or(ModeError::NoDirectory)?;
+        let previous = match telemetry_formats::mode::Recorded::read(Some(dir)) {
+            telemetry_formats::mode::Recorded::Untrusted(why) => {
+                return Err(ModeError::Untrusted(why));
+            }
+            telemetry_formats::mode::Recorded::File(file) => Some(file),
+            _ => None,
+        };
+        let today = telemetry_formats::date::day_of(crate::session::now());
+        let since = match previous {
+            Some(file) if file.mode == mode && file.since.is_some() => file.since.unwrap_or(today),
+            _ => {
+                telemetry_formats::mode::write_mode_file(dir, mode, today)
+                    .map_err(|e| ModeError::Write(e.to_string()))?;
+                today
+            }
+        };
+        let choice = ModeChoice {
+            mode,
+            since,
+            previous,
+        };
+        let (effective, by) = self.current_mode();
+        if effective != mode {
+            return Err(ModeError::Overridden {
+                choice,
+                effective,
+                by,
+            });
+        }
+        Ok(choice)
+    }
+}
+
+/// A mode the user chose, as recorded in the mode file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModeChoice {
+    /// The mode chosen.
+    pub mode: Mode,
+    /// The day it was chosen (UTC days since 1970-01-01): today, or the day it was
+    /// first chosen when it was chosen again.
+    pub since: u64,
+    /// What the mode file said before, if it said anything usable.
+    pub previous: Option<telemetry_formats::mode::ModeFile>,
+}
+
+/// Why [`Session::set_mode`] did not make the mode what was asked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ModeError {
+    /// There is no telemetry directory: no home directory and no `TELEMETRY_DIR`.
+    NoDirectory,
+    /// The telemetry directory is not this user's alone; nothing was written.
+    Untrusted(String),
+    /// The mode file could not be written.
+    Write(String),
+    /// The choice was recorded, but another setting decides this process's mode: an
+    /// environment variable or the system policy ([`ModeSource`] says which, and
+    /// where).
+    Overridden {
+        /// What was recorded.
+        choice: ModeChoice,
+        /// The mode in effect.
+        effective: Mode,
+        /// The setting that decides it.
+        by: ModeSource,
+    },
+}
+
+impl std::fmt::Display for ModeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ModeError::NoDirectory => f.write_str(
+                "there is no telemetry directory: no home directory and TELEMETRY_DIR is not set",
+            ),
+            ModeError::Untrusted(why) => write!(f, "the telemetry directory is not used: {why}"),
+            ModeError::Write(why) => write!(f, "cannot write the mode file: {why}"),
+            ModeError::Overridden {
+                choice,
+                effective,
+                by,
+            } => write!(
+                f,
+                "{} is recorded, but telemetry stays {effective} where {by} applies",
+                choice.mode
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ModeError {}
