@@ -101,6 +101,21 @@ impl Pty {
         }
     }
 
+    /// Reads what the program writes until `what` has appeared `times` times in all,
+    /// and returns everything seen so far; panics as [`Pty::expect`] does.
+    pub fn expect_times(&mut self, what: &str, times: usize) -> String {
+        let deadline = Instant::now() + LIMIT;
+        loop {
+            let text = self.text();
+            if text.matches(what).count() >= times {
+                return text;
+            }
+            if !self.read_some(deadline) {
+                panic!("never saw {what:?} {times} times; the terminal showed:\n{text}");
+            }
+        }
+    }
+
     /// Types `keys` on the terminal.
     pub fn type_keys(&mut self, keys: &[u8]) {
         self.master

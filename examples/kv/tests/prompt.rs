@@ -297,12 +297,9 @@ fn more_shows_the_local_facts_then_asks_again() {
         "{shown}"
     );
     assert!(shown.contains("kv/command:get"), "{shown}");
-    // Asked again, then answered.
-    let deadline = Instant::now() + pty::LIMIT;
-    while pty.text().matches(ASK).count() < 2 {
-        assert!(Instant::now() < deadline, "{}", pty.text());
-        pty.expect(ASK);
-    }
+    // Asked again, then answered. (`expect(ASK)` would find the first asking: wait
+    // for the second, reading meanwhile.)
+    pty.expect_times(ASK, 2);
     pty.type_keys(b"n\n");
     let (status, shown) = pty.finish();
     assert!(status.success(), "{shown}");
