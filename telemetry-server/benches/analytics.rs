@@ -84,9 +84,12 @@ fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1e3)
 }
 
+/// One request's computation, returning the size of its answer.
+type Request<'a> = Box<dyn FnMut() -> usize + 'a>;
+
 fn requests(label: &str, aggregate: &Aggregate, configs: &BTreeMap<String, ConfigRates>) {
     let level = 0.95;
-    let cases: Vec<(&str, Box<dyn FnMut() -> usize + '_>)> = vec![
+    let cases: Vec<(&str, Request<'_>)> = vec![
         (
             "GET /api/v1/series (a counter at rate 0.1)",
             Box::new(|| {
