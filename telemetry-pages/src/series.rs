@@ -10,6 +10,7 @@
 //! report is looked at again.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound;
 
 use serde::Serialize;
 
@@ -323,6 +324,24 @@ pub fn names(
     program: &str,
     rates: &dyn RatesByKey,
 ) -> BTreeSet<(Kind, String)> {
+    names_under(aggregate, program, rates, None)
+}
+
+/// Whether `name` is `counter`, one of its labels or buckets, or one of its chains.
+fn under(name: &str, counter: &str) -> bool {
+    name.strip_prefix(counter)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '\n']))
+}
+
+/// [`names`], or with `only`, just the names that are `only`, its labels or buckets, or
+/// its chains: what [`series`] needs, found by a range of each sorted map rather than a
+/// walk through every name of every week.
+fn names_under(
+    aggregate: &Aggregate,
+    program: &str,
+    rates: &dyn RatesByKey,
+    only: Option<&str>,
+) -> BTreeSet<(Kind, String)> {
     let mut out = BTreeSet::new();
     let mut keys: BTreeSet<&str> = BTreeSet::new();
     for programs in aggregate.weeks.values() {
@@ -334,7 +353,16 @@ pub fn names(
             (Kind::Stack, &p.stack_counters),
             (Kind::Chain, &p.stacks),
         ] {
-            for name in map.keys() {
+            let names: Box<dyn Iterator<Item = &String>> = match only {
+                None => Box::new(map.keys()),
+                Some(only) => Box::new(
+                    map.range::<str, _>((Bound::Included(only), Bound::Unbounded))
+                        .map(|(name, _)| name)
+                        .take_while(move |name| name.starts_with(only))
+                        .filter(move |name| under(name, only)),
+                ),
+            };
+            for name in names {
                 if !out.contains(&(kind, name.clone())) {
                     out.insert((kind, name.clone()));
                 }
@@ -347,6 +375,9 @@ pub fn names(
             continue;
         };
         for c in collected {
+            if only.is_some_and(|only| !under(&c.name, only)) {
+                continue;
+            }
             out.insert((
                 if c.stack { Kind::Stack } else { Kind::Counter },
                 c.name.clone(),
@@ -399,7 +430,7 @@ pub fn series(
     counter: &str,
     level: f64,
 ) -> Option<Series> {
-    let names = names(aggregate, program, rates);
+    let names = names_under(aggregate, program, rates, Some(counter));
     let kind = kind_of(&names, counter)?;
     let mut members: Vec<&String> = match kind {
         Kind::Family | Kind::Histogram => names

@@ -344,3 +344,32 @@ fn names_unknown_to_a_config_fall_back_to_the_reports_alone() {
     // (2 estimated reports of 4 installations)
     assert_eq!(rare.weeks[0].share, 0.5);
 }
+
+#[test]
+fn a_series_finds_the_same_name_and_members_as_the_list_of_every_name() {
+    // series() looks up only the names under the one asked for; the answer must be
+    // what the whole list gives.
+    let (aggregate, rates) = one_week();
+    let names = series::names(&aggregate, "kv", &rates);
+    assert!(names.len() > 5, "{names:?}");
+    for (kind, name) in &names {
+        let s = series::series(&aggregate, &rates, "kv", name, 0.95).expect("a series");
+        assert_eq!(Some(s.kind), series::kind_of(&names, name), "{name}");
+        let members: Vec<&str> = s.members.iter().map(|m| m.counter.as_str()).collect();
+        let mut expected: Vec<&str> = names
+            .iter()
+            .filter(|(k, n)| match kind {
+                Kind::Family | Kind::Histogram => {
+                    *k == Kind::Counter && series::family_of(n) == Some(name.as_str())
+                }
+                Kind::Stack => *k == Kind::Chain && n.split('\n').next() == Some(name.as_str()),
+                _ => false,
+            })
+            .map(|(_, n)| n.as_str())
+            .collect();
+        if *kind == Kind::Histogram {
+            expected.sort_by(|a, b| telemetry_rules::bucket::cmp_names(a, b));
+        }
+        assert_eq!(members, expected, "{name}");
+    }
+}

@@ -1,0 +1,226 @@
+//! What the trend pages and the JSON API cost at scale, and what publishing a day costs.
+//!
+//! A config of one program with 1,000 counters (plain ones at rates 1, 0.5 and 0.1, a
+//! family of labels, a histogram) and a sample rate of 0.5; `REPORTS` reports
+//! (1,000,000 unless the environment says otherwise) made by the load generator over
+//! 52 weeks, aggregated as the server aggregates them when it publishes. Then each
+//! request's whole computation (the numbers and their JSON or HTML, as the handlers make
+//! them; not the HTTP around them) is timed `ROUNDS` times: median and 99th
+//! percentile. A one-week aggregate of the same reports is the baseline in the same run.
+//! Publishing is timed on one day of 10,000 reports: the file, its digest and its
+//! aggregate, as the daily merge makes them.
+//!
+//! `cargo bench -p transparent-telemetry-server --bench analytics`
+
+use std::collections::BTreeMap;
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use telemetry_formats::config::{Config, CounterConfig, ProgramConfig, StackConfig};
+use telemetry_formats::date;
+use telemetry_pages::render::{self, SERVER_LINKS};
+use telemetry_pages::{Aggregate, ConfigRates, decide, series};
+use telemetry_server::configs::Configs;
+use telemetry_server::publish;
+use test_support::load::Maker;
+
+const ROUNDS: usize = 200;
+const WEEKS: u64 = 52;
+
+fn config() -> Config {
+    let mut counters = Vec::new();
+    for i in 0..980 {
+        counters.push(CounterConfig {
+            name: format!("kv/c{i}"),
+            rate: [1.0, 0.5, 0.1][i % 3],
+            expires: None,
+        });
+    }
+    counters.push(CounterConfig {
+        name: "kv/command:{get,set,del,scan,stat,other,list,put,move,copy}".into(),
+        rate: 1.0,
+        expires: None,
+    });
+    counters.push(CounterConfig {
+        name: "kv/latency:{<1ms,<2ms,<5ms,<10ms,<20ms,<50ms,<100ms,<200ms,<500ms,>=500ms}".into(),
+        rate: 1.0,
+        expires: None,
+    });
+    Config {
+        format: 1,
+        version: 1,
+        sample_rate: 0.5,
+        programs: vec![ProgramConfig {
+            name: "kv".into(),
+            versions: ">=0.1.0, <1".into(),
+            os: vec!["linux".into(), "macos".into()],
+            arch: vec!["x86_64".into()],
+            counters,
+            stacks: vec![StackConfig {
+                name: "kv/bug/corrupt".into(),
+                depth: 3,
+                rate: 1.0,
+                expires: None,
+            }],
+        }],
+    }
+}
+
+/// Median and 99th percentile of `f` over [`ROUNDS`] runs.
+fn time<T>(mut f: impl FnMut() -> T) -> (Duration, Duration) {
+    let mut times: Vec<Duration> = (0..ROUNDS)
+        .map(|_| {
+            let start = Instant::now();
+            black_box(f());
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    (times[ROUNDS / 2], times[ROUNDS * 99 / 100])
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1e3)
+}
+
+/// One request's computation, returning the size of its answer.
+type Request<'a> = Box<dyn FnMut() -> usize + 'a>;
+
+fn requests(label: &str, aggregate: &Aggregate, configs: &BTreeMap<String, ConfigRates>) {
+    let level = 0.95;
+    let cases: Vec<(&str, Request<'_>)> = vec![
+        (
+            "GET /api/v1/series (a counter at rate 0.1)",
+            Box::new(|| {
+                let s = series::series(aggregate, configs, "kv", "kv/c2", level);
+                serde_json::to_string(&s).map_or(0, |t| t.len())
+            }),
+        ),
+        (
+            "GET /api/v1/series (a histogram, 10 buckets)",
+            Box::new(|| {
+                let s = series::series(aggregate, configs, "kv", "kv/latency", level);
+                serde_json::to_string(&s).map_or(0, |t| t.len())
+            }),
+        ),
+        (
+            "GET /api/v1/participation",
+            Box::new(|| {
+                let p = series::participation(aggregate, "kv", level);
+                serde_json::to_string(&p).map_or(0, |t| t.len())
+            }),
+        ),
+        (
+            "GET /trends?program= (every name's trend)",
+            Box::new(|| {
+                render::program_page(aggregate, configs, "kv", level, &SERVER_LINKS, None, true)
+                    .map_or(0, |t| t.len())
+            }),
+        ),
+        (
+            "GET /trend?program=&counter= (a histogram)",
+            Box::new(|| {
+                render::counter_page(
+                    aggregate,
+                    configs,
+                    "kv",
+                    "kv/latency",
+                    None,
+                    level,
+                    &SERVER_LINKS,
+                )
+                .map_or(0, |t| t.len())
+            }),
+        ),
+        (
+            "GET /decide?program=",
+            Box::new(|| {
+                decide::decide(aggregate, configs, "kv", None, 0.01, level).map_or(0, |d| {
+                    render::decide_page(&d, &SERVER_LINKS, &|_| String::new()).len()
+                })
+            }),
+        ),
+    ];
+    for (name, mut f) in cases {
+        let (median, p99) = time(&mut f);
+        println!(
+            "{label:>9} | {name:<44} | median {:>9} | p99 {:>9}",
+            ms(median),
+            ms(p99)
+        );
+    }
+}
+
+fn main() {
+    let total: u64 = std::env::var("REPORTS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(1_000_000);
+    let config = config();
+    let rates = ConfigRates::new(&config);
+    let mut configs = Configs::new();
+    configs.insert(
+        1,
+        (
+            Arc::new(config.clone()),
+            Arc::new(ConfigRates::new(&config)),
+        ),
+    );
+    let by_key = BTreeMap::from([("1".to_string(), ConfigRates::new(&config))]);
+    let end = date::day_of(date::now_secs());
+    let mut maker = Maker::seeded(config.clone(), 7);
+
+    // Publishing one day of 10,000 reports.
+    let kept: Vec<(String, u64)> = (0..10_000)
+        .map(|i| {
+            let line = String::from_utf8(maker.report(end, i % 7).to_json()).unwrap_or_default();
+            (line, 1)
+        })
+        .collect();
+    let mut publishing: Vec<Duration> = (0..5)
+        .map(|_| {
+            let start = Instant::now();
+            black_box(publish::day_file("2026-12-01", &kept, &configs).map(|(b, _)| b.len())).ok();
+            start.elapsed()
+        })
+        .collect();
+    publishing.sort();
+    println!(
+        "publishing a day of 10,000 reports (file, digest, aggregate): median {} of 5",
+        ms(publishing[2])
+    );
+
+    // 52 weeks of reports, aggregated as published.
+    let start = Instant::now();
+    let mut aggregate = Aggregate::new();
+    let mut first_week = Aggregate::new();
+    let per_week = total / WEEKS;
+    for week in 0..WEEKS {
+        for _ in 0..per_week {
+            let report = maker.report(end - 7 * week, 0);
+            aggregate.add(&report, &rates);
+            if week == 0 {
+                first_week.add(&report, &rates);
+            }
+        }
+    }
+    println!(
+        "{} reports over {} weeks, {} names: aggregated in {:.1} s",
+        aggregate.n,
+        aggregate.weeks.len(),
+        series::names(&aggregate, "kv", &by_key).len(),
+        start.elapsed().as_secs_f64()
+    );
+    let json = aggregate.to_json();
+    let start = Instant::now();
+    let again = Aggregate::from_json(&json).map(|a| a.n);
+    println!(
+        "the stored aggregates read back ({} bytes, {} reports): {:.0} ms, once per publication",
+        json.len(),
+        again.unwrap_or(0),
+        start.elapsed().as_secs_f64() * 1e3
+    );
+    requests("1 week", &first_week, &by_key);
+    requests("52 weeks", &aggregate, &by_key);
+}
