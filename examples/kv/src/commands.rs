@@ -178,14 +178,18 @@ pub(crate) fn import(store: &mut Store, file: &Path) -> Result<Reply, CommandErr
 #[counted]
 pub(crate) fn compact(store: &mut Store) -> Result<Reply, CommandError> {
     let stats = store.compact()?;
+    let s = |n: u64| if n == 1 { "" } else { "s" };
     Ok(Reply::line(format_args!(
-        "compacted: {} lines -> {} records, {} -> {} bytes, {} corrupt line{} dropped",
+        "compacted: {} line{} -> {} record{}, {} -> {} byte{}, {} corrupt line{} dropped",
         stats.lines_before,
+        s(stats.lines_before),
         stats.records_after,
+        s(stats.records_after),
         stats.bytes_before,
         stats.bytes_after,
+        s(stats.bytes_after),
         stats.corrupt_dropped,
-        if stats.corrupt_dropped == 1 { "" } else { "s" },
+        s(stats.corrupt_dropped),
     )))
 }
 

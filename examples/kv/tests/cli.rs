@@ -284,6 +284,19 @@ fn a_value_set_in_one_run_is_read_in_the_next() {
 }
 
 #[test]
+fn compacting_one_record_says_one_line_and_one_record() {
+    let dir = TempDir::new("kv-compact-one");
+    assert!(kv_in(dir.path(), &["set", "k", "v"]).status.success());
+    let size = fs::metadata(dir.join("data.kv")).unwrap().len();
+    let compact = kv_in(dir.path(), &["compact"]);
+    assert!(compact.status.success(), "{}", stderr(&compact));
+    assert_eq!(
+        stdout(&compact),
+        format!("compacted: 1 line -> 1 record, {size} -> {size} bytes, 0 corrupt lines dropped\n")
+    );
+}
+
+#[test]
 fn import_stores_every_pair_or_nothing() {
     let dir = TempDir::new("kv-import");
     fs::create_dir_all(dir.path()).unwrap();
