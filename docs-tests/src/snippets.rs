@@ -19,6 +19,11 @@ pub mod telemetry_readme {}
 #[doc = include_str!("../../docs/MANIFEST.md")]
 pub mod manifest {}
 
+/// `docs/CONSENT.md`.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/CONSENT.md")]
+pub mod consent {}
+
 /// `docs/UPLOAD.md`.
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/UPLOAD.md")]

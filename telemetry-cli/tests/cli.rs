@@ -500,7 +500,7 @@ fn show_prints_every_counter_sorted_with_chains_as_arrows() {
             "Counter files in {}:
 
 aaa@2.0-1.95.0-linux-x86_64-2026-11-12.v1.count
-  aaa 2.0, toolchain 1.95.0, linux x86_64, week 2026-11-12..2026-11-19, 1 counters
+  aaa 2.0, toolchain 1.95.0, linux x86_64, week 2026-11-12..2026-11-19, 1 counter
   0  aaa/zero
 
 {KV_FILE}

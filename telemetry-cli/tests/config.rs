@@ -101,7 +101,37 @@ fn init_lists_every_declared_counter_and_check_accepts_it() {
         "--manifest",
         s(&kv_manifest()),
     ]);
-    assert!(out.contains("every one declared by a manifest"), "{out}");
+    // One program, its counters and its two stack counters (the panic chain and the
+    // corrupt-record chain), each number with its noun in the right number.
+    let (head, tail) = out.split_once(" counter entries and ").unwrap();
+    assert!(
+        head.starts_with(&format!("{}: version 1, 1 program, ", s(&config))),
+        "{out}"
+    );
+    assert_eq!(
+        tail,
+        "2 stack counters, every one declared by a manifest.\n"
+    );
+}
+
+#[test]
+fn a_program_named_as_a_manifest_is_called_a_program_and_telemetry_manifest_named() {
+    let program = env!("CARGO_BIN_EXE_telemetry");
+    for action in [&["init"][..], &["check", s(&kv_manifest())][..]] {
+        let mut args = vec!["config"];
+        args.extend_from_slice(action);
+        args.extend(["--manifest", program]);
+        let out = fails(&args);
+        assert_eq!(
+            out,
+            format!(
+                "telemetry: {program} is a program, not a manifest: `telemetry manifest \
+                 {program} > manifest.json` lists its counters, then name that file with \
+                 --manifest\n"
+            ),
+            "{args:?}"
+        );
+    }
 }
 
 #[test]
@@ -229,9 +259,12 @@ fn a_signed_config_verifies_with_its_key_and_fails_when_changed() {
         s(&signed),
     ]);
     let out = succeeds(&["config", "verify", s(&signed), "--key", &public]);
-    assert!(
-        out.contains("verified") && out.contains("config version 1"),
-        "{out}"
+    assert_eq!(
+        out,
+        format!(
+            "{}: verified, signed by {public}: config version 1, 1 program.\n",
+            s(&signed)
+        )
     );
 
     let tampered =
@@ -295,4 +328,44 @@ fn mistakes_on_the_command_line_are_usage_errors() {
         let output = telemetry(args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
     }
+}
+
+#[test]
+fn config_and_each_action_answer_help_and_do_nothing_else() {
+    let dir = TempDir::new("config-help");
+    for action in ["", "init", "check", "keygen", "sign", "verify"] {
+        for flag in ["--help", "-h"] {
+            let mut args = vec!["config"];
+            args.extend([action, flag].into_iter().filter(|a| !a.is_empty()));
+            let output = Command::new(env!("CARGO_BIN_EXE_telemetry"))
+                .args(&args)
+                .current_dir(&dir)
+                .output()
+                .unwrap();
+            let stdout = text(&output.stdout);
+            assert_eq!(
+                output.status.code(),
+                Some(0),
+                "{args:?}: {}",
+                text(&output.stderr)
+            );
+            let usage = format!("Usage: telemetry config {action}");
+            assert!(stdout.starts_with(usage.trim_end()), "{args:?}: {stdout}");
+        }
+    }
+    // With an action's flags before it, still its help; a flag it does not know, still
+    // an error.
+    let out = succeeds(&["config", "keygen", "--out", "k", "--help"]);
+    assert!(
+        out.starts_with("Usage: telemetry config keygen --out KEYFILE"),
+        "{out}"
+    );
+    let output = telemetry(&["config", "init", "--bogus", "--help"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("unknown flag --bogus"));
+    assert_eq!(
+        fs::read_dir(&dir).unwrap().count(),
+        0,
+        "help writes nothing"
+    );
 }

@@ -276,3 +276,166 @@ fn thirty_uploads_at_once_over_a_lock_left_by_a_dead_process_post_once() {
         assert_eq!(copies.len(), 1, "round {round}: {copies:?}");
     }
 }
+
+/// The dry run's part after `Week <week> (`: the week still in counter files.
+fn preview_of<'a>(out: &'a str, week: &str) -> &'a str {
+    let start = out
+        .find(&format!("\nWeek {week} ("))
+        .unwrap_or_else(|| panic!("no week {week} in {out}"));
+    let rest = &out[start + 1..];
+    let end = rest[1..].find("\nWeek ").map_or(rest.len(), |i| i + 1);
+    &rest[..end]
+}
+
+#[test]
+fn a_dry_run_shows_the_week_in_progress_as_it_would_go_and_from_when() {
+    let (root, server, key) = setup("cli-upload-preview");
+    let today = date::now_secs() / 86_400;
+    let local = root.join("default").join("local");
+    test_support::kv_counter_file(&local, today - 3, &[("kv/get", 7), ("kv/secret-ish", 2)]);
+    let week = date::format(today + 4);
+    let before = test_support::tree(root.path());
+    let out = dry_run(&root, &server, &key);
+    let preview = preview_of(&out, &week);
+    assert_eq!(
+        preview.lines().next().unwrap(),
+        format!(
+            "Week {week} (in progress, counted so far): can go from {week} 01:00 UTC, on the \
+             first upload run after that"
+        )
+    );
+    assert!(preview.contains("\n  in   kv/get\n"), "{preview}");
+    assert!(
+        preview.contains("\n  out  kv/secret-ish: not in the config\n"),
+        "{preview}"
+    );
+    assert!(
+        preview.contains(
+            "  The report as it would be sent with the counts so far (1024 bytes with its \
+             padding):\n"
+        ),
+        "{preview}"
+    );
+    assert!(
+        preview.contains("    \"x\": (drawn when the report is made),\n"),
+        "{preview}"
+    );
+    assert!(preview.contains("\"kv/get\": 7"), "{preview}");
+    assert!(!preview.contains("secret-ish\":"), "{preview}");
+    assert_eq!(server.count("POST", "/upload/"), 0, "nothing sent");
+    assert_eq!(test_support::tree(root.path()), before, "nothing written");
+
+    // Upload turned on today: this week began before, so it stays local, and the
+    // first week that can go is the next one.
+    fs::write(
+        root.join("default").join("mode"),
+        format!("on {}\n", date::format(today)),
+    )
+    .unwrap();
+    let out = dry_run(&root, &server, &key);
+    let preview = preview_of(&out, &week);
+    assert_eq!(
+        preview.lines().take(2).collect::<Vec<_>>(),
+        [
+            format!(
+                "Week {week} (in progress, counted so far): stays local: the week began \
+                 before the day upload was turned on"
+            ),
+            format!(
+                "  The first week that can go runs from {week} to {} and can go from {} 01:00 \
+                 UTC.",
+                date::format(today + 11),
+                date::format(today + 11)
+            ),
+        ]
+    );
+    assert!(
+        !preview.contains("The report as it would be sent"),
+        "{preview}"
+    );
+}
+
+#[test]
+fn a_dry_run_says_which_counters_of_the_week_in_progress_depend_on_its_x() {
+    let config = Config {
+        format: 1,
+        version: 4,
+        sample_rate: 0.8,
+        programs: vec![ProgramConfig {
+            name: "kv".into(),
+            versions: "*".into(),
+            os: vec!["linux".into()],
+            arch: vec!["x86_64".into()],
+            counters: vec![
+                CounterConfig {
+                    name: "kv/get".into(),
+                    rate: 1.0,
+                    expires: None,
+                },
+                CounterConfig {
+                    name: "kv/rare".into(),
+                    rate: 0.25,
+                    expires: None,
+                },
+            ],
+            stacks: vec![],
+        }],
+    };
+    let (root, server, key) = setup_with("cli-upload-preview-x", &config, &[("kv/get", 1)]);
+    let today = date::now_secs() / 86_400;
+    let local = root.join("default").join("local");
+    test_support::kv_counter_file(&local, today - 1, &[("kv/get", 4), ("kv/rare", 1)]);
+    let out = dry_run(&root, &server, &key);
+    let preview = preview_of(&out, &date::format(today + 6));
+    assert!(
+        preview.contains(
+            "\n  The whole week goes only if its x, drawn when its report is made, is at most \
+             the config's sample_rate 0.8.\n"
+        ),
+        "{preview}"
+    );
+    assert!(preview.contains("\n  in   kv/get\n"), "{preview}");
+    assert!(
+        preview.contains("\n  in   kv/rare, only if the week's x is at most its rate 0.25\n"),
+        "{preview}"
+    );
+}
+
+/// `TELEMETRY_DEBUG_DAYS_AGO` (debug builds, such as this test's) takes days off the
+/// clock of a process with `TELEMETRY_DIR` set, and of no other: `--dir` alone, or a
+/// value that is not a number of days up to 400, leaves the clock alone.
+#[cfg(debug_assertions)]
+#[test]
+fn the_debug_clock_moves_only_a_scratch_installation() {
+    let today = date::now_secs() / 86_400;
+    let on_date = |env_dir: bool, days: &str| {
+        let root = TempDir::new("cli-debug-clock");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_telemetry"));
+        for var in test_support::TELEMETRY_VARS {
+            command.env_remove(var);
+        }
+        if env_dir {
+            command.env("TELEMETRY_DIR", root.path());
+        } else {
+            command.arg("--dir").arg(root.path());
+        }
+        let output = command
+            .arg("on")
+            .env("TELEMETRY_DEBUG_DAYS_AGO", days)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", text(&output));
+        fs::read_to_string(root.join("default").join("mode")).unwrap()
+    };
+    assert_eq!(
+        on_date(true, "15"),
+        format!("on {}\n", date::format(today - 15))
+    );
+    for (env_dir, days) in [(false, "15"), (true, "401"), (true, "-3"), (true, "soon")] {
+        assert_eq!(
+            on_date(env_dir, days),
+            format!("on {}\n", date::format(today)),
+            "{env_dir} {days}"
+        );
+    }
+}

@@ -3,7 +3,6 @@
 //! with its receipt; pages fetched over loopback and checked exactly, and the directory
 //! tree compared before and after.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -11,9 +10,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use telemetry_formats::date::{self, DAY};
-use telemetry_formats::file::format::{Layout, buckets_for, encode_new, place};
-use telemetry_formats::file::{self as counter_file, Header};
+use telemetry_formats::date;
 use telemetry_formats::report::Report;
 use test_support::http::{self, Response};
 use test_support::{Running, TempDir, tree, wait_for};
@@ -126,41 +123,9 @@ fn report(week: &str, config: &str, counters: &[(&str, u64)], stacks: &[(&str, u
 }
 
 /// Writes a counter file of kv 0.1.0 for the week `begin..begin + 7` (days) holding
-/// `counts`, through the format's own encoder, and checks that it reads back.
+/// `counts`.
 fn counter_file(local: &Path, begin: u64, counts: &[(&str, u64)]) {
-    let header = Header {
-        meta: [
-            ("program", "kv"),
-            ("version", "0.1.0"),
-            ("toolchain", "1.95.0"),
-            ("os", "linux"),
-            ("arch", "x86_64"),
-        ]
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .to_vec(),
-        begin: begin * DAY,
-        end: (begin + 7) * DAY,
-    };
-    let names: Vec<&str> = counts.iter().map(|(n, _)| *n).collect();
-    let mut bytes = encode_new(&header, &names).unwrap();
-    // A record starts with its count; encode_new placed them in order from the start.
-    let meta_len: usize = header.meta.iter().map(|(k, v)| k.len() + v.len() + 3).sum();
-    let mut limit = Layout::new(meta_len, buckets_for(names.len())).records_start;
-    for (name, value) in counts {
-        let (start, end) = place(limit, name.len()).unwrap();
-        let start = start as usize;
-        bytes[start..start + 8].copy_from_slice(&value.to_ne_bytes());
-        limit = end;
-    }
-    let path = local.join(counter_file::file_name(&header));
-    fs::write(&path, bytes).unwrap();
-    let read: BTreeMap<String, u64> = counter_file::read(&path)
-        .unwrap()
-        .counters
-        .into_iter()
-        .collect();
-    let wanted: BTreeMap<String, u64> = counts.iter().map(|(n, v)| (n.to_string(), *v)).collect();
-    assert_eq!(read, wanted);
+    test_support::kv_counter_file(local, begin, counts);
 }
 
 const RECEIPT: &str = r#"{
@@ -298,17 +263,13 @@ fn serves_the_charts_of_every_week_and_what_was_sent_and_writes_nothing() {
     let sent = page(&viewer, "/sent");
     assert!(sent.contains(&format!("<h2 id=\"{WEEK}\">The week ending {WEEK}</h2>")));
     assert!(
-        sent.contains(
-            "filtered by config version 3: 1 program builds, 1 counters, 0 stack chains."
-        )
+        sent.contains("filtered by config version 3: 1 program build, 1 counter, 0 stack chains.")
     );
     assert!(
         sent.contains("<tr><td><code>kv/command:get</code></td><td class=\"num\">12</td></tr>")
     );
     assert_eq!(sent.matches("<td class=\"num\">").count(), 1);
-    assert!(
-        sent.contains("<p>Stored: yes. Kept: 1 program builds, 1 counters, 0 stack chains.</p>")
-    );
+    assert!(sent.contains("<p>Stored: yes. Kept: 1 program build, 1 counter, 0 stack chains.</p>"));
     assert!(sent.contains("<p>Dropped: 1.</p>"));
     assert!(sent.contains(
         "<tr><td><code>kv/command:set</code></td><td>kv 0.1.0 1.95.0 linux x86_64</td>\

@@ -233,7 +233,9 @@ pub fn parse(host: &Host, args: impl IntoIterator<Item = OsString>) -> Result<Ar
         }
     }
     let command = match (command, help_flag) {
-        (Some(Command::Help(None)), _) => Command::Help(topic),
+        // `help --help`: the help of `help`, as every command's `--help` is its own.
+        (Some(Command::Help(None)), true) => Command::Help(Some(topic.unwrap_or("help"))),
+        (Some(Command::Help(None)), false) => Command::Help(topic),
         (Some(Command::Version), _) => Command::Version,
         (Some(command), true) => Command::Help(Some(command.name())),
         (Some(command), false) => command,
@@ -449,6 +451,14 @@ mod tests {
             Command::Help(Some("clean"))
         );
         assert_eq!(parse_str(&["-h"]).unwrap().command, Command::Help(None));
+        assert_eq!(
+            parse_str(&["help", "--help"]).unwrap().command,
+            Command::Help(Some("help"))
+        );
+        assert_eq!(
+            parse_str(&["help", "show", "-h"]).unwrap().command,
+            Command::Help(Some("show"))
+        );
     }
 
     #[test]

@@ -57,6 +57,16 @@ pub fn header(header: &Header) -> String {
     )
 }
 
+/// A number and its noun, singular for exactly one: `count(1, "report", "reports")`
+/// is `1 report`, `count(0, …)` is `0 reports`.
+pub fn count<N>(n: N, one: &str, many: &str) -> String
+where
+    N: std::fmt::Display + PartialEq + From<u8>,
+{
+    let noun = if n == N::from(1) { one } else { many };
+    format!("{n} {noun}")
+}
+
 /// A byte count with its unit: `1 byte`, `16384 bytes`, `1.2 MiB (1258291 bytes)`.
 pub fn bytes(n: u64) -> String {
     match n {
@@ -83,6 +93,14 @@ mod tests {
     fn control_characters_are_escaped_not_printed() {
         assert_eq!(escaped("a\tb\u{1b}[31m"), "a\\tb\\u{1b}[31m");
         assert_eq!(counter_name("a\r\nb"), "a\\r <- b");
+    }
+
+    #[test]
+    fn one_is_singular_and_every_other_number_plural() {
+        assert_eq!(count(1, "program", "programs"), "1 program");
+        assert_eq!(count(0, "program", "programs"), "0 programs");
+        assert_eq!(count(2usize, "entry", "entries"), "2 entries");
+        assert_eq!(count(1u64, "file", "files"), "1 file");
     }
 
     #[test]

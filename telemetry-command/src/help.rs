@@ -220,6 +220,15 @@ mod tests {
     }
 
     #[test]
+    fn the_help_of_on_says_what_is_uploaded() {
+        let text = text(&Host::new("telemetry"), Some("on"));
+        assert!(text.contains("report\nis uploaded once"), "{text}");
+        assert!(text.contains("signed config"), "{text}");
+        assert!(!text.contains("does not upload"), "{text}");
+        assert!(!text.contains("nothing is sent"), "{text}");
+    }
+
+    #[test]
     fn help_documents_the_exit_statuses() {
         let text = text(&Host::new("telemetry"), None);
         assert!(text.contains("Exit status: 0 success, 1"));

@@ -10,11 +10,43 @@ pub fn day_of(unix_secs: u64) -> u64 {
     unix_secs / DAY
 }
 
-/// The current Unix time in seconds (0 if the clock is before 1970).
+/// In a debug build, with `TELEMETRY_DIR` set, this many days (at most 400) are taken
+/// off the clock of the process: a scratch installation can then be made as it would
+/// have been days ago (upload turned on, a week counted), to see its upload arrive at
+/// once (README, "The collection server"). Release builds ignore it, and so does a
+/// process without `TELEMETRY_DIR`, so that no variable moves the clock of a real
+/// installation.
+pub const DEBUG_DAYS_AGO_VAR: &str = "TELEMETRY_DEBUG_DAYS_AGO";
+
+/// The current Unix time in seconds (0 if the clock is before 1970), less
+/// [`DEBUG_DAYS_AGO_VAR`] days in a debug build of a scratch installation.
 pub fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+        .saturating_sub(debug_shift())
+}
+
+/// The seconds [`DEBUG_DAYS_AGO_VAR`] takes off the clock, read once per process.
+#[cfg(debug_assertions)]
+fn debug_shift() -> u64 {
+    static SHIFT: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *SHIFT.get_or_init(|| {
+        if std::env::var_os("TELEMETRY_DIR").is_none() {
+            return 0;
+        }
+        std::env::var(DEBUG_DAYS_AGO_VAR)
+            .ok()
+            .and_then(|days| days.trim().parse::<u64>().ok())
+            .filter(|days| *days <= 400)
+            .map_or(0, |days| days * DAY)
+    })
+}
+
+/// Release builds: nothing moves the clock.
+#[cfg(not(debug_assertions))]
+const fn debug_shift() -> u64 {
+    0
 }
 
 /// Nanoseconds since the Unix epoch, for unique temporary names.

@@ -42,7 +42,8 @@ pub enum Mode {
     Off,
     /// Count in weekly files on this machine; never upload.
     Local,
-    /// Count locally, and upload weekly reports (once uploading exists).
+    /// Count locally, and upload each finished week's report, as far as the
+    /// collector's signed config asks, from the day this mode was chosen on.
     On,
 }
 

@@ -22,6 +22,13 @@
 //! The first three lines are always there; the others once they mean something. The
 //! answer itself is not here: yes writes `on` to the mode file, no writes `off`. A file
 //! that cannot be read or understood means no prompt, and is left as it is.
+//!
+//! The file's modification time is set to the first day a program may look at it
+//! again (the end of the grace period, the next asking; a month on for an
+//! installation outside the sample), so that a start which is not due learns it from
+//! one `stat` instead of reading the file ([`not_before`]): reading it costs more than
+//! the 5 µs a start may spend on the prompt. The time is only a hint that delays:
+//! anything that changes the file (an edit, a copy) makes it read again.
 
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
@@ -201,6 +208,51 @@ impl State {
         std::fs::rename(&temp, dir.join(PROMPT_FILE)).inspect_err(|_| {
             let _ = std::fs::remove_file(&temp);
         })
+    }
+}
+
+/// The day the state file's modification time names: the first day a program may read
+/// the file again. `None` when there is no file (or no usable time).
+pub fn not_before(dir: &Path) -> Option<u64> {
+    let meta = std::fs::symlink_metadata(dir.join(PROMPT_FILE)).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    let secs = meta
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
+    Some(date::day_of(secs))
+}
+
+/// Sets the state file's modification time to the start of `day` (UTC), the first
+/// day a program need read it again (see [`not_before`]).
+pub fn set_not_before(dir: &Path, day: u64) -> io::Result<()> {
+    let file = safe_fs::open_regular(&dir.join(PROMPT_FILE), false, safe_fs::MAX_SMALL_FILE)?;
+    let time =
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(day.saturating_mul(date::DAY));
+    file.set_times(
+        std::fs::FileTimes::new()
+            .set_modified(time)
+            .set_accessed(time),
+    )
+}
+
+/// How long an installation outside the sample, or asked enough, goes before its
+/// state file is read again (the program's sample may have grown meanwhile).
+pub const RECHECK_DAYS: u64 = 30;
+
+impl When {
+    /// The first day a start need look at the state file again, after this verdict
+    /// today; `None` when it must look every time (the question is due).
+    pub fn recheck(&self, today: u64) -> Option<u64> {
+        match self {
+            When::Ask => None,
+            When::NotBefore(day) => Some(*day),
+            When::FirstUse | When::NotSampled | When::AskedEnough(_) => Some(today + RECHECK_DAYS),
+        }
     }
 }
 
@@ -501,6 +553,24 @@ mod tests {
         );
         let yes = later.asked(DAY0 + 15, Answer::Yes, &schedule, 2);
         assert_eq!((yes.asked, yes.version), (2, Some(2)));
+    }
+
+    #[test]
+    fn the_files_time_says_when_to_read_it_again() {
+        let dir = std::env::temp_dir().join(format!("prompt-hint-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        safe_fs::ensure_dir(&dir, true).expect("dir");
+        assert_eq!(not_before(&dir), None);
+        State::first(DAY0).write(&dir).expect("written");
+        let today = date::day_of(date::now_secs());
+        assert_eq!(not_before(&dir), Some(today), "written today");
+        set_not_before(&dir, DAY0 + 7).expect("set");
+        assert_eq!(not_before(&dir), Some(DAY0 + 7));
+        assert_eq!(
+            State::read(&dir).expect("read").map(|s| s.first_seen),
+            Some(DAY0)
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

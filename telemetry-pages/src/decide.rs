@@ -4,6 +4,7 @@
 //! in use. Computed from the same [`crate::series`] points as everything else.
 
 use serde::Serialize;
+use telemetry_rules::bucket::cmp_names;
 
 use crate::aggregate::{Aggregate, ProgramAggregate};
 use crate::rates::RatesByKey;
@@ -143,13 +144,13 @@ pub fn decide(
         a.week
             .share_high
             .total_cmp(&b.week.share_high)
-            .then(a.counter.cmp(&b.counter))
+            .then_with(|| cmp_names(&a.counter, &b.counter))
     });
     movers.sort_by(|a, b| {
         b.change
             .abs()
             .total_cmp(&a.change.abs())
-            .then(a.counter.cmp(&b.counter))
+            .then_with(|| cmp_names(&a.counter, &b.counter))
     });
     movers.truncate(MOVERS);
     let reporting = series::reporting(week, this, z);

@@ -1,62 +1,14 @@
-//! The orders things are shown in, each defined once: histogram buckets by their
-//! bounds, versions newest first. (The bucket order is the one the shared name rules
-//! will own; until then it lives here alone, and everything in this crate sorts
-//! through [`buckets`].)
+//! The orders things are shown in, beside the order of counter names and histogram
+//! buckets (which is the shared rules', `telemetry_rules::bucket`): versions newest
+//! first, and whether a family of labels is a histogram.
 
 use std::cmp::Ordering;
 
-/// Where a histogram bucket sorts: `<1ms` before `<5ms` before `>=500ms`, as a rank
-/// (below or at-or-above) and the bound in the base unit. `None` for a label that is
-/// not a bound.
-pub fn bound(label: &str) -> Option<(u8, f64)> {
-    let (rank, rest) = if let Some(rest) = label.strip_prefix("<=") {
-        (0, rest)
-    } else if let Some(rest) = label.strip_prefix('<') {
-        (0, rest)
-    } else if let Some(rest) = label.strip_prefix(">=") {
-        (1, rest)
-    } else if let Some(rest) = label.strip_prefix('>') {
-        (1, rest)
-    } else {
-        return None;
-    };
-    let digits = rest
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(rest.len());
-    let number: f64 = rest[..digits].parse().ok()?;
-    let scale = match &rest[digits..] {
-        "" | "B" => 1.0,
-        "ns" => 1e-9,
-        "us" | "µs" => 1e-6,
-        "ms" => 1e-3,
-        "s" => 1.0,
-        "m" | "min" => 60.0,
-        "h" => 3600.0,
-        "KB" | "kB" => 1e3,
-        "KiB" => 1024.0,
-        "MB" => 1e6,
-        "MiB" => 1024.0 * 1024.0,
-        "GB" => 1e9,
-        "GiB" => 1024.0 * 1024.0 * 1024.0,
-        _ => return None,
-    };
-    Some((rank, number * scale))
-}
+use telemetry_rules::bucket;
 
-/// Whether every label is a bucket bound: the family is a histogram.
+/// Whether every label is a bucket bound (`<10ms`, `>=1s`): the family is a histogram.
 pub fn is_histogram<'a>(mut labels: impl Iterator<Item = &'a str>) -> bool {
-    labels.all(|label| bound(label).is_some())
-}
-
-/// Histogram buckets in the order of their bounds; labels that are not bounds after
-/// them, by name.
-pub fn buckets(a: &str, b: &str) -> Ordering {
-    match (bound(a), bound(b)) {
-        (Some((ra, va)), Some((rb, vb))) => ra.cmp(&rb).then(va.total_cmp(&vb)).then(a.cmp(b)),
-        (Some(_), None) => Ordering::Less,
-        (None, Some(_)) => Ordering::Greater,
-        (None, None) => a.cmp(b),
-    }
+    labels.all(|label| bucket::bound(label).is_some())
 }
 
 /// Versions in semver order (pre-releases before their release); what is not semver
@@ -78,13 +30,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn histogram_buckets_sort_by_bound() {
-        let mut labels = vec![">=500ms", "<5ms", "<1ms", "<100ms", "<1s", "<20ms"];
-        labels.sort_by(|a, b| buckets(a, b));
-        assert_eq!(
-            labels,
-            ["<1ms", "<5ms", "<20ms", "<100ms", "<1s", ">=500ms"]
-        );
+    fn a_family_of_bounds_is_a_histogram() {
         assert!(is_histogram(["<1KiB", "<1MiB", ">=1MiB"].into_iter()));
         assert!(!is_histogram(["<1ms", "other"].into_iter()));
     }

@@ -364,7 +364,7 @@ pub fn names(
             .filter(|(kind, name)| *kind == Kind::Counter && family_of(name) == Some(&family));
         let histogram = members
             .map(|(_, name)| name.split_once(':').map_or("", |(_, b)| b))
-            .all(|bucket| order::bound(bucket).is_some());
+            .all(|bucket| telemetry_rules::bucket::bound(bucket).is_some());
         out.insert((
             if histogram {
                 Kind::Histogram
@@ -415,7 +415,7 @@ pub fn series(
         Kind::Counter | Kind::Chain => Vec::new(),
     };
     if kind == Kind::Histogram {
-        members.sort_by(|a, b| order::buckets(bucket_of(a), bucket_of(b)));
+        members.sort_by(|a, b| telemetry_rules::bucket::cmp_names(a, b));
     }
     let member_kind = if kind == Kind::Stack {
         Kind::Chain

@@ -58,8 +58,8 @@ pub mod __private {
     pub use crate::registry::TELEMETRY_REGISTRY_V0_1 as REGISTRY;
     pub use crate::registry::build_index_uncached;
     pub use crate::session::{
-        hold_worker_lock, prompt_check_uncached, set_clock_offset, start_uncached,
-        start_unpublished,
+        hold_worker_lock, prompt_checks, set_clock_offset, start_uncached, start_unpublished,
+        start_unpublished_prompted,
     };
     pub use crate::stack::{ChainTable, Frame, StackCounter, enter};
     pub use crate::{

@@ -17,8 +17,10 @@
 //!   mind), with the author's reason. Yes writes `on`, no writes `off`; anything else
 //!   is "not now", which only moves the next possible day.
 //!
-//! Every check before the state file is read is free or a system call; nothing is
-//! written before every rule of where has passed.
+//! Every check before the state file is read is free, a system call or one variable;
+//! the variables of CI and of the upload child are looked at only when something is
+//! due, before anything is written or asked. Nothing is written before every rule of
+//! where has passed.
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -205,6 +207,7 @@ pub(crate) fn run(prompt: &Prompt, start: &Start<'_>) -> PromptOutcome {
     match check(prompt, start, &Terminal::of_process()) {
         Ok(Due::Ask(dir, state)) => ask_and_record(prompt, start, &dir, state),
         Ok(Due::Tell(dir, state)) => tell(prompt, start, &dir, state),
+        Ok(Due::FirstUse(_)) => PromptOutcome::NotDue(When::FirstUse),
         Err(outcome) => outcome,
     }
 }
@@ -215,6 +218,8 @@ pub(crate) enum Due {
     Ask(PathBuf, State),
     /// Tell a user who said yes to an older version what changed.
     Tell(PathBuf, State),
+    /// Remember the first day, in this directory (never returned by [`check`]).
+    FirstUse(PathBuf),
 }
 
 /// What the terminal is, for the rules of where.
@@ -300,9 +305,6 @@ pub(crate) fn check(
     if !terminal.foreground {
         return no(Suppressed::Background);
     }
-    if var(telemetry_formats::upload::CHILD_VAR).is_some() {
-        return no(Suppressed::UploadChild);
-    }
     let now = match var(prompt::PROMPT_VAR) {
         None => false,
         Some(value) if value == "now" => true,
@@ -314,32 +316,61 @@ pub(crate) fn check(
             )));
         }
     };
-    if let Some(ci) = prompt::CI_VARS.iter().find(|name| var(name).is_some()) {
-        return no(Suppressed::Environment((*ci).to_string()));
+    // The file's own time says when it is worth reading again: one `stat`.
+    if let Some(day) = prompt::not_before(dir).filter(|day| *day > start.today) {
+        match told {
+            Some(answered) => return no(Suppressed::Answered(answered)),
+            None if !now => return Err(PromptOutcome::NotDue(When::NotBefore(day))),
+            None => {}
+        }
     }
     let state =
         State::read(dir).map_err(|why| PromptOutcome::Suppressed(Suppressed::State(why)))?;
-    if let Some(answered) = told {
-        let seen = state.as_ref().and_then(|s| s.version).unwrap_or(1);
-        return match state {
-            Some(state) if seen < prompt.version => Ok(Due::Tell(dir.to_path_buf(), state)),
-            _ => no(Suppressed::Answered(answered)),
-        };
-    }
-    match prompt::when(state.as_ref(), &prompt.schedule, start.today, now) {
-        When::Ask => Ok(Due::Ask(
-            dir.to_path_buf(),
-            state.unwrap_or_else(|| State::first(start.today)),
-        )),
-        When::FirstUse => {
-            let first = State::first(start.today);
-            match first.write(dir) {
-                Ok(()) => Err(PromptOutcome::NotDue(When::FirstUse)),
-                Err(e) => no(Suppressed::State(format!("cannot write it: {e}"))),
+    let due = match told {
+        Some(answered) => {
+            let seen = state.as_ref().and_then(|s| s.version).unwrap_or(1);
+            match state {
+                Some(state) if seen < prompt.version => Due::Tell(dir.to_path_buf(), state),
+                _ => return no(Suppressed::Answered(answered)),
             }
         }
-        other => Err(PromptOutcome::NotDue(other)),
+        None => match prompt::when(state.as_ref(), &prompt.schedule, start.today, now) {
+            When::Ask => Due::Ask(
+                dir.to_path_buf(),
+                state.unwrap_or_else(|| State::first(start.today)),
+            ),
+            When::FirstUse => Due::FirstUse(dir.to_path_buf()),
+            // Not due: nothing is asked, so the rest need not be looked at. The file's
+            // time is set to when it is worth reading again (the only write).
+            other => {
+                if let Some(day) = other.recheck(start.today)
+                    && state.is_some()
+                {
+                    let _ = prompt::set_not_before(dir, day);
+                }
+                return Err(PromptOutcome::NotDue(other));
+            }
+        },
+    };
+    // Before anything is written or asked: the upload child, and CI.
+    if var(telemetry_formats::upload::CHILD_VAR).is_some() {
+        return no(Suppressed::UploadChild);
     }
+    if let Some(ci) = prompt::CI_VARS.iter().find(|name| var(name).is_some()) {
+        return no(Suppressed::Environment((*ci).to_string()));
+    }
+    if let Due::FirstUse(dir) = due {
+        let first = State::first(start.today);
+        let grace_end = start.today + u64::from(prompt.schedule.grace_days);
+        return match first
+            .write(&dir)
+            .and_then(|()| prompt::set_not_before(&dir, grace_end))
+        {
+            Ok(()) => Err(PromptOutcome::NotDue(When::FirstUse)),
+            Err(e) => no(Suppressed::State(format!("cannot write it: {e}"))),
+        };
+    }
+    Ok(due)
 }
 
 /// The file that marks a prompt on screen, so that two programs of the namespace
@@ -434,7 +465,11 @@ fn record(prompt: &Prompt, start: &Start<'_>, dir: &Path, state: &State, answer:
         ),
     };
     // The state is written even if the mode file could not be: never ask twice a day.
-    let _ = next.write(dir);
+    if next.write(dir).is_ok()
+        && let Some(day) = next.next
+    {
+        let _ = prompt::set_not_before(dir, day);
+    }
     terminal::say(&format!("{}: {said}\n", start.program));
 }
 
@@ -450,7 +485,9 @@ fn tell(prompt: &Prompt, start: &Start<'_>, dir: &Path, state: State) -> PromptO
     ));
     let mut next = state;
     next.version = Some(prompt.version);
-    let _ = next.write(dir);
+    if next.write(dir).is_ok() {
+        let _ = prompt::set_not_before(dir, start.today + ON_RECHECK_DAYS);
+    }
     PromptOutcome::Told(prompt.version)
 }
 
@@ -462,19 +499,36 @@ fn command<'a>(prompt: &'a Prompt, start: &Start<'_>) -> Cow<'a, str> {
     }
 }
 
-/// Counts, at a start in mode `on` that the prompt won, after how many askings.
-pub(crate) fn count_acceptance(prompt: &Prompt, decision: &Decision, dir: Option<&Path>) {
+/// How often a start in mode `on` looks at the state file: to count the acceptance
+/// below (so it is in every week's report), and to find a new version of the text.
+const ON_RECHECK_DAYS: u64 = 7;
+
+/// Counts, at a start in mode `on` that the prompt won, after how many askings: once
+/// every [`ON_RECHECK_DAYS`] days at most, the file's time saying when (so a start
+/// reads the state file about once a week). The time is moved on only when the user
+/// has seen the current version of the text, so that the next start at a terminal
+/// still tells them of a new one.
+pub(crate) fn count_acceptance(
+    prompt: &Prompt,
+    decision: &Decision,
+    dir: Option<&Path>,
+    today: u64,
+) {
     let (ModeSource::File { since: Some(since) }, Some(dir)) = (&decision.source, dir) else {
         return;
     };
-    if decision.mode != Mode::On {
+    if decision.mode != Mode::On || prompt::not_before(dir).is_none_or(|day| day > today) {
         return;
     }
-    if let Ok(Some(state)) = State::read(dir)
-        && state.last_asked == Some(*since)
-    {
+    let Ok(Some(state)) = State::read(dir) else {
+        return;
+    };
+    if state.last_asked == Some(*since) {
         let (_, _, accepted) = prompt.counters;
         accepted.inc(&state.asked.to_string());
+    }
+    if state.version.unwrap_or(1) >= prompt.version {
+        let _ = prompt::set_not_before(dir, today + ON_RECHECK_DAYS);
     }
 }
 

@@ -201,7 +201,12 @@ pub(crate) fn start(program: Program) -> &'static Session {
             spawn_worker();
         }
         if let Some(prompt) = program.prompt_settings() {
-            crate::prompt::count_acceptance(prompt, &decision, session.dir.as_deref());
+            crate::prompt::count_acceptance(
+                prompt,
+                &decision,
+                session.dir.as_deref(),
+                date::day_of(now()),
+            );
             session.prompt =
                 crate::prompt::run(prompt, &prompt_start(&program, &session, &decision));
         }
@@ -227,30 +232,6 @@ fn prompt_start<'a>(
     }
 }
 
-/// Runs the prompt's checks as `start` would after [`start_unpublished`], with the
-/// terminal taken as interactive and in the foreground, up to asking (never asks):
-/// for the benchmark of what a prompt that is not due adds to a start. Not public
-/// API.
-#[doc(hidden)]
-pub fn prompt_check_uncached(program: &Program, env: &Env) -> crate::prompt::PromptOutcome {
-    let (session, decision) = start_once_without_file(program, env);
-    let Some(prompt) = program.prompt_settings() else {
-        return crate::prompt::PromptOutcome::NotConfigured;
-    };
-    let terminal = crate::prompt::Terminal {
-        interactive: true,
-        foreground: true,
-    };
-    match crate::prompt::check(
-        prompt,
-        &prompt_start(program, &session, &decision),
-        &terminal,
-    ) {
-        Ok(_) => crate::prompt::PromptOutcome::NotDue(telemetry_formats::prompt::When::Ask),
-        Err(outcome) => outcome,
-    }
-}
-
 /// Does all `start` does, with `env` instead of the process environment and without
 /// remembering the session or starting the worker: for benchmarks of start-up. Not
 /// public API.
@@ -264,16 +245,69 @@ pub fn start_uncached(program: &Program, env: &Env) -> Session {
 /// times in one process. Not public API.
 #[doc(hidden)]
 pub fn start_unpublished(program: &Program, env: &Env) -> Result<PathBuf, String> {
+    start_unpublished_decided(program, env).map(|(file, _, _)| file)
+}
+
+/// [`start_unpublished`], then the prompt's checks as `start` makes them, with the
+/// terminal taken as interactive and in the foreground, up to asking (it never asks):
+/// for the benchmark of what a prompt that is not due adds to a start. Not public API.
+#[doc(hidden)]
+pub fn start_unpublished_prompted(
+    program: &Program,
+    env: &Env,
+) -> Result<(PathBuf, crate::prompt::PromptOutcome), String> {
+    let (file, dir, decision) = start_unpublished_decided(program, env)?;
+    let outcome = prompt_checks(program, &dir, &decision).ok_or("no prompt")?;
+    Ok((file, outcome))
+}
+
+/// The prompt's checks alone, as `start` makes them once the mode is decided, with the
+/// terminal taken as interactive and in the foreground, up to asking (it never asks);
+/// `None` when the program has no prompt. For the benchmark of what a prompt that is
+/// not due costs. Not public API.
+#[doc(hidden)]
+pub fn prompt_checks(
+    program: &Program,
+    dir: &Path,
+    decision: &Decision,
+) -> Option<crate::prompt::PromptOutcome> {
+    let prompt = program.prompt_settings()?;
+    let start = crate::prompt::Start {
+        program: &program.info().name,
+        namespace: program.namespace_name(),
+        dir: Some(dir),
+        decision,
+        collector: program.collector().map(|(url, _)| url.as_str()),
+        distributor: program.distributor_setting(),
+        facts: program.facts(),
+        today: date::day_of(now()),
+    };
+    // What finding the terminal costs, then a terminal (a benchmark has none).
+    std::hint::black_box(crate::prompt::Terminal::of_process());
+    let terminal = crate::prompt::Terminal {
+        interactive: true,
+        foreground: true,
+    };
+    Some(match crate::prompt::check(prompt, &start, &terminal) {
+        Ok(_) => crate::prompt::PromptOutcome::NotDue(telemetry_formats::prompt::When::Ask),
+        Err(outcome) => outcome,
+    })
+}
+
+fn start_unpublished_decided(
+    program: &Program,
+    env: &Env,
+) -> Result<(PathBuf, PathBuf, Decision), String> {
     let dir = dirs::root(env).ok_or("no directory")?;
     let dir = dirs::namespace_dir(&dir, program.namespace_name());
-    let (mode, _) = mode::effective(env, Some(&dir), program.defaults());
-    if !mode.writes_files() {
-        return Err(format!("mode {mode}"));
+    let decision = mode::decide_at(env, Some(&dir), program.defaults());
+    if !decision.mode.writes_files() {
+        return Err(format!("mode {}", decision.mode));
     }
     let (file, _, _) = open_file(program.info(), &dir, now(), true)?;
     // What `activate` does besides publishing: walk every counter for counts to carry.
     repoint_all();
-    Ok(file.path().to_path_buf())
+    Ok((file.path().to_path_buf(), dir, decision))
 }
 
 /// The session's mode, from the decision, without opening any file.

@@ -5,54 +5,26 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use telemetry_formats::config::{self, Config};
+use telemetry_formats::config::Config;
 use telemetry_formats::signature::Envelope;
-use telemetry_pages::Rates;
+use telemetry_pages::{Rates, RatesByKey};
 
 use crate::store::{Db, StoreError};
 
-/// The rates a config sampled its reports at.
-pub struct ConfigRates {
-    sample_rate: f64,
-    counters: BTreeMap<String, BTreeMap<String, f64>>,
-    stacks: BTreeMap<String, BTreeMap<String, f64>>,
-}
+/// The rates a config sampled its reports at: the pages' own, so that the aggregates
+/// published here are keyed by config version and know every rate a program's names
+/// are collected at, as the estimates computed from them need.
+pub use telemetry_pages::ConfigRates;
 
-impl ConfigRates {
-    /// The rates of `config`.
-    pub fn new(config: &Config) -> ConfigRates {
-        let mut counters: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
-        let mut stacks: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
-        for program in &config.programs {
-            let c = counters.entry(program.name.clone()).or_default();
-            for entry in &program.counters {
-                for name in config::expand(&entry.name).unwrap_or_default() {
-                    c.insert(name, entry.rate);
-                }
-            }
-            let s = stacks.entry(program.name.clone()).or_default();
-            for entry in &program.stacks {
-                s.insert(entry.name.clone(), entry.rate);
-            }
-        }
-        ConfigRates {
-            sample_rate: config.sample_rate,
-            counters,
-            stacks,
-        }
-    }
-}
+/// The configs by version as [`RatesByKey`]: an aggregate's key is the config version.
+pub struct ByVersion<'a>(pub &'a Configs);
 
-impl Rates for ConfigRates {
-    fn report(&self, _: &str) -> f64 {
-        self.sample_rate
-    }
-    fn name(&self, program: &str, name: &str, stack: bool) -> f64 {
-        let map = if stack { &self.stacks } else { &self.counters };
-        map.get(program)
-            .and_then(|m| m.get(name))
-            .copied()
-            .unwrap_or(1.0)
+impl RatesByKey for ByVersion<'_> {
+    fn rates(&self, key: &str) -> Option<&dyn Rates> {
+        let version: u64 = key.parse().ok()?;
+        self.0
+            .get(&version)
+            .map(|(_, rates)| rates.as_ref() as &dyn Rates)
     }
 }
 

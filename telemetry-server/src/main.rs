@@ -222,6 +222,13 @@ fn run(args: &[String]) -> Result<ExitCode, Failure> {
     let Some((command, rest)) = args.split_first() else {
         return Err(usage(USAGE.trim_end()));
     };
+    // `telemetry-server serve --help` is a question, not a mistake: the usage, exit 0.
+    if matches!(command.as_str(), "serve" | "rebuild")
+        && rest.iter().any(|a| a == "--help" || a == "-h")
+    {
+        println!("{USAGE}");
+        return Ok(ExitCode::SUCCESS);
+    }
     match command.as_str() {
         "serve" => {
             let options = Options::parse(

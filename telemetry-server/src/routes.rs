@@ -17,7 +17,7 @@ use axum::routing::{get, post};
 use tower_http::compression::CompressionLayer;
 
 use crate::app::App;
-use crate::handlers::{config, data, health, pages, upload};
+use crate::handlers::{api, config, data, health, pages, trends, upload};
 use crate::response::{busy, security_headers, text};
 
 /// When an upload's body was all in: the upload handler sets it as it starts.
@@ -67,6 +67,12 @@ pub(crate) fn routes(app: Arc<App>) -> Router {
         .route("/", get(pages::home))
         .route("/charts", get(pages::charts))
         .route("/counters", get(pages::counters))
+        .route("/trends", get(trends::trends))
+        .route("/trend", get(trends::trend))
+        .route("/decide", get(trends::decide))
+        .route("/api/v1/series", get(api::series))
+        .route("/api/v1/participation", get(api::participation))
+        .route("/api/{*rest}", get(api::unknown))
         .route("/data/", get(data::data_index))
         .route("/data/index.json", get(data::data_index_json))
         .route("/privacy", get(pages::privacy))

@@ -28,11 +28,13 @@ pub mod files;
 pub mod http;
 pub mod lock;
 pub mod padding;
+pub mod preview;
 mod reports;
 pub mod run;
 pub mod state;
 mod work;
 
 pub use child::on_start;
+pub use preview::Preview;
 pub use run::{Options, Outcome, Target, Week, run};
 pub use state::{State, state};

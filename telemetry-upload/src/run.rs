@@ -1,9 +1,9 @@
 //! One upload run, in the phases of Go's `internal/upload`: find the work (the mode,
 //! the lock, the weeks due: `work.rs`), make the reports (the local reports of weeks
 //! that ended, then each week's upload report: `reports.rs`), send each week once, and
-//! record the collector's answer ([`answer`](crate::answer)). The config it filters by
-//! is the collector's signed one ([`config`](crate::config)); the files it leaves are
-//! listed in [`files`](crate::files).
+//! record the collector's answer ([`answer`]). The config it filters by
+//! is the collector's signed one ([`config`]); the files it leaves are
+//! listed in [`files`].
 
 use std::path::Path;
 use std::time::Duration;
@@ -16,6 +16,7 @@ use telemetry_formats::upload::Decisions;
 use telemetry_formats::{date, safe_fs};
 
 use crate::files::{self, LastRun, json, replace};
+use crate::preview::{self, Preview};
 use crate::reports::{self, Made};
 use crate::work::{self, Due, Work};
 use crate::{answer, config, http};
@@ -92,6 +93,9 @@ pub struct Outcome {
     pub stopped: Option<String>,
     /// Problems that did not stop the run (a failed config download, …).
     pub notes: Vec<String>,
+    /// In a dry run: the weeks still in counter files (the week in progress, and any
+    /// whose report is not made yet), as they would be sent.
+    pub previews: Vec<Preview>,
 }
 
 /// Runs an upload for the namespace directory `namespace_dir`.
@@ -122,6 +126,9 @@ pub fn run(namespace_dir: &Path, target: &Target, env: &Env, options: &Options) 
             }
             Err(note) => outcome.notes.push(note),
         }
+    }
+    if options.dry_run {
+        outcome.previews = preview::weeks(&work, &config, options.now, &last_week);
     }
     finish(&work, options, &outcome);
     outcome

@@ -117,10 +117,10 @@ pub(crate) fn upload_facts(namespace_dir: &std::path::Path, counted: &[(&str, u6
         .collect();
     let mut out = format!(
         "What would be sent: the collector's config (version {}, on this machine) asks \
-         for {} of these {} counters, at its sample rates:\n",
+         for {} of the {} counted, at its sample rates:\n",
         config.version,
         sent.len(),
-        counted.len()
+        telemetry_command::display::count(counted.len(), "counter", "counters")
     );
     for name in sent.iter().take(40) {
         out.push_str(&format!("  {name}\n"));

@@ -1,5 +1,12 @@
-//! Test data: a report of the example program, and a deterministic random source.
+//! Test data: a report and a counter file of the example program, and a deterministic
+//! random source.
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use telemetry_formats::date::DAY;
+use telemetry_formats::file::format::{Layout, buckets_for, encode_new, place};
+use telemetry_formats::file::{self, Header};
 use telemetry_formats::report::{FORMAT, ProgramReport, Report};
 
 /// A report of `kv` 0.1.0 (toolchain 1.95.0, linux x86_64) for `week`, sampled at `x`,
@@ -28,6 +35,46 @@ pub fn kv_report(
             stacks: owned(stacks),
         }],
     }
+}
+
+/// Writes into `local` a counter file of kv 0.1.0 (toolchain 1.95.0, linux x86_64)
+/// for the week of days `begin..begin + 7`, holding `counts`, through the format's own
+/// encoder, checks that it reads back, and returns its path.
+pub fn kv_counter_file(local: &Path, begin: u64, counts: &[(&str, u64)]) -> PathBuf {
+    let header = Header {
+        meta: [
+            ("program", "kv"),
+            ("version", "0.1.0"),
+            ("toolchain", "1.95.0"),
+            ("os", "linux"),
+            ("arch", "x86_64"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .to_vec(),
+        begin: begin * DAY,
+        end: (begin + 7) * DAY,
+    };
+    let names: Vec<&str> = counts.iter().map(|(n, _)| *n).collect();
+    let mut bytes = encode_new(&header, &names).expect("a counter file");
+    // A record starts with its count; encode_new placed them in order from the start.
+    let meta_len: usize = header.meta.iter().map(|(k, v)| k.len() + v.len() + 3).sum();
+    let mut limit = Layout::new(meta_len, buckets_for(names.len())).records_start;
+    for (name, value) in counts {
+        let (start, end) = place(limit, name.len()).expect("room for the record");
+        let start = start as usize;
+        bytes[start..start + 8].copy_from_slice(&value.to_ne_bytes());
+        limit = end;
+    }
+    let path = local.join(file::file_name(&header));
+    std::fs::write(&path, bytes).expect("written");
+    let read: BTreeMap<String, u64> = file::read(&path)
+        .expect("it reads back")
+        .counters
+        .into_iter()
+        .collect();
+    let wanted: BTreeMap<String, u64> = counts.iter().map(|(n, v)| (n.to_string(), *v)).collect();
+    assert_eq!(read, wanted);
+    path
 }
 
 /// A small deterministic random source (xorshift), so that a failing random case

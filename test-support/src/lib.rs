@@ -12,8 +12,8 @@
 //!   ([`server`]);
 //! - a program run in a real pseudo-terminal, read and typed at as a person would
 //!   (`pty`, on Unix);
-//! - test data: a report of the example program ([`kv_report`]) and a deterministic
-//!   random source ([`Rng`]);
+//! - test data: a report and a counter file of the example program ([`kv_report`],
+//!   [`kv_counter_file`]) and a deterministic random source ([`Rng`]);
 //! - a load generator for the collection server ([`load`]).
 
 mod data;
@@ -23,7 +23,7 @@ pub mod load;
 pub mod pty;
 pub mod server;
 
-pub use data::{Rng, kv_report};
+pub use data::{Rng, kv_counter_file, kv_report};
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -35,13 +35,14 @@ use std::time::{Duration, Instant, SystemTime};
 
 /// The variables through which the environment changes what telemetry does; removed
 /// from every child unless a test sets them.
-pub const TELEMETRY_VARS: [&str; 6] = [
+pub const TELEMETRY_VARS: [&str; 7] = [
     "DO_NOT_TRACK",
     "TELEMETRY_MODE",
     "TELEMETRY_DIR",
     "TELEMETRY_POLICY",
     "TELEMETRY_PROMPT",
     "TELEMETRY_PROMPT_TIMEOUT",
+    "TELEMETRY_DEBUG_DAYS_AGO",
 ];
 
 /// The variable that names a child's role.

@@ -113,7 +113,8 @@ impl fmt::Display for StoreCommand {
 }
 
 /// Parses the arguments after the program name. Options come before the command;
-/// everything after it is the command's own arguments, even when it starts with `-`.
+/// everything after it is the command's own arguments, even when it starts with `-`,
+/// except a lone `--help` or `-h` (`kv get --help`), which asks for the help.
 pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Invocation, UsageError> {
     let mut args = args.into_iter();
     let mut dir = None;
@@ -134,7 +135,9 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Invocati
     };
     let word = utf8(word)?;
     let rest: Vec<OsString> = args.collect();
+    let asks_help = matches!(rest.as_slice(), [only] if only == "--help" || only == "-h");
     let command = match word.as_str() {
+        _ if asks_help && word != "telemetry" => Command::Help,
         "set" => {
             let [key, value] = operands(&word, rest, ["KEY", "VALUE"])?;
             Command::Store(StoreCommand::Set {
@@ -237,6 +240,30 @@ mod tests {
         let expected = StoreCommand::Set {
             key: "--dir".into(),
             value: "-1".into(),
+        };
+        assert_eq!(parsed, Ok(Command::Store(expected)));
+    }
+
+    #[test]
+    fn a_lone_help_flag_after_a_command_asks_for_the_help() {
+        for line in [
+            "get --help",
+            "set -h",
+            "demo --help",
+            "list -h",
+            "--dir x compact --help",
+        ] {
+            assert_eq!(
+                parse_line(line).map(|i| i.command),
+                Ok(Command::Help),
+                "{line}"
+            );
+        }
+        // With other operands it is one of them: a key may be `--help`.
+        let parsed = parse_line("set --help x").map(|i| i.command);
+        let expected = StoreCommand::Set {
+            key: "--help".into(),
+            value: "x".into(),
         };
         assert_eq!(parsed, Ok(Command::Store(expected)));
     }

@@ -78,17 +78,14 @@ fn declared(out: &mut String) {
         out.push('\n');
     }
     let conflicts = registry.conflicts();
+    let declared = match registry.len() {
+        1 => "1 counter declared".to_string(),
+        n => format!("{n} counters declared"),
+    };
     let _ = match conflicts.len() {
-        0 => writeln!(
-            out,
-            "{} counters declared, none in conflict.",
-            registry.len()
-        ),
-        n => writeln!(
-            out,
-            "{} counters declared, {n} names in conflict:",
-            registry.len()
-        ),
+        0 => writeln!(out, "{declared}, none in conflict."),
+        1 => writeln!(out, "{declared}, 1 name in conflict:"),
+        n => writeln!(out, "{declared}, {n} names in conflict:"),
     };
     for conflict in conflicts {
         let _ = writeln!(out, "{conflict}");

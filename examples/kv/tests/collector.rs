@@ -2,8 +2,8 @@
 //! server started here, and the next day its counters are in the public data and on
 //! the charts; a counter the config does not ask for is nowhere on the server.
 //!
-//! The server is the workspace's `telemetry-server` binary, which `cargo test
-//! --workspace` builds beside this test.
+//! The server is the workspace's `telemetry-server` binary, and the command its
+//! `telemetry` binary, which `cargo test --workspace` builds beside this test.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -20,20 +20,25 @@ use test_support::{TempDir, counter_files, http, wait_for};
 /// The counter the collector's config leaves out.
 const LEFT_OUT: &str = "kv/commands/list";
 
-fn server_binary() -> PathBuf {
+/// A binary of the workspace built beside this test: `telemetry-server` or `telemetry`.
+fn binary(name: &str, package: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("the test's path");
-    // target/debug/deps/collector-… → target/debug/telemetry-server
+    // target/debug/deps/collector-… → target/debug/<name>
     let path = exe
         .parent()
         .and_then(Path::parent)
-        .map(|d| d.join("telemetry-server"))
+        .map(|d| d.join(name))
         .unwrap_or_default();
     assert!(
         path.exists(),
-        "{} is not built: run `cargo test --workspace`, or `cargo build -p transparent-telemetry-server` first",
+        "{} is not built: run `cargo test --workspace`, or `cargo build -p {package}` first",
         path.display()
     );
     path
+}
+
+fn server_binary() -> PathBuf {
+    binary("telemetry-server", "transparent-telemetry-server")
 }
 
 struct Collector(Child, SocketAddr);
@@ -221,4 +226,143 @@ fn a_finished_week_of_kv_reaches_the_public_data_and_charts_and_nothing_else_doe
         .find(|l| l.contains(&format!("<code>{LEFT_OUT}</code>")))
         .expect("declared, on /counters");
     assert!(row.ends_with("<td>no</td></tr>"), "{row}");
+}
+
+/// `telemetry ARGS` for the installation at `dir` (or none), with `env`; its output,
+/// after checking that it succeeded.
+fn telemetry(dir: Option<&Path>, args: &[&str], env: &[(&str, &str)]) -> String {
+    let mut command = Command::new(binary("telemetry", "transparent-telemetry-cli"));
+    for var in test_support::TELEMETRY_VARS {
+        command.env_remove(var);
+    }
+    if let Some(dir) = dir {
+        command.env("TELEMETRY_DIR", dir);
+    }
+    let output = command
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .expect("telemetry runs");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "telemetry {args:?}: {text}");
+    text
+}
+
+/// The README's "The collection server", step by step: a collector made from kv's
+/// manifest; a user who turned upload on today sees this week in progress and when
+/// the first week can go; a scratch installation made as it would have been 15 and 8
+/// days ago (`TELEMETRY_DEBUG_DAYS_AGO`, debug builds only) uploads its finished week
+/// at once, and the collector restarted as tomorrow publishes it: the counts kv made
+/// are the ones on the server.
+#[cfg(debug_assertions)]
+#[test]
+fn the_readme_path_shows_this_week_and_charts_a_week_counted_days_ago() {
+    let scratch = TempDir::new("kv-readme");
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/kv-manifest.json");
+    let collector = scratch.join("collector");
+    std::fs::create_dir(&collector).expect("the collector's directory");
+    let path = |name: &str| collector.join(name).display().to_string();
+    telemetry(
+        None,
+        &[
+            "config",
+            "init",
+            "--manifest",
+            manifest,
+            "--out",
+            &path("config.json"),
+        ],
+        &[],
+    );
+    let keygen = telemetry(
+        None,
+        &["config", "keygen", "--out", &path("collector.key")],
+        &[],
+    );
+    let key = keygen
+        .lines()
+        .find(|l| l.starts_with("ed25519:"))
+        .unwrap_or_else(|| panic!("no public key in {keygen}"))
+        .to_string();
+    telemetry(
+        None,
+        &[
+            "config",
+            "sign",
+            &path("config.json"),
+            "--key",
+            &path("collector.key"),
+            "--out",
+            &path("signed-config.json"),
+        ],
+        &[],
+    );
+    let signed = collector.join("signed-config.json");
+    let db = format!("sqlite:{}", path("server.db"));
+    let today = date::day_of(date::now_secs());
+    let server = Collector::start(&signed, &db, today);
+    let url = format!("http://{}", server.1);
+
+    // Upload turned on today: this week stays local, and the dry run says until when.
+    let first = scratch.join("first");
+    telemetry(Some(&first), &["on"], &[]);
+    kv(&first, &["demo"], &[]);
+    let dry = telemetry(
+        Some(&first),
+        &["upload", "--dry-run", "--collector", &url, "--key", &key],
+        &[],
+    );
+    assert!(
+        dry.contains(
+            " (in progress, counted so far): stays local: the week began before the day \
+             upload was turned on\n  The first week that can go runs from "
+        ),
+        "{dry}"
+    );
+    assert!(dry.contains("\n  in   kv/commands/get\n"), "{dry}");
+    assert!(!first.join("default").join("upload").exists(), "{dry}");
+
+    // As it would have been: upload turned on 15 days ago, kv run 8 days ago.
+    let second = scratch.join("second");
+    telemetry(
+        Some(&second),
+        &["on"],
+        &[("TELEMETRY_DEBUG_DAYS_AGO", "15")],
+    );
+    kv(&second, &["demo"], &[("TELEMETRY_DEBUG_DAYS_AGO", "8")]);
+    let sent = telemetry(
+        Some(&second),
+        &["upload", "--collector", &url, "--key", &key],
+        &[],
+    );
+    let week = sent
+        .lines()
+        .find_map(|l| l.strip_prefix("Week ")?.strip_suffix(": uploaded"))
+        .unwrap_or_else(|| panic!("nothing uploaded: {sent}"))
+        .to_string();
+    let copy = Report::read(
+        &second
+            .join("default")
+            .join("upload")
+            .join(format!("{week}.json")),
+    )
+    .expect("the copy of what was sent");
+    assert!(copy.programs[0].counters["kv/commands/get"] > 0, "{copy:?}");
+    drop(server);
+
+    // The collector, restarted as tomorrow, publishes today's reports.
+    let server = Collector::start(&signed, &db, today + 1);
+    let data = http::get(server.1, &format!("/data/{}.ndjson", date::format(today)));
+    assert_eq!(data.status, 200, "{}", data.text());
+    let published: Vec<Report> = data
+        .text()
+        .lines()
+        .map(|l| Report::parse(l.as_bytes()).expect("a report"))
+        .collect();
+    assert_eq!(published.len(), 1);
+    assert_eq!(published[0].week, week);
+    assert_eq!(published[0].programs[0].counters, copy.programs[0].counters);
+    let charts = http::get(server.1, "/charts").text();
+    assert!(charts.contains("kv/commands"), "{charts}");
 }

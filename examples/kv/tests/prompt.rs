@@ -370,15 +370,49 @@ fn a_second_program_of_the_namespace_is_not_asked_the_same_day() {
     assert_eq!(setup.state().unwrap().asked, 1);
 }
 
-/// The second program's role.
+#[test]
+fn users_who_said_yes_are_told_once_when_the_version_changes_and_no_is_never_asked_again() {
+    if skip_without_ptys() {
+        return;
+    }
+    let setup = Setup::new("prompt-version");
+    setup.answer(b"y\n", &[]);
+    assert_eq!(setup.state().unwrap().version, Some(1));
+    // A start in mode on looks at the state file again a week later.
+    let shown = second_program(&setup, &[("KV_SECOND_VERSION", "2")]);
+    assert!(shown.contains("ROLE-OUT: Suppressed(Answered("), "{shown}");
+    telemetry_formats::prompt::set_not_before(&setup.namespace(), today()).unwrap();
+    // kv-second collects more in its version 2 of the text: told once, not asked.
+    let shown = second_program(&setup, &[("KV_SECOND_VERSION", "2")]);
+    assert!(
+        shown.contains("kv-second: upload is on, and what kv-second collects has changed"),
+        "{shown}"
+    );
+    assert!(shown.contains("ROLE-OUT: Told(2)"), "{shown}");
+    assert_eq!(setup.state().unwrap().version, Some(2));
+    let shown = second_program(&setup, &[("KV_SECOND_VERSION", "2")]);
+    assert!(!shown.contains("has changed"), "told once: {shown}");
+    // Someone who said no is not asked again for a new version.
+    let setup = Setup::new("prompt-version-no");
+    setup.answer(b"n\n", &[]);
+    let shown = second_program(&setup, &[("KV_SECOND_VERSION", "2")]);
+    assert!(shown.contains("ROLE-OUT: Suppressed(Answered("), "{shown}");
+}
+
+/// The second program's role: kv-second, with the version of its text from
+/// `KV_SECOND_VERSION` (1 unless set).
 #[test]
 fn second_program_role() {
     if test_support::role().as_deref() != Some("second") {
         return;
     }
+    let version = std::env::var("KV_SECOND_VERSION")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
     let session = telemetry::__private::Program::__new("kv-second", "0.1.0", &[])
         .upload("http://127.0.0.1:9", format!("ed25519:{}", "3b".repeat(32)))
-        .prompt(telemetry::prompt!("to test the second program"))
+        .prompt(telemetry::prompt!("to test the second program").version(version))
         .start();
     test_support::say(format_args!("{:?}", session.prompt()));
 }

@@ -11,7 +11,7 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use telemetry_command::Report;
+use telemetry_command::{Report, display};
 
 use crate::app::error::CliError;
 
@@ -145,8 +145,8 @@ pub(crate) fn run(args: &[OsString]) -> Result<Report, CliError> {
                 std::fs::write(&path, manifest.to_json())
                     .map_err(|e| CliError::io("cannot write", &path, &e))?;
                 report.out.push_str(&format!(
-                    "{name}: {} counters -> {}\n",
-                    manifest.counters.len(),
+                    "{name}: {} -> {}\n",
+                    display::count(manifest.counters.len(), "counter", "counters"),
                     path.display()
                 ));
             }

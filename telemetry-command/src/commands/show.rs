@@ -50,9 +50,9 @@ pub(crate) fn run(context: &Context) -> Result<Report, Error> {
         match file.read() {
             Ok(contents) => {
                 out.push_str(&format!(
-                    "  {}, {} counters\n",
+                    "  {}, {}\n",
                     display::header(&contents.header),
-                    contents.counters.len()
+                    display::count(contents.counters.len(), "counter", "counters")
                 ));
                 out.push_str(&counters(&contents));
             }

@@ -6,6 +6,7 @@
 //! Mode:          local
 //! Decided by:    mode file, chosen 2026-11-22
 //!                Programs count in weekly files in …
+//! Set in:        /home/ann/…/default/mode: the user's choice; `telemetry on`, …
 //! Mode file:     local, chosen 2026-11-22 (/home/ann/…/default/mode)
 //! Week:          Thursday to Thursday: a new counter file starts every Thursday …
 //! Counter files: 1, 16384 bytes
@@ -27,7 +28,7 @@ use telemetry_formats::mode::{self, MODE_FILE, ModeFile};
 use telemetry_formats::policy::{Directive, POLICY_VAR, PolicyFile};
 use telemetry_formats::prompt::{PROMPT_FILE, State};
 use telemetry_formats::safe_fs::{self, Filesystem};
-use telemetry_formats::{ModeSource, cleanup, date, report};
+use telemetry_formats::{Mode, ModeSource, cleanup, date, report};
 
 use super::mode::meaning;
 use crate::Report;
@@ -70,6 +71,7 @@ pub(crate) fn run(context: &Context) -> Result<Report, Error> {
     if source == ModeSource::Default && !context.fixed {
         out.more("(A program whose author or distributor chose off as its default is off.)");
     }
+    out.field("Set in", &set_in(context, &source, dir));
     out.field("Policy", &policy(context, &decision));
     if let (Some(dir), Some(local)) = (dir, &local) {
         out.field("Mode file", &mode_file(dir));
@@ -113,6 +115,61 @@ pub(crate) fn run(context: &Context) -> Result<Report, Error> {
     }
     out.field("Overrides", &overrides(context));
     Ok(Report::text(out.text))
+}
+
+/// Where the setting that decided the mode is, and who changes it.
+fn set_in(context: &Context, source: &ModeSource, dir: Option<&Path>) -> String {
+    let name = &context.name;
+    let mode_file = || match dir {
+        Some(dir) => dir.join(MODE_FILE).display().to_string(),
+        None => MODE_FILE.to_string(),
+    };
+    match source {
+        ModeSource::DoNotTrack => "the environment of this command (DO_NOT_TRACK): processes \
+                                   started without it follow the mode file"
+            .to_string(),
+        ModeSource::Environment(_) => "the environment of this command (TELEMETRY_MODE), for \
+                                       the processes that see it; it writes nothing"
+            .to_string(),
+        ModeSource::NoDirectory => "nowhere: there is no telemetry directory".to_string(),
+        ModeSource::File { .. } | ModeSource::BadFile(_) => format!(
+            "{}: the user's choice; `{name} on`, `off` or `local` changes it",
+            display::escaped(&mode_file())
+        ),
+        ModeSource::Untrusted(_) => match dir {
+            Some(dir) => format!(
+                "the owner and permissions of {}",
+                display::escaped(&dir.display().to_string())
+            ),
+            None => "the owner and permissions of the telemetry directory".to_string(),
+        },
+        ModeSource::Distributor => {
+            let mode = context
+                .defaults
+                .distributor
+                .map_or_else(|| "?".to_string(), |mode| Mode::from(mode).to_string());
+            format!(
+                "the program, when it was built: its distributor set \
+                 TELEMETRY_DEFAULT_MODE={mode}; `{name} on`, `off` or `local` overrides it"
+            )
+        }
+        ModeSource::Default if context.fixed => format!(
+            "the program's source: its author's default for a fresh install; `{name} on`, \
+             `off` or `local` overrides it"
+        ),
+        ModeSource::Default => format!(
+            "each program's own default for a fresh install (local unless its author or \
+             distributor chose off); `{name} on`, `off` or `local` overrides it"
+        ),
+        ModeSource::Policy(cap) => {
+            let line = cap.line.map(|l| format!(", line {l}")).unwrap_or_default();
+            format!(
+                "{}{line}: the administrator's; no user's choice or variable can pass it",
+                display::escaped(&cap.path.display().to_string())
+            )
+        }
+        other => format!("{other}"),
+    }
 }
 
 /// What the mode file says, and its date.
@@ -279,8 +336,11 @@ fn files(out: &mut Lines, label: &str, listing: &Listing, kind: Kind) {
 /// Files and bytes under the namespace directory.
 fn disk_use(dir: &Path) -> String {
     match listing::disk_use(dir) {
-        Ok((1, bytes)) => format!("{} in 1 file", display::bytes(bytes)),
-        Ok((files, bytes)) => format!("{} in {files} files", display::bytes(bytes)),
+        Ok((files, bytes)) => format!(
+            "{} in {}",
+            display::bytes(bytes),
+            display::count(files, "file", "files")
+        ),
         Err(e) => format!("unknown: {e}"),
     }
 }

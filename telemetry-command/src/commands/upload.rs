@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use telemetry_upload::{Options, Target, Week};
+use telemetry_upload::{Options, Preview, Target, Week};
 
 use crate::Report;
 use crate::context::Context;
@@ -46,7 +46,7 @@ pub(crate) fn run(
         out.push_str(&format!("Nothing uploaded: {}\n", display::escaped(why)));
     }
     if outcome.stopped.is_none() && outcome.weeks.is_empty() {
-        out.push_str("Nothing due: every week with a report is uploaded or refused.\n");
+        out.push_str("Nothing due now: every week with a report is uploaded or refused.\n");
     }
     for (week, state, decisions) in &outcome.weeks {
         let what = match state {
@@ -79,10 +79,19 @@ pub(crate) fn run(
         }
         if let Week::WouldSend(bytes) = state {
             out.push_str("  The report that would be sent:\n");
-            for line in String::from_utf8_lossy(bytes).lines() {
+            let document = bytes.trim_ascii_end();
+            for line in String::from_utf8_lossy(document).lines() {
                 out.push_str(&format!("    {line}\n"));
             }
+            let padding = bytes.len().saturating_sub(document.len() + 1);
+            out.push_str(&format!(
+                "  then {padding} spaces, to its size class of {} bytes\n",
+                bytes.len()
+            ));
         }
+    }
+    for preview in &outcome.previews {
+        show_preview(&mut out, preview);
     }
     let mut report = Report::text(out);
     report.failed = outcome.stopped.is_some()
@@ -91,6 +100,77 @@ pub(crate) fn run(
             .as_deref()
             .is_some_and(|s| s.starts_with("telemetry is "));
     Ok(report)
+}
+
+/// A week still in counter files, as it would be sent.
+fn show_preview(out: &mut String, preview: &Preview) {
+    let state = if preview.in_progress {
+        "in progress, counted so far"
+    } else {
+        "ended, its report not made yet"
+    };
+    let when = match &preview.can_go {
+        Ok(at) => format!(
+            "can go from {}, on the first upload run after that",
+            date_time(*at)
+        ),
+        Err(why) => format!("stays local: {why}"),
+    };
+    out.push_str(&format!("\nWeek {} ({state}): {when}\n", preview.week));
+    if let Some((first, ends, at)) = &preview.first_week {
+        out.push_str(&format!(
+            "  The first week that can go runs from {first} to {ends} and can go from {}.\n",
+            date_time(*at)
+        ));
+    }
+    if let Some(rate) = preview.sample_rate {
+        out.push_str(&format!(
+            "  The whole week goes only if its x, drawn when its report is made, is at most \
+             the config's sample_rate {rate}.\n"
+        ));
+    }
+    if preview.can_go.is_err()
+        && !(preview.decisions.builds.is_empty() && preview.decisions.names.is_empty())
+    {
+        out.push_str("  What the config takes of a week that goes:\n");
+    }
+    for (build, why) in &preview.decisions.builds {
+        out.push_str(&format!("  out  {}: {why}\n", display::escaped(build)));
+    }
+    for (_, name, why) in &preview.decisions.names {
+        let rate = preview
+            .if_sampled
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, rate)| *rate);
+        let name = display::escaped(&name.replace('\n', " <- "));
+        match (why, rate) {
+            (None, None) => out.push_str(&format!("  in   {name}\n")),
+            (None, Some(rate)) => out.push_str(&format!(
+                "  in   {name}, only if the week's x is at most its rate {rate}\n"
+            )),
+            (Some(why), _) => out.push_str(&format!("  out  {name}: {why}\n")),
+        }
+    }
+    if let (Some(report), Some(len)) = (&preview.report, preview.body_len) {
+        out.push_str(&format!(
+            "  The report as it would be sent with the counts so far ({len} bytes with its \
+             padding):\n"
+        ));
+        for line in report.lines() {
+            out.push_str(&format!("    {line}\n"));
+        }
+    }
+}
+
+/// `YYYY-MM-DD HH:MM UTC`.
+fn date_time(secs: u64) -> String {
+    format!(
+        "{} {:02}:{:02} UTC",
+        telemetry_formats::date::format(secs / 86_400),
+        secs % 86_400 / 3600,
+        secs % 3600 / 60
+    )
 }
 
 fn target(dir: &Path, collector: Option<(&str, &str)>) -> Result<Target, Error> {

@@ -15,7 +15,9 @@ mod week;
 
 pub use svg::{Bar, Point as ChartPoint, bar_chart, histogram_chart, sparkline, trend_chart};
 pub use trends::{NoRates, counter_page, decide_page, display_name, program_page, programs_page};
-pub use week::{LOCAL_LINKS, chart_of, charts, charts_labelled, program_charts, week_charts};
+pub use week::{
+    LOCAL_LINKS, SERVER_LINKS, chart_of, charts, charts_labelled, program_charts, week_charts,
+};
 
 use std::fmt::Write;
 

@@ -370,9 +370,9 @@ pub fn program_page(
         // The family first, then its members (a histogram's by bound).
         members.sort_by(|a, b| {
             let family = |k: &Kind| !matches!(k, Kind::Counter);
-            family(&b.0).cmp(&family(&a.0)).then_with(|| {
-                crate::order::buckets(series::bucket_of(&a.1), series::bucket_of(&b.1))
-            })
+            family(&b.0)
+                .cmp(&family(&a.0))
+                .then_with(|| telemetry_rules::bucket::cmp_names(&a.1, &b.1))
         });
     }
     for (kind, name) in rows.values().flatten() {

@@ -7,8 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::{
-    Bar, Links, NoRates, anchor, bar_chart, escape, level_text, number, percent, plural,
-    with_interval,
+    Bar, Links, anchor, bar_chart, escape, level_text, number, percent, plural, with_interval,
 };
 use crate::aggregate::{Aggregate, ProgramAggregate};
 use crate::order;
@@ -173,7 +172,7 @@ pub fn program_charts(
     }
     for (chart, mut bars) in charts {
         if order::is_histogram(bars.iter().map(|(_, bucket, _)| bucket.as_str())) {
-            bars.sort_by(|a, b| order::buckets(&a.1, &b.1));
+            bars.sort_by(|a, b| telemetry_rules::bucket::cmp_labels(&a.1, &b.1));
         } else {
             bars.sort_by(|a, b| b.2.estimate.total_cmp(&a.2.estimate).then(a.1.cmp(&b.1)));
         }
@@ -321,17 +320,15 @@ pub fn week_charts(
     out
 }
 
-/// [`week_charts`] of reports whose configs are not known here, at the default level,
-/// names linked to `/trends/<program>/<name>`.
-pub fn charts(aggregate: &Aggregate, week: Option<&str>, link: &dyn Fn(&str) -> String) -> String {
-    let name = |program: &str, name: &str| format!("/trends/{program}/{}", super::url_encode(name));
-    let program = |program: &str| format!("/trends/{program}");
-    let links = Links {
-        week: link,
-        name: &name,
-        program: &program,
-    };
-    week_charts(aggregate, &NoRates, week, stats::LEVEL, &links, &|_| None)
+/// [`week_charts`] of the collection server at `level`, weighed by the `rates` of the
+/// configs its reports were sampled at, every page linked to [`SERVER_LINKS`].
+pub fn charts(
+    aggregate: &Aggregate,
+    rates: &dyn RatesByKey,
+    week: Option<&str>,
+    level: f64,
+) -> String {
+    week_charts(aggregate, rates, week, level, &SERVER_LINKS, &|_| None)
 }
 
 /// [`week_charts`] of a user's own reports, which were not sampled: every number is a
@@ -364,6 +361,19 @@ fn local_name(program: &str, name: &str) -> String {
 fn local_program(program: &str) -> String {
     format!("/trends?program={}", super::url_encode(program))
 }
+
+fn server_week(week: &str) -> String {
+    format!("/charts?week={week}")
+}
+
+/// Where the collection server serves each page: a week's charts at `/charts?week=`, a
+/// program's trends at `/trends?program=`, a name's page at `/trend?program=&counter=`
+/// (the same paths as `telemetry view`'s, but for the week).
+pub const SERVER_LINKS: Links<'static> = Links {
+    week: &server_week,
+    name: &local_name,
+    program: &local_program,
+};
 
 /// Where `telemetry view` serves each page: the week's charts at `/?week=`, a
 /// program's trends at `/trends?program=`, a name's page at

@@ -13,10 +13,12 @@ use telemetry_formats::date;
 use telemetry_pages::render::{self, escape};
 
 use crate::app::App;
+use crate::configs::ByVersion;
 
 const NAV: &[(&str, &str)] = &[
     ("/", "Summary"),
     ("/charts", "Charts"),
+    ("/trends", "Trends"),
     ("/counters", "Counters"),
     ("/data/", "Data"),
     ("/config", "Config"),
@@ -93,9 +95,15 @@ pub(crate) async fn home(State(app): State<Arc<App>>) -> Response {
 pub(crate) async fn charts(State(app): State<Arc<App>>, query: RawQuery) -> Response {
     let week = week_of(&query);
     let body = match app.view.read() {
-        Ok(view) => render::charts(&view.aggregate, week.as_deref(), &|w| {
-            format!("/charts?week={w}")
-        }),
+        Ok(view) => match app.configs.read() {
+            Ok(configs) => render::charts(
+                &view.aggregate,
+                &ByVersion(&configs),
+                week.as_deref(),
+                telemetry_pages::stats::LEVEL,
+            ),
+            Err(_) => String::from("<p>Unavailable.</p>"),
+        },
         Err(_) => String::from("<p>Unavailable.</p>"),
     };
     html(&app, "Charts", &body)

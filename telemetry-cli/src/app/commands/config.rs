@@ -19,7 +19,7 @@ use telemetry_formats::manifest::Manifest;
 use telemetry_formats::safe_fs;
 use telemetry_formats::signature::{self, PublicKey};
 
-use telemetry_command::Report;
+use telemetry_command::{Host, Report, display};
 
 use crate::app::error::CliError;
 
@@ -28,8 +28,57 @@ pub(crate) const USAGE: &str = "telemetry config init --manifest FILE… [--out 
 check CONFIG --manifest FILE… | keygen --out KEYFILE | sign CONFIG --key KEYFILE [--out SIGNED] | \
 verify SIGNED --key ed25519:…";
 
+/// Each action's usage and what it does, for `telemetry config ACTION --help`.
+const ACTIONS: [(&str, &str, &str); 5] = [
+    (
+        "init",
+        "telemetry config init --manifest FILE… [--out CONFIG]",
+        "A first upload config, made from the programs' manifests (`telemetry manifest`):
+every counter each manifest declares, at rate 1 (a histogram or a label set as
+one family, a stack counter with its declared depth, each with its declaration's
+expiry), versions from the manifest's on, and the common operating systems and
+architectures. Edit it down to what you need. Printed, or written to CONFIG.",
+    ),
+    (
+        "check",
+        "telemetry config check CONFIG --manifest FILE…",
+        "Names every entry of CONFIG that no manifest declares or allows: a program with
+no manifest, a counter or family member the program does not declare, a basic
+counter listed as a stack counter or the reverse, a stack depth deeper than the
+counter records, an entry collected past its declared expiry. Exit status 1
+when there is one.",
+    ),
+    (
+        "keygen",
+        "telemetry config keygen --out KEYFILE",
+        "A new Ed25519 key pair: the private key to KEYFILE, readable by you alone, and
+the public key alone on stdout, for telemetry::program!().upload(URL, KEY) and
+`config verify`: telemetry config keygen --out collector.key > collector.pub",
+    ),
+    (
+        "sign",
+        "telemetry config sign CONFIG --key KEYFILE [--out SIGNED]",
+        "The signed config a collector serves: the exact text of CONFIG and its Ed25519
+signature by the private key in KEYFILE. Printed, or written to SIGNED.",
+    ),
+    (
+        "verify",
+        "telemetry config verify SIGNED --key ed25519:…",
+        "Checks that SIGNED was signed by the public key given and holds a config a
+program would use, and prints its version and number of programs.",
+    ),
+];
+
+/// The end of each action's help.
+const ACTION_FOOTER: &str =
+    "Nothing is fetched or written but the --out file, which must not exist. The
+format: docs/CONFIG.md. Exit status: 0 success, 1 the check found a problem or a
+file could not be read or written, 2 usage error.";
+
 #[derive(Default)]
 struct Flags {
+    /// `--help` or `-h`, anywhere.
+    help: bool,
     action: Option<String>,
     file: Option<PathBuf>,
     manifests: Vec<PathBuf>,
@@ -42,6 +91,13 @@ fn parse(args: &[OsString]) -> Result<Flags, CliError> {
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         let text = arg.to_string_lossy();
+        if text == "--help" || text == "-h" {
+            flags.help = true;
+            continue;
+        }
+        if text.starts_with('-') && !text.starts_with("--") && text != "-" {
+            return Err(CliError::usage(format!("unknown flag {text}; {USAGE}")));
+        }
         let (name, inline) = match text.strip_prefix("--") {
             Some(flag) => match flag.split_once('=') {
                 Some((name, value)) => (Some(name.to_string()), Some(OsString::from(value))),
@@ -64,7 +120,11 @@ fn parse(args: &[OsString]) -> Result<Flags, CliError> {
         let mut value = || {
             inline
                 .clone()
-                .or_else(|| args.next().cloned())
+                .or_else(|| {
+                    args.next()
+                        .filter(|next| !next.to_string_lossy().starts_with("--"))
+                        .cloned()
+                })
                 .ok_or_else(|| CliError::usage(format!("--{name} needs a value")))
         };
         match name.as_str() {
@@ -79,8 +139,11 @@ fn parse(args: &[OsString]) -> Result<Flags, CliError> {
 }
 
 /// Runs `telemetry config …` with the arguments after `config`.
-pub(crate) fn run(args: &[OsString]) -> Result<Report, CliError> {
+pub(crate) fn run(host: &Host, args: &[OsString]) -> Result<Report, CliError> {
     let flags = parse(args)?;
+    if flags.help {
+        return help(host, flags.action.as_deref());
+    }
     let need = |what: Option<&PathBuf>, name: &str| {
         what.cloned()
             .ok_or_else(|| CliError::usage(format!("`config {name}` needs its file; {USAGE}")))
@@ -94,8 +157,26 @@ pub(crate) fn run(args: &[OsString]) -> Result<Report, CliError> {
         Some(other) => Err(CliError::usage(format!(
             "unknown config action {other:?}; {USAGE}"
         ))),
-        None => Err(CliError::usage(format!("which config action? {USAGE}"))),
+        None => Err(CliError::usage(format!(
+            "which config action? {USAGE} (`telemetry config --help` says more)"
+        ))),
     }
+}
+
+/// `telemetry config --help`, the help of every action (`telemetry help config`), or
+/// `telemetry config ACTION --help`.
+fn help(host: &Host, action: Option<&str>) -> Result<Report, CliError> {
+    let Some(action) = action else {
+        let args = telemetry_command::parse(host, ["help".into(), "config".into()])?;
+        return Ok(telemetry_command::run(host, &args)?);
+    };
+    let (_, usage, about) = ACTIONS
+        .iter()
+        .find(|(name, _, _)| *name == action)
+        .ok_or_else(|| CliError::usage(format!("unknown config action {action:?}; {USAGE}")))?;
+    Ok(Report::text(format!(
+        "Usage: {usage}\n\n{about}\n\n{ACTION_FOOTER}\n"
+    )))
 }
 
 fn read_file(path: &Path, what: &str) -> Result<Vec<u8>, CliError> {
@@ -114,6 +195,13 @@ fn manifests(paths: &[PathBuf]) -> Result<Vec<Manifest>, CliError> {
         .iter()
         .map(|path| {
             let bytes = read_file(path, "manifest")?;
+            if object::FileKind::parse(&*bytes).is_ok() {
+                return Err(CliError::Failed(format!(
+                    "{0} is a program, not a manifest: `telemetry manifest {0} > \
+                     manifest.json` lists its counters, then name that file with --manifest",
+                    path.display()
+                )));
+            }
             let text = String::from_utf8_lossy(&bytes);
             Manifest::parse_json(&text)
                 .map_err(|e| CliError::Failed(format!("{} is not a manifest: {e}", path.display())))
@@ -151,11 +239,12 @@ fn check(path: &Path, manifest_paths: &[PathBuf]) -> Result<Report, CliError> {
         let counters: usize = config.programs.iter().map(|p| p.counters.len()).sum();
         let stacks: usize = config.programs.iter().map(|p| p.stacks.len()).sum();
         return Ok(Report::text(format!(
-            "{}: version {}, {} programs, {counters} counter entries and {stacks} stack \
-             counters, every one declared by a manifest.\n",
+            "{}: version {}, {}, {} and {}, every one declared by a manifest.\n",
             path.display(),
             config.version,
-            config.programs.len()
+            display::count(config.programs.len(), "program", "programs"),
+            display::count(counters, "counter entry", "counter entries"),
+            display::count(stacks, "stack counter", "stack counters"),
         )));
     }
     let mut report = Report::text(format!(
@@ -221,9 +310,9 @@ fn verify(path: &Path, key: Option<&OsString>) -> Result<Report, CliError> {
     let config = signature::verify(&read_file(path, "signed config")?, &key)
         .map_err(|e| CliError::Failed(format!("{}: {e}", path.display())))?;
     Ok(Report::text(format!(
-        "{}: verified, signed by {key}: config version {}, {} programs.\n",
+        "{}: verified, signed by {key}: config version {}, {}.\n",
         path.display(),
         config.version,
-        config.programs.len()
+        display::count(config.programs.len(), "program", "programs")
     )))
 }

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use telemetry_command::{Args, Report};
+use telemetry_command::{Args, Report, display};
 
 use crate::app::error::CliError;
 use crate::manifest::check::{self, Check};
@@ -86,9 +86,9 @@ pub(crate) fn run(args: &Args) -> Result<Report, CliError> {
         }
         .into()),
         Ok(Check::UpToDate) => Ok(Report::text(format!(
-            "{} is up to date: {} counters.\n",
+            "{} is up to date: {}.\n",
             file.display(),
-            manifest.counters.len()
+            display::count(manifest.counters.len(), "counter", "counters")
         ))),
         Ok(Check::Stale(staleness)) => Ok(Report {
             out: format!(

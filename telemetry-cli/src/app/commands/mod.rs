@@ -22,7 +22,7 @@ pub(crate) fn run(host: &Host, name: &str, args: &Args) -> Result<Report, CliErr
             view::run(&Context::new(host, args), addr)
         }
         "manifest" => manifest::run(args),
-        "config" => config::run(&args.rest),
+        "config" => config::run(host, &args.rest),
         other => Err(CliError::usage(format!("unknown command {other:?}"))),
     }
 }

@@ -19,6 +19,7 @@ use telemetry_pages::{Aggregate, Unsampled, stats};
 
 use super::Site;
 use super::http::{Request, Response};
+use telemetry_command::display;
 use telemetry_command::listing::{self, Kind};
 
 /// The site's name, in every page's title.
@@ -378,11 +379,13 @@ fn copy_html(copy: &WeekReport, path: &Path) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "<p>Sent: <code>{}</code>, {size} bytes, filtered by config version {}: {} program \
-         builds, {counters} counters, {stacks} stack chains.</p>",
+        "<p>Sent: <code>{}</code>, {size} bytes, filtered by config version {}: {}, {}, \
+         {}.</p>",
         shown(path),
         escape(&copy.config),
-        copy.programs.len()
+        display::count(copy.programs.len(), "program build", "program builds"),
+        display::count(counters, "counter", "counters"),
+        display::count(stacks, "stack chain", "stack chains"),
     );
     for program in &copy.programs {
         out.push_str(&build_table(program));
@@ -441,17 +444,16 @@ fn receipt_html(bytes: &[u8]) -> String {
         Some(false) => "no",
         None => "not said",
     };
-    let kept = |what: &str| {
-        receipt["kept"][what]
-            .as_u64()
-            .map_or_else(|| "?".to_string(), |n| n.to_string())
+    let kept = |what: &str, one: &str, many: &str| match receipt["kept"][what].as_u64() {
+        Some(n) => display::count(n, one, many),
+        None => format!("? {many}"),
     };
     let _ = writeln!(
         out,
-        "<p>Stored: {stored}. Kept: {} program builds, {} counters, {} stack chains.</p>",
-        kept("programs"),
-        kept("counters"),
-        kept("stacks")
+        "<p>Stored: {stored}. Kept: {}, {}, {}.</p>",
+        kept("programs", "program build", "program builds"),
+        kept("counters", "counter", "counters"),
+        kept("stacks", "stack chain", "stack chains")
     );
     let dropped = receipt["dropped"].as_array().map_or(&[][..], Vec::as_slice);
     if dropped.is_empty() {
@@ -514,9 +516,7 @@ mod tests {
                 {"build":"","name":"","reason":"report-sampled-out","why":"x"}]}"#;
         let html = receipt_html(receipt);
         assert!(
-            html.contains(
-                "<p>Stored: yes. Kept: 1 program builds, 2 counters, 0 stack chains.</p>"
-            )
+            html.contains("<p>Stored: yes. Kept: 1 program build, 2 counters, 0 stack chains.</p>")
         );
         assert!(html.contains(
             "<tr><td><code>kv/secret&lt;x&gt;</code></td><td>kv 0.1.0 1.95.0 linux x86_64</td>\

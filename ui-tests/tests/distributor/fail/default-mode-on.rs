@@ -1,0 +1,4 @@
+// Built with TELEMETRY_DEFAULT_MODE=on.
+fn main() {
+    telemetry::start!();
+}

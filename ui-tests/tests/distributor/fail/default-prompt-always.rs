@@ -1,0 +1,4 @@
+// Built with TELEMETRY_DEFAULT_PROMPT=always.
+fn main() {
+    telemetry::program!().start();
+}
