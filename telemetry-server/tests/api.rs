@@ -69,8 +69,6 @@ fn documented_series() -> Value {
     serde_json::from_str(block).expect("the example is JSON")
 }
 
-on_each_backend!(the_api_answers_with_the_pages_computation_of_the_published_reports);
-
 fn the_api_answers_with_the_pages_computation_of_the_published_reports(backend: Backend) {
     let collector = Collector::new(test_config(1));
     for db in databases(&collector.dir, backend) {
@@ -344,3 +342,5 @@ fn bad_queries_are_refused_with_the_reason() {
     // Still serving.
     assert_eq!(server.get("/api/v1/participation?program=kv").status, 200);
 }
+
+on_each_backend!(the_api_answers_with_the_pages_computation_of_the_published_reports);
