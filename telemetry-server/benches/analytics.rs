@@ -181,7 +181,11 @@ fn main() {
     let mut publishing: Vec<Duration> = (0..5)
         .map(|_| {
             let start = Instant::now();
-            black_box(publish::day_file("2026-12-01", &kept, &configs).map(|(b, _)| b.len())).ok();
+            black_box(
+                publish::day_file("2026-12-01", &kept, &configs)
+                    .map(|(published, _)| published.bytes),
+            )
+            .ok();
             start.elapsed()
         })
         .collect();
