@@ -7,7 +7,7 @@ use telemetry_formats::{Defaults, date, dirs};
 
 use crate::args::Args;
 use crate::error::Error;
-use crate::host::Host;
+use crate::host::{Declared, Host};
 
 /// Everything a command needs besides its own flags.
 pub struct Context {
@@ -32,6 +32,8 @@ pub struct Context {
     pub collector: Option<(String, String)>,
     /// True for a program's subcommand, whose namespace is fixed (no `--dir`).
     pub fixed: bool,
+    /// What the program's build declares, for a program's subcommand that knows it.
+    pub declared: Option<Declared>,
 }
 
 impl Context {
@@ -52,6 +54,7 @@ impl Context {
             defaults: host.defaults,
             collector: host.collector.clone(),
             fixed: host.namespace.is_some(),
+            declared: host.declared.clone(),
         }
     }
 

@@ -53,7 +53,9 @@ its size, the total disk use, and the environment variables in effect.",
 then counter name), with the file's program, version, toolchain, os, arch and
 week (begin..end, the end day not included). Stack-counter chains are shown
 innermost frame first, frames joined by \" <- \". Files that cannot be read are
-listed with what was found instead.
+listed with what was found instead. A program's own `show` marks the counters of
+its own files (same version) that this build no longer declares, with
+\"(not declared by this build)\": a rebuilt binary shares the week's file.
 --json prints an array with one object per file: path, set_aside, and either
 program, version, toolchain, os, arch, begin, end (YYYY-MM-DD, end excluded),
 counters [{name, value}], or error (a message).",

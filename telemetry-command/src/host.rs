@@ -3,6 +3,7 @@
 //! both; only the name they are typed under, and the commands a host adds, differ.
 
 use std::borrow::Cow;
+use std::collections::BTreeSet;
 
 use telemetry_formats::Defaults;
 
@@ -60,6 +61,29 @@ pub struct Host {
     pub(crate) namespace: Option<String>,
     pub(crate) defaults: Defaults,
     pub(crate) collector: Option<(String, String)>,
+    pub(crate) declared: Option<Declared>,
+}
+
+/// The counters one build of a program declares: `show` marks the counters of that
+/// program's files (same name and version) that the build does not declare.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Declared {
+    /// The program's name, as in its counter files' headers.
+    pub program: String,
+    /// Its version, as in its counter files' headers.
+    pub version: String,
+    /// Every name it declares: each label and bucket its own name, a stack counter by
+    /// its own name (the first line of each chain it records).
+    pub names: BTreeSet<String>,
+}
+
+impl Declared {
+    /// Whether `name`, as a counter file holds it, is declared: a chain by its first
+    /// line, the stack counter that recorded it.
+    pub fn declares(&self, name: &str) -> bool {
+        let head = name.split('\n').next().unwrap_or(name);
+        self.names.contains(head)
+    }
 }
 
 impl Host {
@@ -77,6 +101,7 @@ impl Host {
             namespace: None,
             defaults: Defaults::default(),
             collector: None,
+            declared: None,
         }
     }
 
@@ -97,6 +122,14 @@ impl Host {
         host.defaults = defaults;
         host.collector = collector;
         host
+    }
+
+    /// The counters this build declares, so that `show` marks those of this program's
+    /// files it does not: a rebuilt binary of the same version shares the week's file
+    /// with the build before it, whose counters may since have been removed.
+    pub fn declared(mut self, declared: Declared) -> Host {
+        self.declared = Some(declared);
+        self
     }
 
     /// The line `--version` and `-V` print; without one they are unknown flags.

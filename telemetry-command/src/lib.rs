@@ -46,7 +46,7 @@ use std::io::{self, Write};
 pub use args::{Args, Command, parse};
 pub use context::Context;
 pub use error::{Error, FAILED, USAGE};
-pub use host::{Extra, Host, Operand};
+pub use host::{Declared, Extra, Host, Operand};
 
 /// What a command produced: its output, and problems worth a line on stderr that
 /// did not stop it.

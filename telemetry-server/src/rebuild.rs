@@ -30,15 +30,22 @@ pub async fn rebuild(url: &str) -> Result<Rebuilt, StoreError> {
                 db.fill_day_file(&published.day, &file).await?;
             }
             out.lines.push(format!(
-                "{}: same ({} reports, {} bytes, sha256 {})",
-                published.day, again.reports, again.bytes, again.sha256
+                "{}: same ({}, {} bytes, sha256 {})",
+                published.day,
+                telemetry_pages::render::plural(again.reports, "report", "reports"),
+                again.bytes,
+                again.sha256
             ));
         } else {
             out.differed += 1;
             out.lines.push(format!(
-                "{}: DIFFERS: published {} reports, sha256 {}; the stored reports give {} \
-                 reports, sha256 {} (record replaced)",
-                published.day, published.reports, published.sha256, again.reports, again.sha256
+                "{}: DIFFERS: published {}, sha256 {}; the stored reports give {}, sha256 {} \
+                 (record replaced)",
+                published.day,
+                telemetry_pages::render::plural(published.reports, "report", "reports"),
+                published.sha256,
+                telemetry_pages::render::plural(again.reports, "report", "reports"),
+                again.sha256
             ));
             db.republish(&again, &file).await?;
         }

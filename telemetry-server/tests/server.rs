@@ -116,6 +116,15 @@ fn an_upload_keeps_what_the_config_asks_for_and_says_what_it_dropped(backend: Ba
                 assert!(!text.contains(absent), "{}: {absent} on {page}", db.name);
             }
         }
+        // One of each, said as one.
+        let home = server.get("/").text();
+        assert!(
+            home.contains(&format!(
+                "1 report published over 1 day, the latest on {TODAY}."
+            )),
+            "{}: {home}",
+            db.name
+        );
         // The index states the file's size and digest.
         let index: serde_json::Value =
             serde_json::from_slice(&server.get("/data/index.json").body).expect("JSON");
@@ -137,7 +146,7 @@ fn an_upload_keeps_what_the_config_asks_for_and_says_what_it_dropped(backend: Ba
         let out = String::from_utf8_lossy(&rebuilt.stdout);
         assert!(rebuilt.status.success(), "{}: {out}", db.name);
         assert!(
-            out.starts_with(&format!("{TODAY}: same (1 reports")),
+            out.starts_with(&format!("{TODAY}: same (1 report, ")),
             "{out}"
         );
     }
@@ -801,6 +810,26 @@ fn the_first_run_keeps_its_database_in_the_data_directory_and_logs_counts_only()
         left.is_empty(),
         "nothing in the working directory: {left:?}"
     );
+}
+
+/// `/counters` shows each description as a reader should see it: the `` `code` `` spans
+/// descriptions are written with become `<code>`, never raw backticks.
+#[test]
+fn counters_show_descriptions_with_code_spans_not_backticks() {
+    let collector = Collector::new(test_config(1));
+    let manifest =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/kv-manifest.json");
+    let manifest = manifest.to_str().expect("a UTF-8 path");
+    let db = databases(&collector.dir, Backend::Sqlite).remove(0);
+    let server = ServerProcess::start(&db.url, &collector.signed, TODAY, &["--manifest", manifest]);
+    let page = server.get("/counters");
+    assert_eq!(page.status, 200);
+    let text = page.text();
+    assert!(
+        text.contains("<td>Stores every <code>key=value</code> line of a file.</td>"),
+        "{text}"
+    );
+    assert!(!text.contains('`'), "a raw backtick on /counters: {text}");
 }
 
 on_each_backend!(

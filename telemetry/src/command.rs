@@ -31,14 +31,15 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-pub use telemetry_command::Host;
 #[cfg(feature = "clap")]
 pub use telemetry_command::clap::{TelemetryArgs, subcommand};
+pub use telemetry_command::{Declared, Host};
 
 use crate::Session;
 
 /// The host of the commands for the program of `session`, typed as `name`.
 pub fn host(session: &Session, name: impl Into<String>) -> Host {
+    let program = session.program();
     Host::program(
         name.into(),
         session.namespace(),
@@ -47,6 +48,14 @@ pub fn host(session: &Session, name: impl Into<String>) -> Host {
             .collector()
             .map(|(url, key)| (url.to_string(), key.to_string())),
     )
+    .declared(Declared {
+        program: program.name.clone(),
+        version: program.version.clone(),
+        names: crate::registry()
+            .iter()
+            .map(|counter| counter.name().to_string())
+            .collect(),
+    })
 }
 
 /// Runs `<program> telemetry ARGS`, where `args` are the arguments after `telemetry`:

@@ -316,10 +316,15 @@ pub use telemetry_macros::start;
 /// whose methods tune when it asks.
 ///
 /// ```no_run
+/// # #[cfg(feature = "upload")]
+/// # fn main() {
 /// telemetry::program!()
 ///     .upload("https://telemetry.example.org", "ed25519:7b00…")
 ///     .prompt(telemetry::prompt!("to learn which commands people use").grace_days(14))
 ///     .start();
+/// # }
+/// # #[cfg(not(feature = "upload"))]
+/// # fn main() {}
 /// ```
 ///
 /// The library writes the question from facts and applies every rule of where and

@@ -148,3 +148,40 @@ fn status_shows_the_prompts_state_file() {
         "{status}"
     );
 }
+
+/// A rebuilt kv of the same version counts into the week's file of the build before
+/// it: its `show` marks what that file holds and this build no longer declares (a
+/// counter, a stack chain by its stack counter), and nothing it declares.
+#[test]
+fn show_marks_what_this_build_no_longer_declares() {
+    let root = TempDir::new("kv-show-declared");
+    let local = root.join("default").join("local");
+    std::fs::create_dir_all(&local).expect("the local directory");
+    let today = telemetry_formats::date::day_of(telemetry_formats::date::now_secs());
+    test_support::kv_counter_file(
+        &local,
+        today - 20,
+        &[
+            ("kv/command:get", 3),
+            ("kv/removed-feature", 2),
+            ("kv/crash/panic-stack\nkv/commands/get", 1),
+            ("kv/old-bug\nkv/commands/get", 4),
+        ],
+    );
+    let show = kv_telemetry(&root, &["show"], &[]);
+    let marked: Vec<&str> = show
+        .lines()
+        .filter(|line| line.ends_with("(not declared by this build)"))
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        marked,
+        [
+            "4  kv/old-bug <- kv/commands/get  (not declared by this build)",
+            "2  kv/removed-feature  (not declared by this build)",
+        ],
+        "{show}"
+    );
+    assert!(show.contains("3  kv/command:get\n"), "{show}");
+    // The `telemetry` command knows no build: it marks nothing.
+}

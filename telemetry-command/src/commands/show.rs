@@ -10,6 +10,7 @@ use crate::Report;
 use crate::context::Context;
 use crate::display;
 use crate::error::Error;
+use crate::host::Declared;
 use crate::listing::{self, Found, Kind, Listing};
 use crate::table::{Align, Table};
 use telemetry_formats::manifest::json_string;
@@ -54,7 +55,11 @@ pub(crate) fn run(context: &Context) -> Result<Report, Error> {
                     display::header(&contents.header),
                     display::count(contents.counters.len(), "counter", "counters")
                 ));
-                out.push_str(&counters(&contents));
+                let declared = context.declared.as_ref().filter(|d| {
+                    contents.header.get("program") == d.program
+                        && contents.header.get("version") == d.version
+                });
+                out.push_str(&counters(&contents, declared));
             }
             Err(why) => out.push_str(&format!(
                 "  unreadable ({}): {}\n",
@@ -66,11 +71,21 @@ pub(crate) fn run(context: &Context) -> Result<Report, Error> {
     Ok(Report::text(out))
 }
 
-/// The counters of a file, value first so long chain names need no padding.
-fn counters(contents: &Contents) -> String {
+/// What `show` appends to a counter of this program's file that this build does not
+/// declare.
+pub(crate) const NOT_DECLARED: &str = "  (not declared by this build)";
+
+/// The counters of a file, value first so long chain names need no padding; with
+/// `declared` (the file is this build's program and version), each counter the build
+/// does not declare is marked.
+fn counters(contents: &Contents, declared: Option<&Declared>) -> String {
     let mut table = Table::new(&[Align::Right, Align::Left]);
     for (name, value) in &contents.counters {
-        table.row(vec![value.to_string(), display::counter_name(name)]);
+        let mut shown = display::counter_name(name);
+        if declared.is_some_and(|d| !d.declares(name)) {
+            shown.push_str(NOT_DECLARED);
+        }
+        table.row(vec![value.to_string(), shown]);
     }
     table.render(2)
 }

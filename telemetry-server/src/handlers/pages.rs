@@ -71,8 +71,10 @@ pub(crate) async fn home(State(app): State<Arc<App>>) -> Response {
          nothing that identifies a person or a machine, and only what the \
          <a href=\"/config\">signed config</a> (version {}) asks for. Every report it \
          accepted is <a href=\"/data/\">published</a>, day by day, once the day is over.</p>\n\
-         <p>{reports} reports published over {days} days{}.</p>\n<h2>Programs</h2>\n<ul>",
+         <p>{} published over {}{}.</p>\n<h2>Programs</h2>\n<ul>",
         app.current.version,
+        render::plural(reports, "report", "reports"),
+        render::plural(days as u64, "day", "days"),
         latest
             .map(|d| format!(", the latest on {}", escape(&d)))
             .unwrap_or_default()
@@ -80,11 +82,15 @@ pub(crate) async fn home(State(app): State<Arc<App>>) -> Response {
     for program in &app.current.programs {
         let _ = write!(
             body,
-            "<li><a href=\"/charts#{0}\">{0}</a> {1}: {2} counters, {3} stack counters</li>",
+            "<li><a href=\"/charts#{0}\">{0}</a> {1}: {2}, {3}</li>",
             escape(&program.name),
             escape(&program.versions),
-            program.counters.len(),
-            program.stacks.len()
+            render::plural(program.counters.len() as u64, "counter", "counters"),
+            render::plural(
+                program.stacks.len() as u64,
+                "stack counter",
+                "stack counters"
+            )
         );
     }
     body.push_str("</ul>\n");
@@ -157,7 +163,7 @@ pub(crate) async fn counters(State(app): State<Arc<App>>) -> Response {
                 "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{state}</td></tr>",
                 escape(&counter.name),
                 escape(counter.kind.as_str()),
-                escape(&counter.description)
+                render::inline_code(&counter.description)
             );
         }
         body.push_str("</table>\n");
