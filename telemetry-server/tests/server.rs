@@ -816,9 +816,13 @@ fn the_first_run_keeps_its_database_in_the_data_directory_and_logs_counts_only()
 /// descriptions are written with become `<code>`, never raw backticks.
 #[test]
 fn counters_show_descriptions_with_code_spans_not_backticks() {
-    let collector = Collector::new(test_config(1));
     let manifest =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/kv-manifest.json");
+    let json = std::fs::read_to_string(&manifest).expect("kv's manifest");
+    let kv = telemetry_formats::manifest::Manifest::parse_json(&json).expect("a manifest");
+    // The config `telemetry config init` makes of it, as the README's collector has.
+    let collector =
+        Collector::new(telemetry_formats::config::Config::from_manifests(&[kv]).expect("a config"));
     let manifest = manifest.to_str().expect("a UTF-8 path");
     let db = databases(&collector.dir, Backend::Sqlite).remove(0);
     let server = ServerProcess::start(&db.url, &collector.signed, TODAY, &["--manifest", manifest]);
