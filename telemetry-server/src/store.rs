@@ -239,6 +239,25 @@ macro_rules! on {
     };
 }
 
+/// Opens a transaction of `$pool` (bound by `on!`) ordered against publishing:
+/// SQLite takes its one write lock at once (`BEGIN IMMEDIATE`), PostgreSQL the
+/// `PUBLISH_LOCK` through `$lock`, `pg_advisory_xact_lock_shared` to store and
+/// `pg_advisory_xact_lock` to publish.
+macro_rules! begin_ordered {
+    ($db:expr, $pool:ident, $lock:literal) => {
+        if let Db::Sqlite(_) = $db {
+            $pool.begin_with("BEGIN IMMEDIATE").await?
+        } else {
+            let mut tx = $pool.begin().await?;
+            sqlx::query(concat!("SELECT ", $lock, "($1)"))
+                .bind(PUBLISH_LOCK)
+                .execute(&mut *tx)
+                .await?;
+            tx
+        }
+    };
+}
+
 /// A report to store.
 #[derive(Clone, Debug)]
 pub struct NewReport {
@@ -439,17 +458,8 @@ impl Db {
     pub async fn store(&self, reports: &[NewReport]) -> Result<Vec<Stored>> {
         const ROWS: usize = 100;
         on!(self, pool => {
-            let mut tx = if let Db::Sqlite(_) = self {
-                // The write lock first, so the day read below is still true at commit.
-                pool.begin_with("BEGIN IMMEDIATE").await?
-            } else {
-                let mut tx = pool.begin().await?;
-                sqlx::query("SELECT pg_advisory_xact_lock_shared($1)")
-                    .bind(PUBLISH_LOCK)
-                    .execute(&mut *tx)
-                    .await?;
-                tx
-            };
+            // The lock first, so the day read below is still true at commit.
+            let mut tx = begin_ordered!(self, pool, "pg_advisory_xact_lock_shared");
             let latest: Option<String> = sqlx::query_scalar("SELECT MAX(day) FROM published")
                 .fetch_one(&mut *tx)
                 .await?;
@@ -564,16 +574,7 @@ impl Db {
         make: impl FnOnce(&[(String, u64)]) -> Result<(Published, DayFile)>,
     ) -> Result<bool> {
         on!(self, pool => {
-            let mut tx = if let Db::Sqlite(_) = self {
-                pool.begin_with("BEGIN IMMEDIATE").await?
-            } else {
-                let mut tx = pool.begin().await?;
-                sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                    .bind(PUBLISH_LOCK)
-                    .execute(&mut *tx)
-                    .await?;
-                tx
-            };
+            let mut tx = begin_ordered!(self, pool, "pg_advisory_xact_lock");
             let done: Option<String> = sqlx::query_scalar("SELECT day FROM published WHERE day = $1")
                 .bind(day)
                 .fetch_optional(&mut *tx)
