@@ -5,15 +5,16 @@
 //! cargo run --release -p transparent-telemetry-server --example load -- \
 //!     --url http://127.0.0.1:8700 --config signed-config.json [--reports 50000] \
 //!     [--connections 32] [--seconds 300] [--half-open N] \
-//!     [--downloaders N --download /data/YYYY-MM-DD.ndjson]
+//!     [--downloaders N --download /data/YYYY-MM-DD.ndjson [--accept-encoding gzip]]
 //! ```
 //!
 //! Beside the uploads, `--half-open N` holds N connections that each sent the start of
 //! an upload's head and nothing more (opening again those the server closes), and
-//! `--downloaders N` keeps N clients getting `--download PATH` in a loop; both come
-//! from loopback addresses of their own (127.1.x.y, 25 connections each; 127.2.0.x)
-//! when the server is on 127.0.0.1. The exit status is 1 if an upload or a download
-//! failed, or a download's bytes differed.
+//! `--downloaders N` keeps N clients getting `--download PATH` in a loop (asking for the
+//! compressed bytes with `--accept-encoding gzip`); both come from loopback addresses
+//! of their own (127.1.x.y, 25 connections each; 127.2.0.x) when the server is on
+//! 127.0.0.1. The exit status is 1 if an upload or a download failed, or a download's
+//! bytes differed.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,7 +24,7 @@ use test_support::load::{self, Plan};
 
 const USAGE: &str = "usage: load --url http://HOST:PORT --config SIGNED-CONFIG [--reports N] \
                      [--connections N] [--seconds LIMIT] [--half-open N] \
-                     [--downloaders N --download PATH]";
+                     [--downloaders N --download PATH [--accept-encoding gzip]]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -57,6 +58,10 @@ fn main() -> ExitCode {
             "--download" => {
                 plan.download = value.clone();
                 value.starts_with('/')
+            }
+            "--accept-encoding" => {
+                plan.accept_encoding = value.clone();
+                true
             }
             _ => false,
         };

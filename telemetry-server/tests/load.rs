@@ -162,6 +162,43 @@ fn beside_the_uploads_it_holds_half_open_connections_and_downloads_a_published_d
         text.contains(&format!("downloads of {path}: 2 clients, ")),
         "{text}"
     );
+
+    // Asked for gzip, each download is the day's compressed bytes, the same ETag.
+    let compressed = http::request(
+        server.addr,
+        "GET",
+        &path,
+        &[("Accept-Encoding", "gzip")],
+        b"",
+    );
+    assert_eq!(compressed.header("content-encoding"), Some("gzip"));
+    assert!(compressed.body.len() < published.body.len());
+    let outcome = load::run(&Plan {
+        url: format!("http://{}", server.addr),
+        downloaders: 1,
+        download: path.clone(),
+        accept_encoding: "gzip".into(),
+        ..plan(20)
+    })
+    .expect("the load generator runs");
+    let downloads = outcome.downloads.clone().expect("downloads");
+    assert_eq!(
+        (outcome.ok, downloads.failed, downloads.differed),
+        (20, 0, 0)
+    );
+    assert!(downloads.ok >= 1);
+    assert_eq!(downloads.length, compressed.body.len());
+    assert_eq!(
+        downloads.fingerprint,
+        load::beside::fingerprint(&compressed.body)
+    );
+    assert_eq!(downloads.etag, Some(format!("\"{sha256}\"")));
+    assert!(
+        outcome.to_string().contains(&format!(
+            "downloads of {path} (Accept-Encoding: gzip): 1 client, "
+        )),
+        "{outcome}"
+    );
 }
 
 #[test]

@@ -49,6 +49,9 @@ pub struct Plan {
     pub downloaders: usize,
     /// The path the downloaders get, e.g. `/data/2026-12-01.ndjson`.
     pub download: String,
+    /// The `Accept-Encoding` the downloaders send (none when empty): `gzip` asks for
+    /// the day's compressed bytes.
+    pub accept_encoding: String,
 }
 
 impl Default for Plan {
@@ -64,6 +67,7 @@ impl Default for Plan {
             half_open: 0,
             downloaders: 0,
             download: String::new(),
+            accept_encoding: String::new(),
         }
     }
 }
@@ -358,7 +362,16 @@ impl Client {
 
     /// Gets `path`.
     pub fn get(&mut self, path: &str) -> Result<Answer, LoadError> {
-        let request = format!("GET {path} HTTP/1.1\r\nHost: {}\r\n\r\n", self.host);
+        self.get_with(path, &[])
+    }
+
+    /// Gets `path` with extra headers (name, value).
+    pub fn get_with(&mut self, path: &str, headers: &[(&str, &str)]) -> Result<Answer, LoadError> {
+        let mut request = format!("GET {path} HTTP/1.1\r\nHost: {}\r\n", self.host);
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str("\r\n");
         self.send(request.as_bytes())
     }
 
@@ -477,7 +490,12 @@ pub fn run(plan: &Plan) -> Result<Outcome, LoadError> {
     let at_start = half_open.as_ref().map_or(0, beside::HalfOpen::settle);
     let downloaders = match plan.downloaders {
         0 => None,
-        n => Some(beside::Downloaders::start(&plan.url, &plan.download, n)?),
+        n => Some(beside::Downloaders::start(
+            &plan.url,
+            &plan.download,
+            &plan.accept_encoding,
+            n,
+        )?),
     };
     if let Some(downloaders) = &downloaders {
         downloaders.wait_until_under_way(deadline);

@@ -279,12 +279,13 @@ struct Mine {
     error: Option<String>,
 }
 
-/// Clients that each get one path (a published day, `/data/<day>.ndjson`) over a
-/// keep-alive connection in a loop, one thread each, from their own loopback addresses
+/// Clients that each get one path (a published day, `/data/<day>.ndjson`), with an
+/// `Accept-Encoding` or none, over a keep-alive connection in a loop, one thread each, from their own loopback addresses
 /// (127.2.0.x) when the server is on the IPv4 loopback; every answer must be a 200 with
 /// the same bytes and `ETag` as the first.
 pub struct Downloaders {
     path: String,
+    accept_encoding: String,
     clients: usize,
     started: Instant,
     stop: Arc<AtomicBool>,
@@ -297,6 +298,8 @@ pub struct Downloaders {
 pub struct DownloadOutcome {
     /// The path downloaded.
     pub path: String,
+    /// The `Accept-Encoding` sent (none when empty).
+    pub accept_encoding: String,
     /// How many clients.
     pub clients: usize,
     /// Downloads answered 200 with the whole body.
@@ -322,12 +325,17 @@ pub struct DownloadOutcome {
 impl fmt::Display for DownloadOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let secs = self.elapsed.as_secs_f64().max(1e-9);
+        let encoding = match self.accept_encoding.as_str() {
+            "" => String::new(),
+            asked => format!(" (Accept-Encoding: {asked})"),
+        };
         write!(
             f,
-            "downloads of {}: {} clients, {} in {:.2} s: {:.1} downloads/s, {:.1} MB/s; {} \
-             bytes each, ETag {}; {} failed, {} differed",
+            "downloads of {}{encoding}: {} client{}, {} in {:.2} s: {:.1} downloads/s, {:.1} \
+             MB/s; {} bytes each, ETag {}; {} failed, {} differed",
             self.path,
             self.clients,
+            if self.clients == 1 { "" } else { "s" },
             self.ok,
             secs,
             self.ok as f64 / secs,
@@ -346,8 +354,13 @@ impl fmt::Display for DownloadOutcome {
 
 impl Downloaders {
     /// Starts `clients` threads getting `path` from `http://HOST:PORT` in a loop until
-    /// stopped.
-    pub fn start(url: &str, path: &str, clients: usize) -> Result<Downloaders, LoadError> {
+    /// stopped, sending `accept_encoding` (none when empty).
+    pub fn start(
+        url: &str,
+        path: &str,
+        accept_encoding: &str,
+        clients: usize,
+    ) -> Result<Downloaders, LoadError> {
         let server = resolve(&host_of(url)?)?;
         let stop = Arc::new(AtomicBool::new(false));
         let answered = Arc::new(AtomicUsize::new(0));
@@ -355,10 +368,15 @@ impl Downloaders {
         for i in 0..clients {
             let mut client = Client::from_address(url, loopback_source(server, 2, i))?;
             let (stop, answered, path) = (stop.clone(), answered.clone(), path.to_string());
+            let encoding = accept_encoding.to_string();
             threads.push(std::thread::spawn(move || {
                 let mut mine = Mine::default();
+                let headers: Vec<(&str, &str)> = match encoding.as_str() {
+                    "" => Vec::new(),
+                    asked => vec![("Accept-Encoding", asked)],
+                };
                 while !stop.load(Ordering::SeqCst) {
-                    match client.get(&path) {
+                    match client.get_with(&path, &headers) {
                         Ok(answer) if answer.status == 200 => {
                             mine.ok += 1;
                             mine.bytes += answer.body.len() as u64;
@@ -388,6 +406,7 @@ impl Downloaders {
         }
         Ok(Downloaders {
             path: path.to_string(),
+            accept_encoding: accept_encoding.to_string(),
             clients,
             started: Instant::now(),
             stop,
@@ -409,6 +428,7 @@ impl Downloaders {
         self.stop.store(true, Ordering::SeqCst);
         let mut outcome = DownloadOutcome {
             path: self.path.clone(),
+            accept_encoding: self.accept_encoding.clone(),
             clients: self.clients,
             ..DownloadOutcome::default()
         };
