@@ -30,7 +30,7 @@ use syn::{Error, Lit, Result};
 
 use crate::args::Args;
 use crate::declare::{CounterName, DeclParts, counter_items};
-use crate::emit::{P, block};
+use crate::emit::{P, block, private_path};
 use crate::enclosing;
 use crate::expires;
 use crate::name::{self, Accept, Name};
@@ -202,7 +202,7 @@ pub(crate) fn expand(mut args: Args, item: MaybeFn) -> Result<TokenStream> {
     let prologue = if item.asyncness {
         // `<crate>::__private::Counter::inc({ …; &COUNTER });`
         let counted = block(&private, &format!("{items} &{counter}"));
-        let path = private.path();
+        let path = private_path(&private);
         quote!(#path::Counter::inc(#counted);)
     } else {
         // `let __telemetry_frame = { …; enter(&COUNTER) };`

@@ -15,9 +15,10 @@ use std::fmt::Write;
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::{Error, LitStr, Result};
 
-use crate::args::{Args, Private, missing};
+use crate::args::{Args, missing};
 use crate::emit::{P, block, str_lit};
 use crate::expires;
+use crate::model::Private;
 use crate::name::{self, Accept, Name};
 use crate::record::RecordKind;
 use crate::site::Site;

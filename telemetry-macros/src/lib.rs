@@ -15,6 +15,7 @@ mod emit;
 mod enclosing;
 mod expires;
 mod lex;
+mod model;
 mod name;
 mod program;
 mod record;
