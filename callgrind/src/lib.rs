@@ -228,15 +228,15 @@ impl fmt::Display for Comparison {
 mod tests {
     use super::*;
 
+    fn measured(paths: &[(&str, f64)]) -> Vec<(String, f64)> {
+        paths.iter().map(|(p, c)| ((*p).to_owned(), *c)).collect()
+    }
+
     fn baseline(paths: &[(&str, f64)]) -> Baseline {
         Baseline {
             rustc: "rustc 1.95.0 (59807616e 2026-04-14)".to_owned(),
-            paths: paths.iter().map(|(p, c)| ((*p).to_owned(), *c)).collect(),
+            paths: measured(paths),
         }
-    }
-
-    fn measured(paths: &[(&str, f64)]) -> Vec<(String, f64)> {
-        paths.iter().map(|(p, c)| ((*p).to_owned(), *c)).collect()
     }
 
     #[test]

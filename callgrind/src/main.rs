@@ -176,31 +176,23 @@ fn saved_label_set_inc(calls: u64) {
     }
 }
 
-macro_rules! nest {
-    ($($name:ident => $next:ident),* ; $last:ident) => {
-        $(
-            #[counted]
-            #[inline(never)]
-            fn $name(body: &mut dyn FnMut()) {
-                $next(body)
-            }
-        )*
-        #[counted]
-        #[inline(never)]
-        fn $last(body: &mut dyn FnMut()) {
-            body()
-        }
-    };
+/// `depth` nested calls of one `#[counted]` function around `body`: a chain of
+/// `depth` frames, each read and compared like any other.
+#[counted("callgrind/frame")]
+#[inline(never)]
+fn frames(depth: u32, body: &mut dyn FnMut()) {
+    if depth > 1 {
+        frames(depth - 1, body);
+    } else {
+        body();
+    }
 }
 
-nest!(frame1 => frame2, frame2 => frame3, frame3 => frame4, frame4 => frame5,
-      frame5 => frame6, frame6 => frame7, frame7 => frame8; frame8);
-
-/// A known chain of 8 `#[counted]` frames, the stack counter's depth.
+/// A known chain of 8 `#[counted]` frames, as deep as the stack counter looks.
 #[inline(never)]
 fn stack_counter_inc_depth_8(calls: u64) {
     let stack: &'static StackCounter = telemetry::stack_counter!("callgrind/bug", depth = 8);
-    frame1(&mut || {
+    frames(8, &mut || {
         for _ in 0..calls {
             stack.inc();
         }

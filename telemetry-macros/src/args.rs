@@ -5,12 +5,14 @@
 //! [`Args::finish`] rejects whatever is left with a spanned error naming the accepted
 //! keys, so a misspelled key is an error from the start.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::Span;
 use quote::{ToTokens, quote};
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Error, Expr, Ident, LitInt, LitStr, Path, Result, Token, bracketed};
+
+use crate::model::Private;
 
 /// One argument.
 pub(crate) enum Arg {
@@ -297,34 +299,6 @@ impl Args {
             }
         }
         errors.map_or(Ok(()), Err)
-    }
-}
-
-/// `<crate>::__private`, from the `crate = …` argument: where every path the generated
-/// code names starts. Each generated block binds it first, with
-/// [`use_item`](Private::use_item), and names everything through that alias.
-/// `None` for the default, `::telemetry::__private`, which text can spell.
-#[derive(Clone)]
-pub(crate) struct Private(Option<TokenStream>);
-
-/// The default `<crate>::__private`, as text.
-pub(crate) const DEFAULT_PRIVATE: &str = "::telemetry::__private";
-
-impl Private {
-    /// `use <crate>::__private as __telemetry_private;` for a path given as `crate =
-    /// …`, keeping the spans it was written with (it may be a macro's `$crate`); `None`
-    /// for the default, which the caller writes as text with the rest of the block.
-    pub(crate) fn use_item(&self) -> Option<TokenStream> {
-        let path = self.0.as_ref()?;
-        Some(quote!(use #path as __telemetry_private;))
-    }
-
-    /// `<crate>::__private` itself, for the few paths outside a generated block.
-    pub(crate) fn path(&self) -> TokenStream {
-        match &self.0 {
-            Some(path) => path.clone(),
-            None => crate::emit::tokens(DEFAULT_PRIVATE),
-        }
     }
 }
 

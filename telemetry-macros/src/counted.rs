@@ -29,12 +29,12 @@ use quote::quote;
 use syn::{Error, Lit, Result};
 
 use crate::args::Args;
-use crate::declare::{CounterName, DeclParts, counter_items};
-use crate::emit::{P, block};
+use crate::declare::counter_items;
+use crate::emit::{P, block, private_path};
 use crate::enclosing;
 use crate::expires;
+use crate::model::{CounterName, DeclParts, RecordKind};
 use crate::name::{self, Accept, Name};
-use crate::record::RecordKind;
 use crate::site::Site;
 
 const USAGE: &str = "`#[counted]`, `#[counted(\"owner/name\")]` or \
@@ -202,7 +202,7 @@ pub(crate) fn expand(mut args: Args, item: MaybeFn) -> Result<TokenStream> {
     let prologue = if item.asyncness {
         // `<crate>::__private::Counter::inc({ …; &COUNTER });`
         let counted = block(&private, &format!("{items} &{counter}"));
-        let path = private.path();
+        let path = private_path(&private);
         quote!(#path::Counter::inc(#counted);)
     } else {
         // `let __telemetry_frame = { …; enter(&COUNTER) };`

@@ -15,49 +15,14 @@ use std::fmt::Write;
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::{Error, LitStr, Result};
 
-use crate::args::{Args, Private, missing};
+use crate::args::{Args, missing};
 use crate::emit::{P, block, str_lit};
 use crate::expires;
+use crate::model::{CounterName, DeclParts, Private, RecordKind};
 use crate::name::{self, Accept, Name};
-use crate::record::RecordKind;
+use crate::record;
 use crate::site::Site;
 use telemetry_rules::{FALLBACK_LABEL, MAX_BOUNDS, MAX_DEPTH};
-
-/// How a counter got its name, spelled like `telemetry_runtime::__private::Origin`.
-#[derive(Clone, Copy)]
-pub(crate) enum Origin {
-    Derived,
-    Explicit,
-}
-
-/// A counter's name, as the macro knows it.
-#[derive(Clone)]
-pub(crate) enum CounterName {
-    /// Written in the declaration (or built from it: buckets, labels).
-    Literal(String),
-    /// Derived by `#[counted]`: `module_path!()` turned into a path, then `/` and this.
-    Derived { tail: String },
-}
-
-/// Everything a `Decl` needs, as code and text.
-pub(crate) struct DeclParts {
-    pub name: CounterName,
-    /// An expression of type `Kind`.
-    pub kind: String,
-    pub description: String,
-    /// The last day it is uploaded, `YYYY-MM-DD`, or "" when it does not expire.
-    pub expires: String,
-    pub site: Site,
-}
-
-impl DeclParts {
-    pub(crate) fn origin(&self) -> Origin {
-        match self.name {
-            CounterName::Literal(_) => Origin::Explicit,
-            CounterName::Derived { .. } => Origin::Derived,
-        }
-    }
-}
 
 /// The items declaring the counter `ident`: its manifest record in the manifest link
 /// section, and `static #ident: Counter` in the registry, named by the record when
@@ -73,7 +38,7 @@ pub(crate) fn counter_items(
     stack: Option<(u64, &str)>,
 ) -> String {
     let record_ident = format!("{ident}_RECORD");
-    let items = crate::record::record(&record_ident, record, parts);
+    let items = record::record(&record_ident, record, parts);
     let DeclParts {
         name,
         kind,

@@ -11,7 +11,7 @@
 
 use proc_macro2::{Delimiter, Group, TokenStream};
 
-use crate::args::{DEFAULT_PRIVATE, Private};
+use crate::model::{DEFAULT_PRIVATE, Private};
 
 /// The alias every generated path starts with: `<crate>::__private`, bound by
 /// [`block`].
@@ -65,6 +65,14 @@ pub(crate) fn tokens(code: &str) -> TokenStream {
         }
     } else {
         code.parse().unwrap_or_else(|e| failed(&e))
+    }
+}
+
+/// `<crate>::__private` itself, for the few paths outside a generated block.
+pub(crate) fn private_path(private: &Private) -> TokenStream {
+    match &private.0 {
+        Some(path) => path.clone(),
+        None => tokens(DEFAULT_PRIVATE),
     }
 }
 

@@ -4,7 +4,9 @@
 //!
 //! Each macro has a thin entry point here; arguments are parsed in `args`, names
 //! checked in `name`, and code generated in `declare` (function-like macros) and
-//! `counted` (the attribute), written as text (`emit`). Every declaration is a cost at
+//! `counted` (the attribute), with manifest records encoded in `record`, all written as
+//! text (`emit`). The data these phases hand each other is in `model`, which depends on
+//! none of them, so no two modules import each other. Every declaration is a cost at
 //! each `cargo check` of the crate holding it, so the expansions are lean: what the
 //! compiler does per declaration, and why, is in `docs/BENCHMARKS.md`.
 
@@ -15,6 +17,7 @@ mod emit;
 mod enclosing;
 mod expires;
 mod lex;
+mod model;
 mod name;
 mod program;
 mod record;

@@ -14,25 +14,8 @@ use telemetry_rules::record::{
     self as rules, LEN_AT, ORIGIN_DERIVED, ORIGIN_WRITTEN, SECTION_ELF, SECTION_MACHO, SECTION_PE,
 };
 
-use crate::declare::{CounterName, DeclParts, Origin};
 use crate::emit::{P, bytes_lit, str_lit};
-
-/// What kind of counter a record describes, with its list.
-pub(crate) enum RecordKind<'a> {
-    Basic,
-    Stack {
-        depth: u32,
-    },
-    Bucket {
-        index: u32,
-        bounds: &'a [u64],
-        unit: &'a str,
-    },
-    Label {
-        index: u32,
-        labels: &'a [String],
-    },
-}
+use crate::model::{CounterName, DeclParts, Origin, RecordKind};
 
 /// The record of the counter `parts` describe, as the items placing `static #record`
 /// in the manifest section: `[u8; N]`, or the facade's `DerivedRecord` when the name
