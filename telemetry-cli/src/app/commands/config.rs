@@ -12,6 +12,7 @@
 //! `--out` (created, never overwritten; a private key readable by its owner alone).
 
 use std::ffi::OsString;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use telemetry_formats::config::{Config, MAX_CONFIG_LEN};
@@ -194,19 +195,34 @@ fn manifests(paths: &[PathBuf]) -> Result<Vec<Manifest>, CliError> {
     paths
         .iter()
         .map(|path| {
-            let bytes = read_file(path, "manifest")?;
-            if object::FileKind::parse(&*bytes).is_ok() {
+            // A program is told apart by its first bytes, before the size cap: a debug
+            // build is easily larger than any manifest may be.
+            if is_program(path) {
                 return Err(CliError::Failed(format!(
                     "{0} is a program, not a manifest: `telemetry manifest {0} > \
                      manifest.json` lists its counters, then name that file with --manifest",
                     path.display()
                 )));
             }
+            let bytes = read_file(path, "manifest")?;
             let text = String::from_utf8_lossy(&bytes);
             Manifest::parse_json(&text)
                 .map_err(|e| CliError::Failed(format!("{} is not a manifest: {e}", path.display())))
         })
         .collect()
+}
+
+/// Whether `path` starts as an executable or object file does (ELF, Mach-O, PE). An
+/// unreadable file is not one: reading it as a manifest then says why.
+fn is_program(path: &Path) -> bool {
+    let Ok(file) = safe_fs::open_regular(path, false, u64::MAX) else {
+        return false;
+    };
+    let mut head = Vec::with_capacity(4096);
+    if file.take(4096).read_to_end(&mut head).is_err() {
+        return false;
+    }
+    object::FileKind::parse(&*head).is_ok()
 }
 
 /// Writes `bytes` to `out`, which must not exist, or returns them as the output.
