@@ -18,7 +18,9 @@
 #   SEED         reports in the published day (2600: about 2 MB)
 #   ROUNDS       rounds of the runs (3)
 #   KINDS        the runs of a round ("alone half-open downloads"; also downloads-gzip,
-#                the downloaders asking for the compressed day)
+#                the downloaders asking for the compressed day, and downloads-paced,
+#                the downloaders together at most MBIT megabits a second)
+#   MBIT         the pace of downloads-paced (1000: a 1 Gbit/s link)
 #   PORT         the server's port on 127.0.0.1 (8790)
 #   OUT          where the database, the config and every run's output go (a new
 #                temporary directory)
@@ -32,6 +34,7 @@ DOWNLOADERS=${DOWNLOADERS:-32}
 SEED=${SEED:-2600}
 ROUNDS=${ROUNDS:-3}
 KINDS=${KINDS:-alone half-open downloads}
+MBIT=${MBIT:-1000}
 PORT=${PORT:-8790}
 OUT=${OUT:-$(mktemp -d)}
 SERVER=target/release/telemetry-server
@@ -102,6 +105,8 @@ for round in $(seq "$ROUNDS"); do
       downloads) extra=(--downloaders "$DOWNLOADERS" --download "$day") ;;
       downloads-gzip)
         extra=(--downloaders "$DOWNLOADERS" --download "$day" --accept-encoding gzip) ;;
+      downloads-paced)
+        extra=(--downloaders "$DOWNLOADERS" --download "$day" --download-mbit "$MBIT") ;;
       *) echo "unknown kind $kind" >&2; exit 2 ;;
     esac
     before=$(cpu_ticks)
