@@ -24,6 +24,8 @@
 #   PORT         the server's port on 127.0.0.1 (8790)
 #   OUT          where the database, the config and every run's output go (a new
 #                temporary directory)
+#   DB           the server's database (sqlite:$OUT/server.db; a postgres:// URL of
+#                an empty database works too)
 # Each run's output is in $OUT/<round>-<kind>.txt; a summary ends the output.
 set -euo pipefail
 
@@ -52,7 +54,7 @@ yesterday=$(date -u -d yesterday +%F)
 "$TELEMETRY" config keygen --out "$OUT/collector.key" >/dev/null 2>&1
 "$TELEMETRY" config sign "$OUT/config.json" --key "$OUT/collector.key" \
   --out "$OUT/signed-config.json" >/dev/null
-DB="sqlite:$OUT/server.db"
+DB=${DB:-sqlite:$OUT/server.db}
 
 pid=
 stop_server() {
