@@ -18,10 +18,14 @@
 #   SEED         reports in the published day (2600: about 2 MB)
 #   ROUNDS       rounds of the runs (3)
 #   KINDS        the runs of a round ("alone half-open downloads"; also downloads-gzip,
-#                the downloaders asking for the compressed day)
+#                the downloaders asking for the compressed day, and downloads-paced,
+#                the downloaders together at most MBIT megabits a second)
+#   MBIT         the pace of downloads-paced (1000: a 1 Gbit/s link)
 #   PORT         the server's port on 127.0.0.1 (8790)
 #   OUT          where the database, the config and every run's output go (a new
 #                temporary directory)
+#   DB           the server's database (sqlite:$OUT/server.db; a postgres:// URL of
+#                an empty database works too)
 # Each run's output is in $OUT/<round>-<kind>.txt; a summary ends the output.
 set -euo pipefail
 
@@ -32,6 +36,7 @@ DOWNLOADERS=${DOWNLOADERS:-32}
 SEED=${SEED:-2600}
 ROUNDS=${ROUNDS:-3}
 KINDS=${KINDS:-alone half-open downloads}
+MBIT=${MBIT:-1000}
 PORT=${PORT:-8790}
 OUT=${OUT:-$(mktemp -d)}
 SERVER=target/release/telemetry-server
@@ -49,7 +54,7 @@ yesterday=$(date -u -d yesterday +%F)
 "$TELEMETRY" config keygen --out "$OUT/collector.key" >/dev/null 2>&1
 "$TELEMETRY" config sign "$OUT/config.json" --key "$OUT/collector.key" \
   --out "$OUT/signed-config.json" >/dev/null
-DB="sqlite:$OUT/server.db"
+DB=${DB:-sqlite:$OUT/server.db}
 
 pid=
 stop_server() {
@@ -102,6 +107,8 @@ for round in $(seq "$ROUNDS"); do
       downloads) extra=(--downloaders "$DOWNLOADERS" --download "$day") ;;
       downloads-gzip)
         extra=(--downloaders "$DOWNLOADERS" --download "$day" --accept-encoding gzip) ;;
+      downloads-paced)
+        extra=(--downloaders "$DOWNLOADERS" --download "$day" --download-mbit "$MBIT") ;;
       *) echo "unknown kind $kind" >&2; exit 2 ;;
     esac
     before=$(cpu_ticks)

@@ -5,13 +5,15 @@
 //! cargo run --release -p transparent-telemetry-server --example load -- \
 //!     --url http://127.0.0.1:8700 --config signed-config.json [--reports 50000] \
 //!     [--connections 32] [--seconds 300] [--half-open N] \
-//!     [--downloaders N --download /data/YYYY-MM-DD.ndjson [--accept-encoding gzip]]
+//!     [--downloaders N --download /data/YYYY-MM-DD.ndjson [--accept-encoding gzip] \
+//!     [--download-mbit MEGABITS]]
 //! ```
 //!
 //! Beside the uploads, `--half-open N` holds N connections that each sent the start of
 //! an upload's head and nothing more (opening again those the server closes), and
 //! `--downloaders N` keeps N clients getting `--download PATH` in a loop (asking for the
-//! compressed bytes with `--accept-encoding gzip`); both come from loopback addresses
+//! compressed bytes with `--accept-encoding gzip`; at most `--download-mbit` megabits a
+//! second together, as behind a link of that speed); both come from loopback addresses
 //! of their own (127.1.x.y, 25 connections each; 127.2.0.x) when the server is on
 //! 127.0.0.1. The exit status is 1 if an upload or a download failed, or a download's
 //! bytes differed.
@@ -24,7 +26,8 @@ use test_support::load::{self, Plan};
 
 const USAGE: &str = "usage: load --url http://HOST:PORT --config SIGNED-CONFIG [--reports N] \
                      [--connections N] [--seconds LIMIT] [--half-open N] \
-                     [--downloaders N --download PATH [--accept-encoding gzip]]";
+                     [--downloaders N --download PATH [--accept-encoding gzip] \
+                     [--download-mbit MEGABITS]]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -56,13 +59,14 @@ fn main() -> ExitCode {
                 .map(|n| plan.downloaders = n as usize)
                 .is_some(),
             "--download" => {
-                plan.download = value.clone();
+                plan.download.path = value.clone();
                 value.starts_with('/')
             }
             "--accept-encoding" => {
-                plan.accept_encoding = value.clone();
+                plan.download.accept_encoding = value.clone();
                 true
             }
+            "--download-mbit" => number(value).map(|n| plan.download.megabits = n).is_some(),
             _ => false,
         };
         if !ok {
@@ -74,7 +78,7 @@ fn main() -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     }
-    if plan.downloaders > 0 && plan.download.is_empty() {
+    if plan.downloaders > 0 && plan.download.path.is_empty() {
         eprintln!("--downloaders needs --download PATH (a published day, /data/DAY.ndjson)");
         return ExitCode::from(2);
     }

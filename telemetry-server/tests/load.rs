@@ -106,7 +106,10 @@ fn beside_the_uploads_it_holds_half_open_connections_and_downloads_a_published_d
         url: format!("http://{}", server.addr),
         half_open: 60,
         downloaders: 2,
-        download: path.clone(),
+        download: load::beside::Download {
+            path: path.clone(),
+            ..Default::default()
+        },
         ..plan(200)
     })
     .expect("the load generator runs");
@@ -176,8 +179,11 @@ fn beside_the_uploads_it_holds_half_open_connections_and_downloads_a_published_d
     let outcome = load::run(&Plan {
         url: format!("http://{}", server.addr),
         downloaders: 1,
-        download: path.clone(),
-        accept_encoding: "gzip".into(),
+        download: load::beside::Download {
+            path: path.clone(),
+            accept_encoding: "gzip".into(),
+            megabits: 0,
+        },
         ..plan(20)
     })
     .expect("the load generator runs");
@@ -196,6 +202,34 @@ fn beside_the_uploads_it_holds_half_open_connections_and_downloads_a_published_d
     assert!(
         outcome.to_string().contains(&format!(
             "downloads of {path} (Accept-Encoding: gzip): 1 client, "
+        )),
+        "{outcome}"
+    );
+
+    // Paced at 8 Mbit/s (1 MB/s) together, two clients take no more than that, and one
+    // download each that the pace lets start.
+    let outcome = load::run(&Plan {
+        url: format!("http://{}", server.addr),
+        downloaders: 2,
+        download: load::beside::Download {
+            path: path.clone(),
+            accept_encoding: String::new(),
+            megabits: 8,
+        },
+        ..plan(100)
+    })
+    .expect("the load generator runs");
+    let downloads = outcome.downloads.clone().expect("downloads");
+    assert_eq!(
+        (outcome.ok, downloads.failed, downloads.differed),
+        (100, 0, 0)
+    );
+    assert!(downloads.ok >= 2, "{outcome}");
+    let allowed = 1e6 * downloads.elapsed.as_secs_f64() + 2.0 * published.body.len() as f64;
+    assert!(downloads.bytes as f64 <= allowed, "{outcome}");
+    assert!(
+        outcome.to_string().contains(&format!(
+            "downloads of {path}: 2 clients at most 8 Mbit/s in all, "
         )),
         "{outcome}"
     );

@@ -47,11 +47,8 @@ pub struct Plan {
     /// Clients downloading [`Plan::download`] in a loop while the reports are sent
     /// ([`beside::Downloaders`]).
     pub downloaders: usize,
-    /// The path the downloaders get, e.g. `/data/2026-12-01.ndjson`.
-    pub download: String,
-    /// The `Accept-Encoding` the downloaders send (none when empty): `gzip` asks for
-    /// the day's compressed bytes.
-    pub accept_encoding: String,
+    /// What the downloaders get (a published day, `/data/2026-12-01.ndjson`), and how.
+    pub download: beside::Download,
 }
 
 impl Default for Plan {
@@ -66,8 +63,7 @@ impl Default for Plan {
             limit: Duration::from_secs(300),
             half_open: 0,
             downloaders: 0,
-            download: String::new(),
-            accept_encoding: String::new(),
+            download: beside::Download::default(),
         }
     }
 }
@@ -490,12 +486,7 @@ pub fn run(plan: &Plan) -> Result<Outcome, LoadError> {
     let at_start = half_open.as_ref().map_or(0, beside::HalfOpen::settle);
     let downloaders = match plan.downloaders {
         0 => None,
-        n => Some(beside::Downloaders::start(
-            &plan.url,
-            &plan.download,
-            &plan.accept_encoding,
-            n,
-        )?),
+        n => Some(beside::Downloaders::start(&plan.url, &plan.download, n)?),
     };
     if let Some(downloaders) = &downloaders {
         downloaders.wait_until_under_way(deadline);

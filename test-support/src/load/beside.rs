@@ -279,13 +279,25 @@ struct Mine {
     error: Option<String>,
 }
 
-/// Clients that each get one path (a published day, `/data/<day>.ndjson`), with an
-/// `Accept-Encoding` or none, over a keep-alive connection in a loop, one thread each, from their own loopback addresses
+/// What downloaders get, and how fast.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Download {
+    /// The path, e.g. `/data/2026-12-01.ndjson`.
+    pub path: String,
+    /// The `Accept-Encoding` sent (none when empty): `gzip` asks for a day's compressed
+    /// bytes.
+    pub accept_encoding: String,
+    /// The most megabits a second all the downloaders take together, each its share
+    /// (0: as fast as they can), as clients behind a link of that speed would.
+    pub megabits: u64,
+}
+
+/// Clients that each get one path (a published day, `/data/<day>.ndjson`) over a
+/// keep-alive connection in a loop, one thread each, from their own loopback addresses
 /// (127.2.0.x) when the server is on the IPv4 loopback; every answer must be a 200 with
 /// the same bytes and `ETag` as the first.
 pub struct Downloaders {
-    path: String,
-    accept_encoding: String,
+    what: Download,
     clients: usize,
     started: Instant,
     stop: Arc<AtomicBool>,
@@ -296,10 +308,8 @@ pub struct Downloaders {
 /// What the downloaders got.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DownloadOutcome {
-    /// The path downloaded.
-    pub path: String,
-    /// The `Accept-Encoding` sent (none when empty).
-    pub accept_encoding: String,
+    /// What was downloaded, and how fast.
+    pub what: Download,
     /// How many clients.
     pub clients: usize,
     /// Downloads answered 200 with the whole body.
@@ -325,15 +335,19 @@ pub struct DownloadOutcome {
 impl fmt::Display for DownloadOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let secs = self.elapsed.as_secs_f64().max(1e-9);
-        let encoding = match self.accept_encoding.as_str() {
+        let encoding = match self.what.accept_encoding.as_str() {
             "" => String::new(),
             asked => format!(" (Accept-Encoding: {asked})"),
         };
+        let pace = match self.what.megabits {
+            0 => String::new(),
+            n => format!(" at most {n} Mbit/s in all"),
+        };
         write!(
             f,
-            "downloads of {}{encoding}: {} client{}, {} in {:.2} s: {:.1} downloads/s, {:.1} \
-             MB/s; {} bytes each, ETag {}; {} failed, {} differed",
-            self.path,
+            "downloads of {}{encoding}: {} client{}{pace}, {} in {:.2} s: {:.1} downloads/s, \
+             {:.1} MB/s; {} bytes each, ETag {}; {} failed, {} differed",
+            self.what.path,
             self.clients,
             if self.clients == 1 { "" } else { "s" },
             self.ok,
@@ -353,30 +367,28 @@ impl fmt::Display for DownloadOutcome {
 }
 
 impl Downloaders {
-    /// Starts `clients` threads getting `path` from `http://HOST:PORT` in a loop until
-    /// stopped, sending `accept_encoding` (none when empty).
-    pub fn start(
-        url: &str,
-        path: &str,
-        accept_encoding: &str,
-        clients: usize,
-    ) -> Result<Downloaders, LoadError> {
+    /// Starts `clients` threads getting `what` from `http://HOST:PORT` in a loop until
+    /// stopped.
+    pub fn start(url: &str, what: &Download, clients: usize) -> Result<Downloaders, LoadError> {
         let server = resolve(&host_of(url)?)?;
         let stop = Arc::new(AtomicBool::new(false));
         let answered = Arc::new(AtomicUsize::new(0));
+        // Each client's share of the pace, in bytes a second.
+        let share =
+            (what.megabits > 0).then(|| what.megabits as f64 * 125_000.0 / clients.max(1) as f64);
         let mut threads = Vec::with_capacity(clients);
         for i in 0..clients {
             let mut client = Client::from_address(url, loopback_source(server, 2, i))?;
-            let (stop, answered, path) = (stop.clone(), answered.clone(), path.to_string());
-            let encoding = accept_encoding.to_string();
+            let (stop, answered, what) = (stop.clone(), answered.clone(), what.clone());
             threads.push(std::thread::spawn(move || {
                 let mut mine = Mine::default();
-                let headers: Vec<(&str, &str)> = match encoding.as_str() {
+                let headers: Vec<(&str, &str)> = match what.accept_encoding.as_str() {
                     "" => Vec::new(),
                     asked => vec![("Accept-Encoding", asked)],
                 };
+                let began = Instant::now();
                 while !stop.load(Ordering::SeqCst) {
-                    match client.get_with(&path, &headers) {
+                    match client.get_with(&what.path, &headers) {
                         Ok(answer) if answer.status == 200 => {
                             mine.ok += 1;
                             mine.bytes += answer.body.len() as u64;
@@ -400,13 +412,20 @@ impl Downloaders {
                         }
                     }
                     answered.fetch_add(1, Ordering::SeqCst);
+                    if let Some(share) = share {
+                        // The next download once the bytes so far fit the pace.
+                        let due = began + Duration::from_secs_f64(mine.bytes as f64 / share);
+                        while Instant::now() < due && !stop.load(Ordering::SeqCst) {
+                            let left = due.saturating_duration_since(Instant::now());
+                            std::thread::sleep(left.min(Duration::from_millis(20)));
+                        }
+                    }
                 }
                 mine
             }));
         }
         Ok(Downloaders {
-            path: path.to_string(),
-            accept_encoding: accept_encoding.to_string(),
+            what: what.clone(),
             clients,
             started: Instant::now(),
             stop,
@@ -427,8 +446,7 @@ impl Downloaders {
     pub fn stop(mut self) -> Result<DownloadOutcome, LoadError> {
         self.stop.store(true, Ordering::SeqCst);
         let mut outcome = DownloadOutcome {
-            path: self.path.clone(),
-            accept_encoding: self.accept_encoding.clone(),
+            what: self.what.clone(),
             clients: self.clients,
             ..DownloadOutcome::default()
         };
