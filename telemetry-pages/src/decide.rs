@@ -7,6 +7,7 @@ use serde::Serialize;
 use telemetry_rules::bucket::cmp_names;
 
 use crate::aggregate::{Aggregate, ProgramAggregate};
+use crate::index::Indexed;
 use crate::rates::RatesByKey;
 use crate::series::{self, Kind, Mix, Point, Reporting};
 use crate::stats;
@@ -94,8 +95,10 @@ fn weeks<'a>(
 
 /// The summary of `program`'s `week` (its latest when `None`) at `level`, listing as
 /// rare what is used by less than the share `below`: `None` when it has no such week.
+/// Every name but stack chains is weighed (a stack counter as a whole: its chains are
+/// on its own page), from the names `indexed` found once for all requests.
 pub fn decide(
-    aggregate: &Aggregate,
+    indexed: &Indexed,
     rates: &dyn RatesByKey,
     program: &str,
     week: Option<&str>,
@@ -103,14 +106,11 @@ pub fn decide(
     level: f64,
 ) -> Option<Decide> {
     let z = stats::z(level);
-    let ((week, this), previous) = weeks(aggregate, program, week)?;
-    let names = series::names(aggregate, program, rates);
+    let ((week, this), previous) = weeks(indexed.aggregate(), program, week)?;
+    let names = indexed.names(program, rates);
     let mut rare = Vec::new();
     let mut movers = Vec::new();
     for (kind, name) in &names {
-        if *kind == Kind::Chain {
-            continue;
-        }
         let Some(after) = series::point(week, program, this, *kind, name, rates, level) else {
             continue;
         };

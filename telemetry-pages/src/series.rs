@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::aggregate::{Aggregate, Cell, ProgramAggregate, threshold_key};
 use crate::order;
-use crate::rates::{Lookup, Of, Rates, RatesByKey};
+use crate::rates::{Lookup, Of, RatesByKey};
 use crate::stats::{self, Estimate, Sum};
 
 /// What a name is.
@@ -172,31 +172,80 @@ fn cell_of<'a>(program: &'a ProgramAggregate, kind: Kind, name: &str) -> Option<
     }
 }
 
-/// The probability with which a report under one config carries `name` in `week`:
-/// `None` when that config does not collect it (or it had expired before the week
-/// ended); for a family, the largest among its members and whether they all share it.
-fn threshold(
-    rates: &dyn Rates,
-    program: &str,
-    kind: Kind,
-    name: &str,
-    week: &str,
-) -> Option<(f64, bool)> {
-    let of = match kind {
-        Kind::Counter => Of::Counter,
-        Kind::Family | Kind::Histogram => Of::Family,
-        Kind::Stack | Kind::Chain => Of::Stack,
-    };
-    match rates.threshold(program, of, name) {
-        Lookup::All(p) => Some((p, true)),
-        Lookup::Collected {
-            p,
-            uniform,
-            expires,
-        } => expires
-            .is_none_or(|day| day.as_str() >= week)
-            .then_some((p, uniform)),
-        Lookup::No => None,
+/// With what probability reports under one config could carry a name, looked up once
+/// per config (and the key its eligible reports are counted under, written once).
+struct Known {
+    lookup: Lookup,
+    key: String,
+}
+
+/// The probabilities of one name under each config its weeks were filtered by: looked
+/// up once for a whole series, not once per week.
+pub(crate) struct Thresholds<'a> {
+    rates: &'a dyn RatesByKey,
+    program: &'a str,
+    of: Of,
+    name: &'a str,
+    known: Vec<(String, Option<Known>)>,
+}
+
+impl<'a> Thresholds<'a> {
+    pub(crate) fn new(
+        rates: &'a dyn RatesByKey,
+        program: &'a str,
+        kind: Kind,
+        name: &'a str,
+    ) -> Thresholds<'a> {
+        let of = match kind {
+            Kind::Counter => Of::Counter,
+            Kind::Family | Kind::Histogram => Of::Family,
+            Kind::Stack | Kind::Chain => Of::Stack,
+        };
+        Thresholds {
+            rates,
+            program,
+            of,
+            name,
+            known: Vec::new(),
+        }
+    }
+
+    /// The probability with which a report under the config of `key` carries the name
+    /// in `week`, and the key its eligible reports are counted under: `None` when that
+    /// config does not collect it (or it had expired before the week ended); for a
+    /// family, the largest among its members and whether they all share it.
+    fn of(&mut self, key: &str, week: &str) -> Option<(f64, bool, &str)> {
+        let at = match self.known.iter().position(|(k, _)| k == key) {
+            Some(at) => at,
+            None => {
+                let known = self.rates.rates(key).map(|r| {
+                    let lookup = r.threshold(self.program, self.of, self.name);
+                    let t = match &lookup {
+                        Lookup::All(p) | Lookup::Collected { p, .. } => *p,
+                        Lookup::No => 0.0,
+                    };
+                    Known {
+                        lookup,
+                        key: threshold_key(t),
+                    }
+                });
+                self.known.push((key.to_string(), known));
+                self.known.len() - 1
+            }
+        };
+        let known = self.known[at].1.as_ref()?;
+        match &known.lookup {
+            Lookup::All(p) => Some((*p, true, known.key.as_str())),
+            Lookup::Collected {
+                p,
+                uniform,
+                expires,
+            } => expires
+                .as_ref()
+                .is_none_or(|day| day.as_str() >= week)
+                .then_some((*p, *uniform, known.key.as_str())),
+            Lookup::No => None,
+        }
     }
 }
 
@@ -215,22 +264,48 @@ pub fn point(
     rates: &dyn RatesByKey,
     level: f64,
 ) -> Option<Point> {
+    let mut thresholds = Thresholds::new(rates, program_name, kind, name);
+    let cell = cell_of(program, kind, name);
+    point_in(week, program, cell, &mut thresholds, level)
+}
+
+/// The distinct probabilities a name had in one week, as far as [`point_in`] needs to
+/// know them.
+#[derive(Clone, Copy, PartialEq)]
+enum Distinct {
+    None,
+    One(f64),
+    Several,
+}
+
+/// [`point`] of the name `known` looks up, its `cell` found by the caller (`None` when
+/// no report carried it).
+fn point_in(
+    week: &str,
+    program: &ProgramAggregate,
+    cell: Option<&Cell>,
+    known: &mut Thresholds,
+    level: f64,
+) -> Option<Point> {
     let z = stats::z(level);
     let empty = Cell::default();
-    let cell = cell_of(program, kind, name).unwrap_or(&empty);
+    let cell = cell.unwrap_or(&empty);
     // The reports that could have carried it: per config, those with x at most its
     // probability.
     let mut eligible = 0.0;
     let mut uniform = true;
-    let mut thresholds: BTreeSet<u64> = BTreeSet::new();
+    let mut distinct = Distinct::None;
     for (key, counts) in &program.eligible {
-        let Some(r) = rates.rates(key) else { continue };
-        let Some((t, same)) = threshold(r, program_name, kind, name, week) else {
+        let Some((t, same, t_key)) = known.of(key, week) else {
             continue;
         };
         uniform &= same;
-        thresholds.insert(t.to_bits());
-        eligible += counts.get(&threshold_key(t)).copied().unwrap_or(0) as f64;
+        distinct = match distinct {
+            Distinct::None => Distinct::One(t),
+            Distinct::One(first) if first.to_bits() == t.to_bits() => distinct,
+            _ => Distinct::Several,
+        };
+        eligible += counts.get(t_key).copied().unwrap_or(0) as f64;
     }
     if cell.n == 0 && eligible <= 0.0 {
         // Not collected that week: nothing is known of it.
@@ -244,15 +319,15 @@ pub fn point(
     let (carrying, trials) = if eligible <= 0.0 {
         let n = program.n as f64;
         (cell.reports / installations * n, n)
-    } else if uniform && thresholds.len() <= 1 {
+    } else if uniform && distinct != Distinct::Several {
         (k, eligible)
     } else {
         (cell.reports / installations * eligible, eligible)
     };
     let fraction = (trials / installations).clamp(0.0, 1.0);
     let share = stats::wilson(carrying, trials, fraction, z);
-    let seen_none = match thresholds.len() {
-        1 => thresholds.first().map(|t| f64::from_bits(*t)),
+    let seen_none = match distinct {
+        Distinct::One(t) => Some(t),
         _ => Some(fraction),
     };
     let total = stats::total_interval(
@@ -308,14 +383,65 @@ fn points(
     rates: &dyn RatesByKey,
     level: f64,
 ) -> Vec<Point> {
+    let mut known = Thresholds::new(rates, program, kind, name);
     aggregate
         .weeks
         .iter()
         .filter_map(|(week, programs)| {
             let p = programs.get(program)?;
-            point(week, program, p, kind, name, rates, level)
+            point_in(week, p, cell_of(p, kind, name), &mut known, level)
         })
         .collect()
+}
+
+/// [`weeks_of`] every name of `names` at once. Each week's sorted maps are walked once
+/// beside the sorted names, rather than searched once per name: a program's page draws
+/// the trend of every name it has.
+pub fn weeks_of_each<'n>(
+    aggregate: &Aggregate,
+    rates: &dyn RatesByKey,
+    program: &'n str,
+    names: &'n BTreeSet<(Kind, String)>,
+    level: f64,
+) -> BTreeMap<&'n (Kind, String), Vec<Point>> {
+    let mut known: Vec<Thresholds> = names
+        .iter()
+        .map(|(kind, name)| Thresholds::new(rates, program, *kind, name))
+        .collect();
+    let mut out: Vec<Vec<Point>> = vec![Vec::new(); names.len()];
+    for (week, programs) in &aggregate.weeks {
+        let Some(p) = programs.get(program) else {
+            continue;
+        };
+        let mut walking: Option<(Kind, std::iter::Peekable<_>)> = None;
+        for (i, (kind, name)) in names.iter().enumerate() {
+            // Names are sorted by kind, then name: each kind's names are matched
+            // against its map from its start.
+            let cells = match &mut walking {
+                Some((walked, cells)) if walked == kind => cells,
+                _ => {
+                    let map = match kind {
+                        Kind::Counter => &p.counters,
+                        Kind::Family | Kind::Histogram => &p.families,
+                        Kind::Stack => &p.stack_counters,
+                        Kind::Chain => &p.stacks,
+                    };
+                    &mut walking.insert((*kind, map.iter().peekable())).1
+                }
+            };
+            while cells
+                .next_if(|(key, _)| key.as_str() < name.as_str())
+                .is_some()
+            {}
+            let cell = cells
+                .next_if(|(key, _)| key.as_str() == name.as_str())
+                .map(|(_, cell)| cell);
+            if let Some(point) = point_in(week, p, cell, &mut known[i], level) {
+                out[i].push(point);
+            }
+        }
+    }
+    names.iter().zip(out).collect()
 }
 
 /// Every name a program's weeks hold or its configs collect, by kind.
@@ -370,6 +496,20 @@ fn names_under(
         }
         keys.extend(p.eligible.keys().map(String::as_str));
     }
+    collected_names(&mut out, program, rates, keys, only);
+    add_families(&mut out);
+    out
+}
+
+/// Adds to `out` the names that the configs of `keys` collect from `program` (with
+/// `only`, those under it).
+pub(crate) fn collected_names<'a>(
+    out: &mut BTreeSet<(Kind, String)>,
+    program: &str,
+    rates: &dyn RatesByKey,
+    keys: impl IntoIterator<Item = &'a str>,
+    only: Option<&str>,
+) {
     for key in keys {
         let Some(collected) = rates.rates(key).and_then(|r| r.collected(program)) else {
             continue;
@@ -384,28 +524,33 @@ fn names_under(
             ));
         }
     }
-    let families: BTreeSet<String> = out
-        .iter()
-        .filter(|(kind, _)| *kind == Kind::Counter)
-        .filter_map(|(_, name)| family_of(name).map(str::to_string))
-        .collect();
-    for family in families {
-        let members = out
-            .iter()
-            .filter(|(kind, name)| *kind == Kind::Counter && family_of(name) == Some(&family));
-        let histogram = members
-            .map(|(_, name)| name.split_once(':').map_or("", |(_, b)| b))
-            .all(|bucket| telemetry_rules::bucket::bound(bucket).is_some());
-        out.insert((
-            if histogram {
+}
+
+/// Adds to `out` the family of every `chart:label` counter in it: a histogram when
+/// every label is a bucket bound.
+pub(crate) fn add_families(out: &mut BTreeSet<(Kind, String)>) {
+    let mut families: BTreeMap<&str, bool> = BTreeMap::new();
+    for (kind, name) in out.iter() {
+        if *kind != Kind::Counter {
+            continue;
+        }
+        if let Some((family, bucket)) = name.split_once(':') {
+            let histogram = families.entry(family).or_insert(true);
+            *histogram &= telemetry_rules::bucket::bound(bucket).is_some();
+        }
+    }
+    let families: Vec<(Kind, String)> = families
+        .into_iter()
+        .map(|(family, histogram)| {
+            let kind = if histogram {
                 Kind::Histogram
             } else {
                 Kind::Family
-            },
-            family,
-        ));
-    }
-    out
+            };
+            (kind, family.to_string())
+        })
+        .collect();
+    out.extend(families);
 }
 
 /// What `counter` names for `program`: a chain (it holds a newline), a stack counter, a

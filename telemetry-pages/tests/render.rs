@@ -8,7 +8,7 @@ use telemetry_formats::upload;
 use telemetry_pages::decide;
 use telemetry_pages::rates::{ConfigRates, by_key};
 use telemetry_pages::render::{self, Links};
-use telemetry_pages::{Aggregate, stats};
+use telemetry_pages::{Aggregate, Indexed, Unsampled, stats};
 
 const WEEKS: [&str; 3] = ["2026-11-12", "2026-11-19", "2026-11-26"];
 
@@ -122,18 +122,10 @@ fn week_charts_write_estimates_with_intervals_and_full_names() {
 
 #[test]
 fn a_program_page_lists_every_name_with_its_trend_and_says_what_opt_in_cannot_tell() {
-    let aggregate = aggregate();
+    let weeks = Indexed::new(aggregate());
     let rates = by_key([&config()]);
-    let html = render::program_page(
-        &aggregate,
-        &rates,
-        "kv",
-        0.95,
-        &LINKS,
-        Some("/decide/kv"),
-        true,
-    )
-    .unwrap();
+    let html =
+        render::program_page(&weeks, &rates, "kv", 0.95, &LINKS, Some("/decide/kv"), true).unwrap();
     no_inline_style(&html);
     assert!(html.contains(render::OPT_IN));
     assert!(html.contains("<a href=\"/decide/kv\">Decide</a>"));
@@ -171,7 +163,7 @@ fn a_program_page_lists_every_name_with_its_trend_and_says_what_opt_in_cannot_te
     assert!(at("kv/latency:<10ms") < at("kv/latency:>=10ms"));
     // Nine names, and one value each of version, toolchain, os and arch.
     assert_eq!(html.matches("<svg class=\"spark\"").count(), 9 + 4);
-    assert!(render::program_page(&aggregate, &rates, "nope", 0.95, &LINKS, None, true).is_none());
+    assert!(render::program_page(&weeks, &rates, "nope", 0.95, &LINKS, None, true).is_none());
 }
 
 #[test]
@@ -229,9 +221,9 @@ fn a_name_page_draws_its_share_and_total_across_weeks_and_a_histogram_by_bound()
 
 #[test]
 fn the_decide_page_gives_verdicts_at_the_threshold_and_links_others() {
-    let aggregate = aggregate();
+    let weeks = Indexed::new(aggregate());
     let rates = by_key([&config()]);
-    let d = decide::decide(&aggregate, &rates, "kv", None, 0.01, stats::LEVEL).unwrap();
+    let d = decide::decide(&weeks, &rates, "kv", None, 0.01, stats::LEVEL).unwrap();
     let html = render::decide_page(&d, &LINKS, &|t| format!("/decide/kv?below={t}"));
     no_inline_style(&html);
     assert!(html.contains(render::OPT_IN));
@@ -244,4 +236,73 @@ fn the_decide_page_gives_verdicts_at_the_threshold_and_links_others() {
     assert!(html.contains("<h2 id=\"moved\">Moved most since 2026-11-19</h2>"));
     assert!(html.contains("<h2 id=\"versions\">Versions in use</h2>"));
     assert!(html.contains("<tr><td><code>0.1.0</code></td>"));
+}
+
+#[test]
+fn a_stack_counter_is_one_row_of_its_program_and_its_chains_are_on_its_own_page() {
+    // Ten reports a week; kv/bug counted in three, by two distinct chains.
+    let mut aggregate = Aggregate::new();
+    for week in &WEEKS[1..] {
+        for i in 0..10u64 {
+            let stacks: &[(&str, u64)] = match i {
+                0 | 1 => &[("kv/bug\nkv/get", 1)],
+                2 => &[("kv/bug\nkv/set\nkv/main", 2)],
+                _ => &[],
+            };
+            let report =
+                test_support::kv_report(week, 0.5, "", &[("kv/command:get", 1 + i)], stacks);
+            aggregate.add(&report, &Unsampled);
+        }
+    }
+    let chains = ["kv/bug\nkv/get", "kv/bug\nkv/set\nkv/main"];
+    let weeks = Indexed::new(aggregate);
+    let program =
+        render::program_page(&weeks, &Unsampled, "kv", 0.95, &LINKS, None, false).unwrap();
+    assert!(program.contains(&format!(
+        "<tr id=\"kv:kv/bug\"><td><a href=\"{}\"><code>kv/bug</code></a></td><td>stack counter</td>",
+        render::escape(&name_link("kv", "kv/bug"))
+    )));
+    for chain in chains {
+        assert!(
+            !program.contains(&render::escape(&name_link("kv", chain))),
+            "{chain:?}"
+        );
+        assert!(
+            !program.contains(&format!("id=\"kv:{chain}\"")),
+            "{chain:?}"
+        );
+    }
+    // kv/bug, kv/command and kv/command:get, and no builds (as `telemetry view`).
+    assert_eq!(program.matches("<svg class=\"spark\"").count(), 3);
+    let bug = render::counter_page(
+        weeks.aggregate(),
+        &Unsampled,
+        "kv",
+        "kv/bug",
+        None,
+        0.95,
+        &LINKS,
+    )
+    .unwrap();
+    assert!(bug.contains("<h2>Chains</h2>"));
+    for chain in chains {
+        assert!(
+            bug.contains(&format!(
+                "<tr id=\"kv:{chain}\"><td><a href=\"{}\">",
+                render::escape(&name_link("kv", chain))
+            )),
+            "{chain:?}"
+        );
+    }
+    // The summary weighs the stack counter as a whole, never a chain: in 3 of 10
+    // reports, it is below 50%.
+    let d = decide::decide(&weeks, &Unsampled, "kv", None, 0.5, stats::LEVEL).unwrap();
+    let rare: Vec<(&str, f64)> = d
+        .rare
+        .iter()
+        .map(|r| (r.counter.as_str(), r.week.share))
+        .collect();
+    assert_eq!(rare, [("kv/bug", 0.3)]);
+    assert!(d.movers.iter().all(|m| !m.counter.contains('\n')));
+    assert!(d.movers.iter().any(|m| m.counter == "kv/bug"));
 }

@@ -11,7 +11,7 @@ use telemetry_formats::upload;
 use telemetry_pages::rates::{ConfigRates, RatesByKey, by_key};
 use telemetry_pages::series::{self, Kind};
 use telemetry_pages::stats::{self, Estimate};
-use telemetry_pages::{Aggregate, decide};
+use telemetry_pages::{Aggregate, Indexed, decide};
 
 const WEEK1: &str = "2026-11-19";
 const WEEK2: &str = "2026-11-26";
@@ -291,8 +291,8 @@ fn decide_lists_what_is_rare_what_moved_and_the_versions_in_use() {
         };
         reports.push((WEEK2, x, if i < 10 { "0.2.0" } else { "0.1.0" }, counters));
     }
-    let aggregate = aggregate(&config, &reports);
-    let d = decide::decide(&aggregate, &rates, "kv", None, 0.06, 0.95).unwrap();
+    let weeks = Indexed::new(aggregate(&config, &reports));
+    let d = decide::decide(&weeks, &rates, "kv", None, 0.06, 0.95).unwrap();
     assert_eq!(d.reporting.week, WEEK2);
     assert_eq!(d.previous.as_deref(), Some(WEEK1));
     let rare: Vec<(&str, bool)> = d
@@ -328,9 +328,9 @@ fn decide_lists_what_is_rare_what_moved_and_the_versions_in_use() {
         .collect();
     assert_eq!(versions, [("0.2.0", 10), ("0.1.0", 30)]);
     // An earlier week is summarized on request; a week without kv is not.
-    let first = decide::decide(&aggregate, &rates, "kv", Some(WEEK1), 0.06, 0.95).unwrap();
+    let first = decide::decide(&weeks, &rates, "kv", Some(WEEK1), 0.06, 0.95).unwrap();
     assert_eq!((first.previous, first.movers.len()), (None, 0));
-    assert!(decide::decide(&aggregate, &rates, "kv", Some("2026-12-03"), 0.06, 0.95).is_none());
+    assert!(decide::decide(&weeks, &rates, "kv", Some("2026-12-03"), 0.06, 0.95).is_none());
 }
 
 #[test]
@@ -372,4 +372,70 @@ fn a_series_finds_the_same_name_and_members_as_the_list_of_every_name() {
         }
         assert_eq!(members, expected, "{name}");
     }
+}
+
+#[test]
+fn the_index_holds_every_name_but_chains_as_a_walk_through_every_week_finds_them() {
+    // Two weeks under two configs: the second also collects a family no report has.
+    let first = config(1.0);
+    let mut second = config(1.0);
+    second.version = 2;
+    second.programs[0].counters.push(CounterConfig {
+        name: "kv/fresh:{a,b}".into(),
+        rate: 1.0,
+        expires: None,
+    });
+    let mut aggregate = Aggregate::new();
+    for (week, config) in [(WEEK1, &first), (WEEK2, &second)] {
+        let rates = ConfigRates::new(config);
+        for i in 0..6u64 {
+            let chain = if i % 2 == 0 {
+                "kv/bug\nkv/get"
+            } else {
+                "kv/bug\nkv/main"
+            };
+            let counters: &[(&str, u64)] = if i < 3 {
+                &[("kv/command:get", 1), ("kv/latency:<1ms", 2)]
+            } else {
+                &[("kv/rare", 1)]
+            };
+            let local = test_support::kv_report(week, 0.1, "", counters, &[(chain, 1)]);
+            let end = date::parse(week).unwrap();
+            let (sent, _) = upload::filter(&local, config, 0, end + 1, "");
+            aggregate.add(&sent.unwrap(), &rates);
+        }
+    }
+    let rates = by_key([&first, &second]);
+    let every = series::names(&aggregate, "kv", &rates);
+    let chains = every.iter().filter(|(k, _)| *k == Kind::Chain).count();
+    assert_eq!(chains, 2);
+    let indexed = Indexed::new(aggregate.clone());
+    let names = indexed.names("kv", &rates);
+    let expected: std::collections::BTreeSet<(Kind, String)> = every
+        .into_iter()
+        .filter(|(k, _)| *k != Kind::Chain)
+        .collect();
+    assert_eq!(names, expected);
+    for name in [
+        (Kind::Stack, "kv/bug"),
+        (Kind::Family, "kv/fresh"),
+        (Kind::Counter, "kv/fresh:a"),
+        (Kind::Histogram, "kv/latency"),
+        (Kind::Counter, "kv/never"),
+    ] {
+        assert!(names.contains(&(name.0, name.1.to_string())), "{name:?}");
+    }
+    assert!(indexed.names("other", &rates).is_empty());
+    assert_eq!(indexed.aggregate(), &aggregate);
+    // Every name's weeks at once (chains too) are each name's weeks one by one.
+    let every = series::names(&aggregate, "kv", &rates);
+    let each = series::weeks_of_each(&aggregate, &rates, "kv", &every, 0.9);
+    assert_eq!(each.len(), every.len());
+    let mut weeks = 0;
+    for name in &every {
+        let one = series::weeks_of(&aggregate, &rates, "kv", name.0, &name.1, 0.9);
+        assert_eq!(each.get(name), Some(&one), "{name:?}");
+        weeks += one.len();
+    }
+    assert!(weeks > every.len(), "{weeks}");
 }

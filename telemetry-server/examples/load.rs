@@ -4,8 +4,17 @@
 //! ```sh
 //! cargo run --release -p transparent-telemetry-server --example load -- \
 //!     --url http://127.0.0.1:8700 --config signed-config.json [--reports 50000] \
-//!     [--connections 32] [--seconds 300]
+//!     [--connections 32] [--seconds 300] [--half-open N] \
+//!     [--downloaders N --download /data/YYYY-MM-DD.ndjson [--accept-encoding gzip]]
 //! ```
+//!
+//! Beside the uploads, `--half-open N` holds N connections that each sent the start of
+//! an upload's head and nothing more (opening again those the server closes), and
+//! `--downloaders N` keeps N clients getting `--download PATH` in a loop (asking for the
+//! compressed bytes with `--accept-encoding gzip`); both come from loopback addresses
+//! of their own (127.1.x.y, 25 connections each; 127.2.0.x) when the server is on
+//! 127.0.0.1. The exit status is 1 if an upload or a download failed, or a download's
+//! bytes differed.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,17 +23,12 @@ use std::time::Duration;
 use test_support::load::{self, Plan};
 
 const USAGE: &str = "usage: load --url http://HOST:PORT --config SIGNED-CONFIG [--reports N] \
-                     [--connections N] [--seconds LIMIT]";
+                     [--connections N] [--seconds LIMIT] [--half-open N] \
+                     [--downloaders N --download PATH [--accept-encoding gzip]]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut plan = Plan {
-        url: String::new(),
-        config: PathBuf::new(),
-        reports: 50_000,
-        connections: 32,
-        limit: Duration::from_secs(300),
-    };
+    let mut plan = Plan::default();
     for pair in args.chunks(2) {
         let [name, value] = pair else {
             eprintln!("{USAGE}");
@@ -47,6 +51,18 @@ fn main() -> ExitCode {
             "--seconds" => number(value)
                 .map(|n| plan.limit = Duration::from_secs(n))
                 .is_some(),
+            "--half-open" => number(value).map(|n| plan.half_open = n as usize).is_some(),
+            "--downloaders" => number(value)
+                .map(|n| plan.downloaders = n as usize)
+                .is_some(),
+            "--download" => {
+                plan.download = value.clone();
+                value.starts_with('/')
+            }
+            "--accept-encoding" => {
+                plan.accept_encoding = value.clone();
+                true
+            }
             _ => false,
         };
         if !ok {
@@ -58,10 +74,18 @@ fn main() -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     }
+    if plan.downloaders > 0 && plan.download.is_empty() {
+        eprintln!("--downloaders needs --download PATH (a published day, /data/DAY.ndjson)");
+        return ExitCode::from(2);
+    }
     match load::run(&plan) {
         Ok(outcome) => {
             println!("{outcome}");
-            if outcome.failed == 0 {
+            let downloads_ok = outcome
+                .downloads
+                .as_ref()
+                .is_none_or(|d| d.failed == 0 && d.differed == 0);
+            if outcome.failed == 0 && downloads_ok {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)

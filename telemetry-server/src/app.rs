@@ -7,7 +7,7 @@ use std::sync::{Arc, RwLock};
 use telemetry_formats::config::Config;
 use telemetry_formats::date;
 use telemetry_formats::manifest::Manifest;
-use telemetry_pages::Aggregate;
+use telemetry_pages::{Aggregate, Indexed};
 
 use crate::configs::{self, Configs};
 use crate::connections::Open;
@@ -24,11 +24,12 @@ use crate::writer::Writer;
 /// tests and demonstrations of the daily publication.
 pub const TODAY_VAR: &str = "TELEMETRY_SERVER_TODAY";
 
-/// What the public pages show, refreshed by the merge.
+/// What the public pages show, refreshed by the merge: the published days, and their
+/// aggregates merged and indexed once for every page and answer until the next.
 #[derive(Default)]
 pub(crate) struct View {
     pub published: Vec<Published>,
-    pub aggregate: Aggregate,
+    pub weeks: Indexed,
 }
 
 /// Everything a request can reach.
@@ -105,7 +106,7 @@ impl App {
             if let Ok(mut view) = self.view.write() {
                 *view = View {
                     published,
-                    aggregate,
+                    weeks: Indexed::new(aggregate),
                 };
             }
         }

@@ -5,12 +5,18 @@
 //! `x` and filtered by the config as a client filters it before sending, and sends
 //! them over keep-alive HTTP/1.1 connections, one thread each, at most `reports` of
 //! them and for at most `limit`; then it reports the rate and the latency percentiles.
+//!
+//! Beside the uploads it can hold half-open connections, as an attacker holds them, and
+//! keep clients downloading a published day in a loop ([`beside`]), so that the
+//! uploads' latency can be measured with and without them.
+
+pub mod beside;
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::hash::{BuildHasher, RandomState};
 use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -36,6 +42,34 @@ pub struct Plan {
     pub connections: usize,
     /// The longest the run may take.
     pub limit: Duration,
+    /// Half-open connections held while the reports are sent ([`beside::HalfOpen`]).
+    pub half_open: usize,
+    /// Clients downloading [`Plan::download`] in a loop while the reports are sent
+    /// ([`beside::Downloaders`]).
+    pub downloaders: usize,
+    /// The path the downloaders get, e.g. `/data/2026-12-01.ndjson`.
+    pub download: String,
+    /// The `Accept-Encoding` the downloaders send (none when empty): `gzip` asks for
+    /// the day's compressed bytes.
+    pub accept_encoding: String,
+}
+
+impl Default for Plan {
+    /// 50,000 reports over 32 connections, within 300 s, nothing beside them; the URL
+    /// and the config are still to be named.
+    fn default() -> Plan {
+        Plan {
+            url: String::new(),
+            config: PathBuf::new(),
+            reports: 50_000,
+            connections: 32,
+            limit: Duration::from_secs(300),
+            half_open: 0,
+            downloaders: 0,
+            download: String::new(),
+            accept_encoding: String::new(),
+        }
+    }
 }
 
 /// Why a run could not be made.
@@ -88,6 +122,10 @@ pub struct Outcome {
     pub elapsed: Duration,
     /// Latencies of the answered requests, sorted.
     pub latencies: Vec<Duration>,
+    /// What the half-open connections held beside them, if any were asked for.
+    pub half_open: Option<beside::HalfOpenOutcome>,
+    /// What the downloaders got beside them, if any were asked for.
+    pub downloads: Option<beside::DownloadOutcome>,
 }
 
 impl Outcome {
@@ -117,7 +155,14 @@ impl fmt::Display for Outcome {
             ms(self.percentile(0.5)),
             ms(self.percentile(0.99)),
             ms(self.latencies.last().copied().unwrap_or_default()),
-        )
+        )?;
+        if let Some(half_open) = &self.half_open {
+            write!(f, "\n{half_open}")?;
+        }
+        if let Some(downloads) = &self.downloads {
+            write!(f, "\n{downloads}")?;
+        }
+        Ok(())
     }
 }
 
@@ -233,6 +278,7 @@ impl Maker {
 /// One keep-alive HTTP/1.1 connection, opened again when the server closed it.
 pub struct Client {
     host: String,
+    source: Option<IpAddr>,
     stream: Option<TcpStream>,
 }
 
@@ -241,19 +287,64 @@ pub struct Client {
 pub struct Answer {
     /// The status code.
     pub status: u16,
+    /// The `ETag` header, if any.
+    pub etag: Option<String>,
     /// The body.
     pub body: Vec<u8>,
+}
+
+/// The `HOST:PORT` of an `http://HOST:PORT` URL.
+fn host_of(url: &str) -> Result<String, LoadError> {
+    Ok(url
+        .strip_prefix("http://")
+        .ok_or_else(|| LoadError::Url(url.to_string()))?
+        .trim_end_matches('/')
+        .to_string())
+}
+
+/// The address `HOST:PORT` names (its first).
+fn resolve(host: &str) -> Result<SocketAddr, LoadError> {
+    host.to_socket_addrs()?.next().ok_or(LoadError::Answer(
+        "the server's name resolves to no address",
+    ))
+}
+
+/// A connection to `host`, from the local address `source` when one is given (any of
+/// 127.0.0.0/8 on Linux, where all of it is this machine), within 5 s.
+pub fn connect(host: &str, source: Option<IpAddr>) -> Result<TcpStream, LoadError> {
+    let stream = match source {
+        None => TcpStream::connect(host)?,
+        Some(source) => {
+            let to = resolve(host)?;
+            let socket = socket2::Socket::new(
+                socket2::Domain::for_address(to),
+                socket2::Type::STREAM,
+                Some(socket2::Protocol::TCP),
+            )?;
+            socket.bind(&SocketAddr::new(source, 0).into())?;
+            socket.connect_timeout(&to.into(), Duration::from_secs(5))?;
+            socket.into()
+        }
+    };
+    stream.set_nodelay(true)?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    Ok(stream)
 }
 
 impl Client {
     /// A client of `http://HOST:PORT` (no path).
     pub fn new(url: &str) -> Result<Client, LoadError> {
-        let host = url
-            .strip_prefix("http://")
-            .ok_or_else(|| LoadError::Url(url.to_string()))?
-            .trim_end_matches('/')
-            .to_string();
-        Ok(Client { host, stream: None })
+        Client::from_address(url, None)
+    }
+
+    /// A client of `http://HOST:PORT` whose connections come from the local address
+    /// `source` (the system's choice when `None`).
+    pub fn from_address(url: &str, source: Option<IpAddr>) -> Result<Client, LoadError> {
+        Ok(Client {
+            host: host_of(url)?,
+            source,
+            stream: None,
+        })
     }
 
     /// Posts `body` (JSON) to `path`.
@@ -271,7 +362,16 @@ impl Client {
 
     /// Gets `path`.
     pub fn get(&mut self, path: &str) -> Result<Answer, LoadError> {
-        let request = format!("GET {path} HTTP/1.1\r\nHost: {}\r\n\r\n", self.host);
+        self.get_with(path, &[])
+    }
+
+    /// Gets `path` with extra headers (name, value).
+    pub fn get_with(&mut self, path: &str, headers: &[(&str, &str)]) -> Result<Answer, LoadError> {
+        let mut request = format!("GET {path} HTTP/1.1\r\nHost: {}\r\n", self.host);
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str("\r\n");
         self.send(request.as_bytes())
     }
 
@@ -281,12 +381,7 @@ impl Client {
         for _ in 0..2 {
             let stream = match self.stream.take() {
                 Some(stream) => stream,
-                None => {
-                    let stream = TcpStream::connect(&self.host)?;
-                    stream.set_nodelay(true)?;
-                    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-                    stream
-                }
+                None => connect(&self.host, self.source)?,
             };
             let mut stream = stream;
             match exchange(&mut stream, request) {
@@ -307,7 +402,7 @@ impl Client {
 fn exchange(stream: &mut TcpStream, request: &[u8]) -> Result<(Answer, bool), LoadError> {
     stream.write_all(request)?;
     let mut buffer = Vec::with_capacity(2048);
-    let mut chunk = [0u8; 8192];
+    let mut chunk = vec![0u8; 64 << 10];
     let head_end = loop {
         if let Some(i) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
             break i + 4;
@@ -337,7 +432,9 @@ fn exchange(stream: &mut TcpStream, request: &[u8]) -> Result<(Answer, bool), Lo
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
     let open = !header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
-    let mut body = buffer[head_end..].to_vec();
+    let etag = header("etag");
+    let mut body = Vec::with_capacity(length);
+    body.extend_from_slice(&buffer[head_end..]);
     while body.len() < length {
         let n = stream.read(&mut chunk)?;
         if n == 0 {
@@ -346,7 +443,7 @@ fn exchange(stream: &mut TcpStream, request: &[u8]) -> Result<(Answer, bool), Lo
         body.extend_from_slice(&chunk[..n]);
     }
     body.truncate(length);
-    Ok((Answer { status, body }, open))
+    Ok((Answer { status, etag, body }, open))
 }
 
 /// Reads the config inside a signed config file (its signature is the server's to
@@ -377,13 +474,40 @@ pub fn bodies(config: Config, today: u64, count: usize) -> Vec<(String, Vec<u8>)
         .collect()
 }
 
-/// Runs a load plan.
+/// Runs a load plan: the half-open connections opened and the downloads under way (if
+/// asked for) before the first report is sent, and all of them stopped, their
+/// connections closed, once the last is answered.
 pub fn run(plan: &Plan) -> Result<Outcome, LoadError> {
     let config = read_config(&plan.config)?;
     let today = date::day_of(date::now_secs());
     // Bodies made first, so making them is not measured.
     let bodies = Arc::new(bodies(config, today, plan.reports));
-    send(&plan.url, bodies, plan.connections, plan.limit)
+    let deadline = Instant::now() + plan.limit;
+    let half_open = match plan.half_open {
+        0 => None,
+        n => Some(beside::HalfOpen::hold(&plan.url, n, &date::format(today))?),
+    };
+    let at_start = half_open.as_ref().map_or(0, beside::HalfOpen::settle);
+    let downloaders = match plan.downloaders {
+        0 => None,
+        n => Some(beside::Downloaders::start(
+            &plan.url,
+            &plan.download,
+            &plan.accept_encoding,
+            n,
+        )?),
+    };
+    if let Some(downloaders) = &downloaders {
+        downloaders.wait_until_under_way(deadline);
+    }
+    let limit = deadline.saturating_duration_since(Instant::now());
+    let sent = send(&plan.url, bodies, plan.connections, limit);
+    let downloads = downloaders.map(beside::Downloaders::stop).transpose();
+    let half_open = half_open.map(|h| h.stop(at_start));
+    let mut outcome = sent?;
+    outcome.downloads = downloads?;
+    outcome.half_open = half_open;
+    Ok(outcome)
 }
 
 /// Sends every body of `bodies` to `url` over `connections` connections, for at most

@@ -377,6 +377,38 @@ pub fn histogram_chart(title: &str, bars: &[Bar], format: fn(f64) -> String) -> 
     out
 }
 
+/// Writes `value` rounded to one decimal (`12.3`, `-0.5`, `4.0`), as `{:.1}` would but
+/// for halfway cases, which round away from zero.
+fn tenths(out: &mut String, value: f64) {
+    let scaled = (value * 10.0).round();
+    if !scaled.is_finite() || scaled.abs() >= 1e15 {
+        let _ = write!(out, "{value:.1}");
+        return;
+    }
+    let scaled = scaled as i64;
+    if scaled < 0 {
+        out.push('-');
+    }
+    let magnitude = scaled.unsigned_abs();
+    // The digits from the last: tenths, the point, then the whole part.
+    let mut digits = [0u8; 24];
+    let mut at = digits.len() - 2;
+    digits[at + 1] = b'0' + (magnitude % 10) as u8;
+    digits[at] = b'.';
+    let mut whole = magnitude / 10;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (whole % 10) as u8;
+        whole /= 10;
+        if whole == 0 {
+            break;
+        }
+    }
+    for digit in &digits[at..] {
+        out.push(char::from(*digit));
+    }
+}
+
 /// A sparkline for a table row: the estimates as a line over the band of their
 /// intervals, the latest as a dot; `title` is its tooltip.
 pub fn sparkline(title: &str, points: &[Point]) -> String {
@@ -398,17 +430,25 @@ pub fn sparkline(title: &str, points: &[Point]) -> String {
          viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" aria-label=\"{0}\"><title>{0}</title>",
         escape(title)
     );
+    // A page has a sparkline per name: its coordinates are written as tenths by
+    // integer arithmetic, much cheaper than formatting floats.
+    let pair = |out: &mut String, x: f64, y: f64| {
+        tenths(out, x);
+        out.push(',');
+        tenths(out, y);
+        out.push(' ');
+    };
     if points.len() > 1 {
         out.push_str("<polygon class=\"band\" points=\"");
         for (i, p) in points.iter().enumerate() {
-            let _ = write!(out, "{:.1},{:.1} ", x(i), y(p.high.unwrap_or(max)));
+            pair(&mut out, x(i), y(p.high.unwrap_or(max)));
         }
         for (i, p) in points.iter().enumerate().rev() {
-            let _ = write!(out, "{:.1},{:.1} ", x(i), y(p.low));
+            pair(&mut out, x(i), y(p.low));
         }
         out.push_str("\"/><polyline class=\"line\" points=\"");
         for (i, p) in points.iter().enumerate() {
-            let _ = write!(out, "{:.1},{:.1} ", x(i), y(p.value));
+            pair(&mut out, x(i), y(p.value));
         }
         out.push_str("\"/>");
     }
@@ -428,6 +468,32 @@ pub fn sparkline(title: &str, points: &[Point]) -> String {
 mod tests {
     use super::*;
     use crate::render::number;
+
+    #[test]
+    fn coordinates_are_written_in_tenths_as_float_formatting_would() {
+        for value in [
+            0.0,
+            3.0,
+            12.34,
+            12.36,
+            129.96,
+            0.04,
+            -0.04,
+            -2.26,
+            1e20,
+            f64::NAN,
+        ] {
+            let mut out = String::new();
+            tenths(&mut out, value);
+            let expected = format!("{value:.1}");
+            let expected = if expected == "-0.0" { "0.0" } else { &expected };
+            assert_eq!(out, expected, "{value}");
+        }
+        // Halfway cases round away from zero.
+        let mut out = String::new();
+        tenths(&mut out, 0.25);
+        assert_eq!(out, "0.3");
+    }
 
     #[test]
     fn one_rect_per_bar_in_order_with_full_names() {

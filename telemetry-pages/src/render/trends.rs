@@ -12,6 +12,7 @@ use super::{
 };
 use crate::aggregate::Aggregate;
 use crate::decide::Decide;
+use crate::index::Indexed;
 use crate::rates::{Rates, RatesByKey};
 use crate::series::{self, Kind, Member, Point, Reporting, Series};
 use crate::stats::{self, Estimate};
@@ -83,6 +84,27 @@ fn total_points(points: &[Point]) -> Vec<ChartPoint> {
         .collect()
 }
 
+/// A trend's points as a sparkline draws them: numbers only, no tooltip per point.
+fn spark_points(points: &[Point], share: bool) -> Vec<ChartPoint> {
+    points
+        .iter()
+        .map(|p| {
+            let (value, low, high) = if share {
+                (p.share, p.share_low, Some(p.share_high))
+            } else {
+                (p.estimate, p.low, p.high)
+            };
+            ChartPoint {
+                week: String::new(),
+                value,
+                low,
+                high,
+                text: String::new(),
+            }
+        })
+        .collect()
+}
+
 /// A table row's cells for a name: its trend as a sparkline, then its latest week.
 fn name_cells(title: &str, points: &[Point], exact: bool) -> String {
     let Some(last) = points.last() else {
@@ -91,7 +113,7 @@ fn name_cells(title: &str, points: &[Point], exact: bool) -> String {
     if exact {
         format!(
             "<td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td>",
-            sparkline(title, &total_points(points)),
+            sparkline(title, &spark_points(points, false)),
             number(last.estimate),
             plural(last.carrying, "report", "reports"),
             escape(&last.week)
@@ -99,7 +121,7 @@ fn name_cells(title: &str, points: &[Point], exact: bool) -> String {
     } else {
         format!(
             "<td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{} of {}</td>",
-            sparkline(title, &share_points(points)),
+            sparkline(title, &spark_points(points, true)),
             with_interval(&last.share_estimate(), percent),
             with_interval(&last.total_estimate(), number),
             last.carrying,
@@ -321,10 +343,11 @@ fn installations_section(
 }
 
 /// The body of one program's trends at `level`: its reporting installations week by
-/// week, the mix of its builds, and every name it counts with its trend. `None` when the
+/// week, the mix of its builds, and every name it counts with its trend, a stack
+/// counter as one row linking to its page, where its chains are. `None` when the
 /// program never reported.
 pub fn program_page(
-    aggregate: &Aggregate,
+    indexed: &Indexed,
     rates: &dyn RatesByKey,
     program: &str,
     level: f64,
@@ -332,6 +355,7 @@ pub fn program_page(
     decide: Option<&str>,
     installations_shown: bool,
 ) -> Option<String> {
+    let aggregate = indexed.aggregate();
     let participation = series::participation(aggregate, program, level)?;
     let z = stats::z(level);
     let weeks = &participation.weeks;
@@ -354,7 +378,7 @@ pub fn program_page(
     out.push_str("<h2 id=\"counters\">Counters</h2>\n");
     out.push_str("<table class=\"names\">");
     out.push_str(names_header(exact));
-    let names = series::names(aggregate, program, rates);
+    let names = indexed.names(program, rates);
     // Families first with their members under them, then plain counters, then stack
     // counters; chains are on their stack counter's page.
     let mut rows: BTreeMap<String, Vec<(Kind, String)>> = BTreeMap::new();
@@ -375,8 +399,9 @@ pub fn program_page(
                 .then_with(|| telemetry_rules::bucket::cmp_names(&a.1, &b.1))
         });
     }
+    let mut trends = series::weeks_of_each(aggregate, rates, program, &names, level);
     for (kind, name) in rows.values().flatten() {
-        let weeks = series::weeks_of(aggregate, rates, program, *kind, name, level);
+        let weeks = trends.remove(&(*kind, name.clone())).unwrap_or_default();
         if weeks.is_empty() {
             continue;
         }

@@ -253,7 +253,7 @@ pub(crate) async fn series(
             return Found::Missing("the published data is unavailable".into());
         };
         match series::series(
-            &view.aggregate,
+            view.weeks.aggregate(),
             &ByVersion(&configs),
             &program,
             &counter,
@@ -291,7 +291,7 @@ pub(crate) async fn participation(
         let Ok(view) = app.view.read() else {
             return Found::Missing("the published data is unavailable".into());
         };
-        match series::participation(&view.aggregate, &program, level) {
+        match series::participation(view.weeks.aggregate(), &program, level) {
             Some(p) => Found::Json(serde_json::to_string(&p).unwrap_or_default()),
             None => Found::Missing(format!(
                 "program `{}` has no published reports",

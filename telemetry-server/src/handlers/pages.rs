@@ -102,7 +102,7 @@ pub(crate) async fn charts(State(app): State<Arc<App>>, query: RawQuery) -> Resp
     let body = match app.view.read() {
         Ok(view) => match app.configs.read() {
             Ok(configs) => render::charts(
-                &view.aggregate,
+                view.weeks.aggregate(),
                 &ByVersion(&configs),
                 week.as_deref(),
                 telemetry_pages::stats::LEVEL,

@@ -132,12 +132,12 @@ pub(crate) async fn trends(
         let Some(program) = program else {
             return Ok((
                 "Trends".into(),
-                render::programs_page(&view.aggregate, level, &SERVER_LINKS),
+                render::programs_page(view.weeks.aggregate(), level, &SERVER_LINKS),
             ));
         };
         let decide = decide_link(&program, None);
         render::program_page(
-            &view.aggregate,
+            &view.weeks,
             &ByVersion(&configs),
             &program,
             level,
@@ -182,7 +182,7 @@ pub(crate) async fn trend(
             return Err(unavailable());
         };
         render::counter_page(
-            &view.aggregate,
+            view.weeks.aggregate(),
             &ByVersion(&configs),
             &program,
             &counter,
@@ -235,7 +235,7 @@ pub(crate) async fn decide(
             return Err(unavailable());
         };
         let d = decide::decide(
-            &view.aggregate,
+            &view.weeks,
             &ByVersion(&configs),
             &program,
             week.as_deref(),

@@ -16,7 +16,7 @@ use telemetry_formats::report::{self, ProgramReport, Report as WeekReport};
 use telemetry_formats::{dirs, safe_fs};
 use telemetry_pages::render::{self, escape};
 use telemetry_pages::serving::week_of;
-use telemetry_pages::{Aggregate, Unsampled, stats};
+use telemetry_pages::{Aggregate, Indexed, Unsampled, stats};
 
 use super::Site;
 use super::http::{Request, Response};
@@ -212,8 +212,8 @@ fn trends(site: &Site, path: &str, query: Option<&str>, now: u64) -> Response {
              and TELEMETRY_DIR is not set).</p>\n",
         );
     };
-    let counted = counted(&dir.join(dirs::LOCAL), now);
-    let (aggregate, links, level) = (&counted.aggregate, &render::LOCAL_LINKS, stats::LEVEL);
+    let weeks = Indexed::new(counted(&dir.join(dirs::LOCAL), now).aggregate);
+    let (aggregate, links, level) = (weeks.aggregate(), &render::LOCAL_LINKS, stats::LEVEL);
     let program = render::query_param(query, "program");
     let counter = render::query_param(query, "counter");
     let week = week_of(query);
@@ -223,7 +223,7 @@ fn trends(site: &Site, path: &str, query: Option<&str>, now: u64) -> Response {
             render::programs_page(aggregate, level, links),
         )),
         ("/trends", Some(program), _) => {
-            render::program_page(aggregate, &Unsampled, &program, level, links, None, false)
+            render::program_page(&weeks, &Unsampled, &program, level, links, None, false)
                 .map(|body| (format!("{program}, week by week"), body))
         }
         (_, Some(program), Some(counter)) => render::counter_page(
