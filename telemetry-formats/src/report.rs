@@ -335,12 +335,7 @@ pub fn make_due(local: &Path, now: u64, last_week: &str) -> Vec<Made> {
 /// flushed to disk, linked into place, and the directory flushed. `Ok(false)` when
 /// another file was there first.
 pub fn write_durably(path: &Path, bytes: &[u8]) -> io::Result<bool> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let stem = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = dir.join(safe_fs::unique_name(&stem, TEMP_SUFFIX));
+    let temp = safe_fs::temp_beside(path, TEMP_SUFFIX);
     let mut options = fs::File::options();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -357,7 +352,7 @@ pub fn write_durably(path: &Path, bytes: &[u8]) -> io::Result<bool> {
         return Err(e);
     }
     let placed = safe_fs::place_new(&temp, path)?;
-    if let Ok(dir) = fs::File::open(dir) {
+    if let Ok(dir) = fs::File::open(path.parent().unwrap_or(Path::new("."))) {
         let _ = dir.sync_all();
     }
     Ok(placed)

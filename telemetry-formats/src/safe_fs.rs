@@ -239,6 +239,17 @@ pub fn unique_name(stem: &str, suffix: &str) -> String {
     format!(".{stem}.{}{suffix}", random_tag())
 }
 
+/// A path for a temporary file beside `path`, in its directory and named after it:
+/// `.<file name>.<pid>.<random><suffix>`, which [`place_new`] can then move to `path`.
+pub fn temp_beside(path: &Path, suffix: &str) -> PathBuf {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let stem = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    dir.join(unique_name(&stem, suffix))
+}
+
 /// Renames `from` to `to` unless `to` exists, atomically: an error of kind
 /// `AlreadyExists` when it does. Where the system has no such rename, an error of kind
 /// `Unsupported`: a plain rename could replace a file another process uses.
@@ -594,6 +605,23 @@ mod tests {
         let error = check_dir(&theirs, false).unwrap_err();
         assert!(error.to_string().contains("owned by user 65534"), "{error}");
         fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_temporary_file_goes_beside_its_target_named_after_it() {
+        let target = Path::new("/some/dir/2026-11-26.v1.count");
+        let temp = temp_beside(target, ".tmp");
+        assert_eq!(temp.parent(), target.parent());
+        let name = temp.file_name().unwrap().to_str().unwrap();
+        let pid = std::process::id();
+        assert!(
+            name.starts_with(&format!(".2026-11-26.v1.count.{pid}.")) && name.ends_with(".tmp"),
+            "{name}"
+        );
+        assert_ne!(temp, temp_beside(target, ".tmp"), "each name is new");
+        // A bare file name: the temporary file is a bare name too, in the same place.
+        let bare = temp_beside(Path::new("file"), ".tmp");
+        assert_eq!(bare.components().count(), 1, "{}", bare.display());
     }
 
     #[test]

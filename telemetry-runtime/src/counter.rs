@@ -190,19 +190,11 @@ impl Counter {
         record: &'static [u8],
         chains: &'static ChainTable,
     ) -> Counter {
-        Counter::__stack(
-            Decl {
-                name,
-                kind: Kind::Stack { depth },
-                description,
-                file,
-                line,
-                module_path,
-                origin: Origin::Explicit,
-                record,
-            },
-            chains,
-        )
+        let kind = Kind::Stack { depth };
+        let mut entry =
+            Counter::__declared(name, kind, description, file, line, module_path, record);
+        entry.chains = Some(chains);
+        entry
     }
 
     /// Builds the registry entry of a stack counter. Not public API.

@@ -72,12 +72,7 @@ pub(crate) fn set_aside(path: &Path, id: safe_fs::FileId) -> io::Result<Option<P
 /// to another process is fine: its file is as good.
 fn create(path: &Path, header: &Header, names: &[&str]) -> io::Result<()> {
     let bytes = format::encode_new(header, names).map_err(io::Error::other)?;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let stem = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = dir.join(safe_fs::unique_name(&stem, TEMP_SUFFIX));
+    let temp = safe_fs::temp_beside(path, TEMP_SUFFIX);
     safe_fs::write_new(&temp, &bytes)?;
     safe_fs::place_new(&temp, path).map(drop)
 }
