@@ -7,12 +7,17 @@
 //! reads what was published, and every page is then drawn from the index. Chains are
 //! not in it: they are listed on their stack counter's own page (found there by a
 //! range of each week's sorted map), not among a program's names.
+//!
+//! The server also computes, once per publication, every name's weeks at the default
+//! level ([`Indexed::with_trends`]): what a program's page draws unless its reader
+//! asks for another level.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::aggregate::Aggregate;
 use crate::rates::RatesByKey;
-use crate::series::{self, Kind};
+use crate::series::{self, Kind, Numbers};
+use crate::stats;
 
 /// What the weeks of one program hold, every week together.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -25,12 +30,18 @@ struct Held {
     keys: BTreeSet<String>,
 }
 
+/// Every week's numbers of each name of a program.
+type Trends = BTreeMap<(Kind, String), Vec<(String, Numbers)>>;
+
 /// An aggregate and, per program, the names its weeks hold: built once, read by every
 /// page. The aggregate cannot be changed without indexing it again.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Indexed {
     aggregate: Aggregate,
     programs: BTreeMap<String, Held>,
+    /// Per program, every name's weeks at [`stats::LEVEL`], when computed once
+    /// ([`Indexed::with_trends`]).
+    trends: BTreeMap<String, Trends>,
 }
 
 impl Indexed {
@@ -51,7 +62,81 @@ impl Indexed {
         Indexed {
             aggregate,
             programs,
+            trends: BTreeMap::new(),
         }
+    }
+
+    /// Indexes `aggregate` and computes, once, the weeks of every name of every program
+    /// at the level pages are drawn at unless the reader asks for another
+    /// ([`stats::LEVEL`]), with `rates`: a program's page then only draws them.
+    ///
+    /// A name's numbers depend only on the aggregate and the configs its reports were
+    /// filtered by, which never change once served; a config served later may collect
+    /// more names, whose weeks are computed when a page needs them.
+    pub fn with_trends(aggregate: Aggregate, rates: &dyn RatesByKey) -> Indexed {
+        let mut indexed = Indexed::new(aggregate);
+        let mut trends = BTreeMap::new();
+        for program in indexed.programs.keys() {
+            let names = indexed.names(program, rates);
+            let each =
+                series::numbers_of_each(&indexed.aggregate, rates, program, &names, stats::LEVEL);
+            let weeks: Trends = each
+                .into_iter()
+                .map(|(name, weeks)| {
+                    let weeks = weeks
+                        .into_iter()
+                        .map(|(week, numbers)| (week.to_string(), numbers))
+                        .collect();
+                    (name.clone(), weeks)
+                })
+                .collect();
+            trends.insert(program.clone(), weeks);
+        }
+        indexed.trends = trends;
+        indexed
+    }
+
+    /// Every week's numbers of each of `names` of `program` at `level`: the ones
+    /// computed by [`Indexed::with_trends`] when there are, the others now.
+    pub(crate) fn numbers_of_each<'a>(
+        &'a self,
+        rates: &dyn RatesByKey,
+        program: &'a str,
+        names: &'a BTreeSet<(Kind, String)>,
+        level: f64,
+    ) -> BTreeMap<&'a (Kind, String), Vec<(&'a str, Numbers)>> {
+        let known = self
+            .trends
+            .get(program)
+            .filter(|_| level.to_bits() == stats::LEVEL.to_bits());
+        let Some(known) = known else {
+            return series::numbers_of_each(&self.aggregate, rates, program, names, level)
+                .into_iter()
+                .collect();
+        };
+        let mut out = BTreeMap::new();
+        let mut missing = BTreeSet::new();
+        for name in names {
+            match known.get(name) {
+                Some(weeks) => {
+                    let weeks = weeks.iter().map(|(w, n)| (w.as_str(), *n)).collect();
+                    out.insert(name, weeks);
+                }
+                None => {
+                    missing.insert(name.clone());
+                }
+            }
+        }
+        if !missing.is_empty() {
+            for (name, weeks) in
+                series::numbers_of_each(&self.aggregate, rates, program, &missing, level)
+            {
+                if let Some(name) = names.get(name) {
+                    out.insert(name, weeks);
+                }
+            }
+        }
+        out
     }
 
     /// The aggregate indexed.

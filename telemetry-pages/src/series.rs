@@ -287,6 +287,74 @@ fn point_in(
     known: &mut Thresholds,
     level: f64,
 ) -> Option<Point> {
+    numbers_in(week, program, cell, known, level).map(|numbers| numbers.at(week))
+}
+
+/// A [`Point`] but for its week, which a page drawing thousands of them needs not
+/// copy.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Numbers {
+    pub reports: u64,
+    pub carrying: u64,
+    pub estimate: f64,
+    pub low: f64,
+    pub high: Option<f64>,
+    pub share: f64,
+    pub share_low: f64,
+    pub share_high: f64,
+    pub total: u64,
+    pub exact: bool,
+}
+
+impl Numbers {
+    /// The numbers of each point, with its week.
+    pub(crate) fn of_each(points: &[Point]) -> Vec<(&str, Numbers)> {
+        points
+            .iter()
+            .map(|p| {
+                let numbers = Numbers {
+                    reports: p.reports,
+                    carrying: p.carrying,
+                    estimate: p.estimate,
+                    low: p.low,
+                    high: p.high,
+                    share: p.share,
+                    share_low: p.share_low,
+                    share_high: p.share_high,
+                    total: p.total,
+                    exact: p.exact,
+                };
+                (p.week.as_str(), numbers)
+            })
+            .collect()
+    }
+
+    /// The point of `week`.
+    pub(crate) fn at(&self, week: &str) -> Point {
+        Point {
+            week: week.to_string(),
+            reports: self.reports,
+            carrying: self.carrying,
+            estimate: self.estimate,
+            low: self.low,
+            high: self.high,
+            share: self.share,
+            share_low: self.share_low,
+            share_high: self.share_high,
+            total: self.total,
+            exact: self.exact,
+        }
+    }
+}
+
+/// [`point_in`], without the week.
+fn numbers_in(
+    week: &str,
+    program: &ProgramAggregate,
+    cell: Option<&Cell>,
+    known: &mut Thresholds,
+    level: f64,
+) -> Option<Numbers> {
     let z = stats::z(level);
     let empty = Cell::default();
     let cell = cell.unwrap_or(&empty);
@@ -347,8 +415,7 @@ fn point_in(
         level,
     );
     let exact = total.is_exact() && share.high == Some(share.low);
-    Some(Point {
-        week: week.to_string(),
+    Some(Numbers {
         reports: program.n,
         carrying: cell.n,
         estimate: total.estimate,
@@ -404,11 +471,41 @@ pub fn weeks_of_each<'n>(
     names: &'n BTreeSet<(Kind, String)>,
     level: f64,
 ) -> BTreeMap<&'n (Kind, String), Vec<Point>> {
+    numbers_of_each(aggregate, rates, program, names, level)
+        .into_iter()
+        .map(|(name, weeks)| {
+            let points = weeks
+                .into_iter()
+                .map(|(week, numbers)| numbers.at(week))
+                .collect();
+            (name, points)
+        })
+        .collect()
+}
+
+/// Every week of a name: the week and its numbers.
+pub(crate) type WeeksOf<'a> = Vec<(&'a str, Numbers)>;
+
+/// Every week's numbers of every name of `names`, in the order of `names`.
+pub(crate) fn numbers_of_each<'a, 'n>(
+    aggregate: &'a Aggregate,
+    rates: &dyn RatesByKey,
+    program: &'n str,
+    names: &'n BTreeSet<(Kind, String)>,
+    level: f64,
+) -> Vec<(&'n (Kind, String), WeeksOf<'a>)> {
     let mut known: Vec<Thresholds> = names
         .iter()
         .map(|(kind, name)| Thresholds::new(rates, program, *kind, name))
         .collect();
-    let mut out: Vec<Vec<Point>> = vec![Vec::new(); names.len()];
+    let weeks = aggregate
+        .weeks
+        .values()
+        .filter(|programs| programs.contains_key(program))
+        .count();
+    let mut out: Vec<Vec<(&str, Numbers)>> = (0..names.len())
+        .map(|_| Vec::with_capacity(weeks))
+        .collect();
     for (week, programs) in &aggregate.weeks {
         let Some(p) = programs.get(program) else {
             continue;
@@ -436,8 +533,8 @@ pub fn weeks_of_each<'n>(
             let cell = cells
                 .next_if(|(key, _)| key.as_str() == name.as_str())
                 .map(|(_, cell)| cell);
-            if let Some(point) = point_in(week, p, cell, &mut known[i], level) {
-                out[i].push(point);
+            if let Some(numbers) = numbers_in(week, p, cell, &mut known[i], level) {
+                out[i].push((week.as_str(), numbers));
             }
         }
     }

@@ -306,3 +306,23 @@ fn a_stack_counter_is_one_row_of_its_program_and_its_chains_are_on_its_own_page(
     assert!(d.movers.iter().all(|m| !m.counter.contains('\n')));
     assert!(d.movers.iter().any(|m| m.counter == "kv/bug"));
 }
+
+#[test]
+fn trends_computed_once_draw_the_same_page_as_trends_computed_per_request() {
+    let rates = by_key([&config()]);
+    let each = Indexed::new(aggregate());
+    let once = Indexed::with_trends(aggregate(), &rates);
+    for level in [stats::LEVEL, 0.9] {
+        let page = |weeks: &Indexed| {
+            render::program_page(weeks, &rates, "kv", level, &LINKS, None, true).unwrap()
+        };
+        assert_eq!(page(&once), page(&each), "{level}");
+    }
+    // Computed without the config, the trends lack the names only it collects: those
+    // are computed when the page is drawn.
+    let without = Indexed::with_trends(aggregate(), &render::NoRates);
+    let page = render::program_page(&without, &rates, "kv", 0.95, &LINKS, None, true).unwrap();
+    assert!(page.contains("<tr id=\"kv:kv/legacy\">"));
+    let page = render::program_page(&without, &render::NoRates, "kv", 0.95, &LINKS, None, true);
+    assert!(!page.unwrap().contains("<tr id=\"kv:kv/legacy\">"));
+}

@@ -120,6 +120,13 @@ fn requests(label: &str, weeks: &Indexed, configs: &BTreeMap<String, ConfigRates
             }),
         ),
         (
+            "GET /trends?program=&level=90",
+            Box::new(|| {
+                render::program_page(weeks, configs, "kv", 0.9, &SERVER_LINKS, None, true)
+                    .map_or(0, |t| t.len())
+            }),
+        ),
+        (
             "GET /trend?program=&counter= (a histogram)",
             Box::new(|| {
                 render::counter_page(
@@ -227,11 +234,15 @@ fn main() {
         start.elapsed().as_secs_f64() * 1e3
     );
     let start = Instant::now();
-    let weeks = Indexed::new(aggregate);
+    let weeks = Indexed::with_trends(aggregate, &by_key);
     println!(
-        "its names indexed: {:.0} ms, once per publication",
+        "its names indexed and their trends computed: {:.0} ms, once per publication",
         start.elapsed().as_secs_f64() * 1e3
     );
-    requests("1 week", &Indexed::new(first_week), &by_key);
+    requests(
+        "1 week",
+        &Indexed::with_trends(first_week, &by_key),
+        &by_key,
+    );
     requests("52 weeks", &weeks, &by_key);
 }

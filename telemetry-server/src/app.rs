@@ -9,7 +9,7 @@ use telemetry_formats::date;
 use telemetry_formats::manifest::Manifest;
 use telemetry_pages::{Aggregate, Indexed};
 
-use crate::configs::{self, Configs};
+use crate::configs::{self, ByVersion, Configs};
 use crate::connections::Open;
 use crate::files::Files;
 use crate::limit::Limiter;
@@ -25,7 +25,8 @@ use crate::writer::Writer;
 pub const TODAY_VAR: &str = "TELEMETRY_SERVER_TODAY";
 
 /// What the public pages show, refreshed by the merge: the published days, and their
-/// aggregates merged and indexed once for every page and answer until the next.
+/// aggregates merged, indexed and their trends computed once for every page and answer
+/// until the next.
 #[derive(Default)]
 pub(crate) struct View {
     pub published: Vec<Published>,
@@ -106,7 +107,7 @@ impl App {
             if let Ok(mut view) = self.view.write() {
                 *view = View {
                     published,
-                    weeks: Indexed::new(aggregate),
+                    weeks: Indexed::with_trends(aggregate, &ByVersion(&configs)),
                 };
             }
         }

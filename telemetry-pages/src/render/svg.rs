@@ -380,12 +380,17 @@ pub fn histogram_chart(title: &str, bars: &[Bar], format: fn(f64) -> String) -> 
 /// Writes `value` rounded to one decimal (`12.3`, `-0.5`, `4.0`), as `{:.1}` would but
 /// for halfway cases, which round away from zero.
 fn tenths(out: &mut String, value: f64) {
-    let scaled = (value * 10.0).round();
+    let scaled = value * 10.0;
     if !scaled.is_finite() || scaled.abs() >= 1e15 {
         let _ = write!(out, "{value:.1}");
         return;
     }
-    let scaled = scaled as i64;
+    // Rounded half away from zero (a cast cuts toward zero); cheaper than `round`.
+    let scaled = if scaled < 0.0 {
+        (scaled - 0.5) as i64
+    } else {
+        (scaled + 0.5) as i64
+    };
     if scaled < 0 {
         out.push('-');
     }
@@ -404,9 +409,8 @@ fn tenths(out: &mut String, value: f64) {
             break;
         }
     }
-    for digit in &digits[at..] {
-        out.push(char::from(*digit));
-    }
+    // ASCII digits, a sign and a point: always UTF-8.
+    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or("0.0"));
 }
 
 /// A sparkline for a table row: the estimates as a line over the band of their

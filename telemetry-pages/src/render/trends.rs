@@ -14,7 +14,7 @@ use crate::aggregate::Aggregate;
 use crate::decide::Decide;
 use crate::index::Indexed;
 use crate::rates::{Rates, RatesByKey};
-use crate::series::{self, Kind, Member, Point, Reporting, Series};
+use crate::series::{self, Kind, Member, Numbers, Point, Reporting, Series};
 use crate::stats::{self, Estimate};
 
 /// Rates of no config: estimates are made from the reports alone (their shares as the
@@ -85,10 +85,10 @@ fn total_points(points: &[Point]) -> Vec<ChartPoint> {
 }
 
 /// A trend's points as a sparkline draws them: numbers only, no tooltip per point.
-fn spark_points(points: &[Point], share: bool) -> Vec<ChartPoint> {
+fn spark_points(points: &[(&str, Numbers)], share: bool) -> Vec<ChartPoint> {
     points
         .iter()
-        .map(|p| {
+        .map(|(_, p)| {
             let (value, low, high) = if share {
                 (p.share, p.share_low, Some(p.share_high))
             } else {
@@ -106,8 +106,8 @@ fn spark_points(points: &[Point], share: bool) -> Vec<ChartPoint> {
 }
 
 /// A table row's cells for a name: its trend as a sparkline, then its latest week.
-fn name_cells(title: &str, points: &[Point], exact: bool) -> String {
-    let Some(last) = points.last() else {
+fn name_cells(title: &str, points: &[(&str, Numbers)], exact: bool) -> String {
+    let Some(last) = points.last().map(|(week, numbers)| numbers.at(week)) else {
         return "<td></td><td></td><td></td><td></td>".into();
     };
     if exact {
@@ -399,9 +399,11 @@ pub fn program_page(
                 .then_with(|| telemetry_rules::bucket::cmp_names(&a.1, &b.1))
         });
     }
-    let mut trends = series::weeks_of_each(aggregate, rates, program, &names, level);
+    let trends = indexed.numbers_of_each(rates, program, &names, level);
     for (kind, name) in rows.values().flatten() {
-        let weeks = trends.remove(&(*kind, name.clone())).unwrap_or_default();
+        let Some(weeks) = trends.get(&(*kind, name.clone())) else {
+            continue;
+        };
         if weeks.is_empty() {
             continue;
         }
@@ -414,7 +416,7 @@ pub fn program_page(
             escape(&(links.name)(program, name)),
             escape(name),
             kind_text(*kind),
-            name_cells(name, &weeks, exact)
+            name_cells(name, weeks, exact)
         );
     }
     out.push_str("</table>\n");
@@ -508,7 +510,7 @@ pub fn counter_page(
                 escape(&(links.name)(program, name)),
                 frames.join("</code><br><code>"),
                 kind_text(kind),
-                name_cells(name, weeks, exact)
+                name_cells(name, &Numbers::of_each(weeks), exact)
             );
         }
         out.push_str("</table>\n");
