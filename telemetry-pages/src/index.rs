@@ -78,8 +78,14 @@ impl Indexed {
         let mut trends = BTreeMap::new();
         for program in indexed.programs.keys() {
             let names = indexed.names(program, rates);
-            let each =
-                series::numbers_of_each(&indexed.aggregate, rates, program, &names, stats::LEVEL);
+            let each = series::numbers_of_each(
+                &indexed.aggregate,
+                rates,
+                program,
+                &names,
+                stats::LEVEL,
+                true,
+            );
             let weeks: Trends = each
                 .into_iter()
                 .map(|(name, weeks)| {
@@ -97,20 +103,22 @@ impl Indexed {
     }
 
     /// Every week's numbers of each of `names` of `program` at `level`: the ones
-    /// computed by [`Indexed::with_trends`] when there are, the others now.
+    /// computed by [`Indexed::with_trends`] when there are, the others now (without
+    /// `totals`, with the interval of the total of the latest week only).
     pub(crate) fn numbers_of_each<'a>(
         &'a self,
         rates: &dyn RatesByKey,
         program: &'a str,
         names: &'a BTreeSet<(Kind, String)>,
         level: f64,
+        totals: bool,
     ) -> BTreeMap<&'a (Kind, String), Vec<(&'a str, Numbers)>> {
         let known = self
             .trends
             .get(program)
             .filter(|_| level.to_bits() == stats::LEVEL.to_bits());
         let Some(known) = known else {
-            return series::numbers_of_each(&self.aggregate, rates, program, names, level)
+            return series::numbers_of_each(&self.aggregate, rates, program, names, level, totals)
                 .into_iter()
                 .collect();
         };
@@ -129,7 +137,7 @@ impl Indexed {
         }
         if !missing.is_empty() {
             for (name, weeks) in
-                series::numbers_of_each(&self.aggregate, rates, program, &missing, level)
+                series::numbers_of_each(&self.aggregate, rates, program, &missing, level, totals)
             {
                 if let Some(name) = names.get(name) {
                     out.insert(name, weeks);

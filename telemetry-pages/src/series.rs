@@ -287,7 +287,7 @@ fn point_in(
     known: &mut Thresholds,
     level: f64,
 ) -> Option<Point> {
-    numbers_in(week, program, cell, known, level).map(|numbers| numbers.at(week))
+    numbers_in(week, program, cell, known, level, true).map(|numbers| numbers.at(week))
 }
 
 /// A [`Point`] but for its week, which a page drawing thousands of them needs not
@@ -347,13 +347,15 @@ impl Numbers {
     }
 }
 
-/// [`point_in`], without the week.
+/// [`point_in`], without the week; without `total`, the interval of the total is not
+/// computed (its ends are the estimate): for weeks only the share of is drawn.
 fn numbers_in(
     week: &str,
     program: &ProgramAggregate,
     cell: Option<&Cell>,
     known: &mut Thresholds,
     level: f64,
+    total: bool,
 ) -> Option<Numbers> {
     let z = stats::z(level);
     let empty = Cell::default();
@@ -398,22 +400,26 @@ fn numbers_in(
         Distinct::One(t) => Some(t),
         _ => Some(fraction),
     };
-    let total = stats::total_interval(
-        stats::Total {
-            units: Sum {
-                seen: k,
-                estimate: cell.reports,
-                variance: cell.reports_var,
-                observed: k,
+    let total = if !total {
+        Estimate::exact(cell.estimate)
+    } else {
+        stats::total_interval(
+            stats::Total {
+                units: Sum {
+                    seen: k,
+                    estimate: cell.reports,
+                    variance: cell.reports_var,
+                    observed: k,
+                },
+                estimate: cell.estimate,
+                square_var: cell.estimate_var,
+                cross_var: cell.cross_var,
+                observed: cell.total as f64,
             },
-            estimate: cell.estimate,
-            square_var: cell.estimate_var,
-            cross_var: cell.cross_var,
-            observed: cell.total as f64,
-        },
-        seen_none,
-        level,
-    );
+            seen_none,
+            level,
+        )
+    };
     let exact = total.is_exact() && share.high == Some(share.low);
     Some(Numbers {
         reports: program.n,
@@ -471,7 +477,7 @@ pub fn weeks_of_each<'n>(
     names: &'n BTreeSet<(Kind, String)>,
     level: f64,
 ) -> BTreeMap<&'n (Kind, String), Vec<Point>> {
-    numbers_of_each(aggregate, rates, program, names, level)
+    numbers_of_each(aggregate, rates, program, names, level, true)
         .into_iter()
         .map(|(name, weeks)| {
             let points = weeks
@@ -486,13 +492,16 @@ pub fn weeks_of_each<'n>(
 /// Every week of a name: the week and its numbers.
 pub(crate) type WeeksOf<'a> = Vec<(&'a str, Numbers)>;
 
-/// Every week's numbers of every name of `names`, in the order of `names`.
+/// Every week's numbers of every name of `names`, in the order of `names`; without
+/// `totals`, the interval of the total only of each name's latest week (a trend of
+/// shares needs no other).
 pub(crate) fn numbers_of_each<'a, 'n>(
     aggregate: &'a Aggregate,
     rates: &dyn RatesByKey,
     program: &'n str,
     names: &'n BTreeSet<(Kind, String)>,
     level: f64,
+    totals: bool,
 ) -> Vec<(&'n (Kind, String), WeeksOf<'a>)> {
     let mut known: Vec<Thresholds> = names
         .iter()
@@ -533,8 +542,22 @@ pub(crate) fn numbers_of_each<'a, 'n>(
             let cell = cells
                 .next_if(|(key, _)| key.as_str() == name.as_str())
                 .map(|(_, cell)| cell);
-            if let Some(numbers) = numbers_in(week, p, cell, &mut known[i], level) {
+            if let Some(numbers) = numbers_in(week, p, cell, &mut known[i], level, totals) {
                 out[i].push((week.as_str(), numbers));
+            }
+        }
+    }
+    if !totals {
+        for (i, (kind, name)) in names.iter().enumerate() {
+            let Some((week, last)) = out[i].last_mut() else {
+                continue;
+            };
+            let Some(p) = aggregate.weeks.get(*week).and_then(|w| w.get(program)) else {
+                continue;
+            };
+            let cell = cell_of(p, *kind, name);
+            if let Some(numbers) = numbers_in(week, p, cell, &mut known[i], level, true) {
+                *last = numbers;
             }
         }
     }

@@ -3,10 +3,11 @@
 //! A config of one program with 1,000 counters (plain ones at rates 1, 0.5 and 0.1, a
 //! family of labels, a histogram) and a sample rate of 0.5; `REPORTS` reports
 //! (1,000,000 unless the environment says otherwise) made by the load generator over
-//! 52 weeks, aggregated as the server aggregates them when it publishes. Then each
-//! request's whole computation (the numbers and their JSON or HTML, as the handlers make
-//! them; not the HTTP around them) is timed `ROUNDS` times: median and 99th
-//! percentile. A one-week aggregate of the same reports is the baseline in the same run.
+//! 52 weeks on two threads, aggregated as the server aggregates them when it publishes,
+//! indexed and their trends computed as its merge does. Then each request's whole
+//! computation (the numbers and their JSON or HTML, as the handlers make them; not the
+//! HTTP around them) is timed `ROUNDS` times: median and 99th percentile. A one-week
+//! aggregate of the same reports is the baseline in the same run.
 //! Publishing is timed on one day of 10,000 reports: the file, its digest and its
 //! aggregate, as the daily merge makes them.
 //!
@@ -27,6 +28,8 @@ use test_support::load::Maker;
 
 const ROUNDS: usize = 200;
 const WEEKS: u64 = 52;
+/// Threads making reports.
+const MAKERS: u64 = 2;
 
 fn config() -> Config {
     let mut counters = Vec::new();
@@ -198,27 +201,65 @@ fn main() {
         })
         .collect();
     publishing.sort();
+    let bytes: Vec<u8> = kept
+        .iter()
+        .flat_map(|(line, _)| line.bytes().chain(std::iter::once(b'\n')))
+        .collect();
+    let mut compressing: Vec<Duration> = (0..5)
+        .map(|_| {
+            let start = Instant::now();
+            black_box(publish::gzip(&bytes).len());
+            start.elapsed()
+        })
+        .collect();
+    compressing.sort();
     println!(
-        "publishing a day of 10,000 reports (file, digest, aggregate): median {} of 5",
-        ms(publishing[2])
+        "publishing a day of 10,000 reports (file, digest, aggregate): median {} of 5, \
+         of which compressing its {} bytes: {}",
+        ms(publishing[2]),
+        bytes.len(),
+        ms(compressing[2])
     );
 
-    // 52 weeks of reports, aggregated as published.
+    // 52 weeks of reports, aggregated as published: the weeks are shared among
+    // [`MAKERS`] threads, each with its own load generator, and their aggregates merged
+    // as the server merges the aggregates of the days it published.
     let start = Instant::now();
+    let per_week = total / WEEKS;
+    let made: Vec<(Aggregate, Aggregate)> = std::thread::scope(|scope| {
+        let makers: Vec<_> = (0..MAKERS)
+            .map(|t| {
+                let (config, rates) = (config.clone(), &rates);
+                scope.spawn(move || {
+                    let mut maker = Maker::seeded(config, 11 + t);
+                    let (mut weeks, mut first_week) = (Aggregate::new(), Aggregate::new());
+                    for week in (t..WEEKS).step_by(MAKERS as usize) {
+                        for _ in 0..per_week {
+                            let report = maker.report(end - 7 * week, 0);
+                            weeks.add(&report, rates);
+                            if week == 0 {
+                                first_week.add(&report, rates);
+                            }
+                        }
+                    }
+                    (weeks, first_week)
+                })
+            })
+            .collect();
+        makers
+            .into_iter()
+            .map(|maker| maker.join().expect("a report maker failed"))
+            .collect()
+    });
     let mut aggregate = Aggregate::new();
     let mut first_week = Aggregate::new();
-    let per_week = total / WEEKS;
-    for week in 0..WEEKS {
-        for _ in 0..per_week {
-            let report = maker.report(end - 7 * week, 0);
-            aggregate.add(&report, &rates);
-            if week == 0 {
-                first_week.add(&report, &rates);
-            }
-        }
+    for (weeks, first) in &made {
+        aggregate.merge(weeks);
+        first_week.merge(first);
     }
+    drop(made);
     println!(
-        "{} reports over {} weeks, {} names: aggregated in {:.1} s",
+        "{} reports over {} weeks, {} names: made and aggregated in {:.1} s",
         aggregate.n,
         aggregate.weeks.len(),
         series::names(&aggregate, "kv", &by_key).len(),

@@ -399,7 +399,9 @@ pub fn program_page(
                 .then_with(|| telemetry_rules::bucket::cmp_names(&a.1, &b.1))
         });
     }
-    let trends = indexed.numbers_of_each(rates, program, &names, level);
+    // A trend of shares needs the interval of the total of the latest week only; a
+    // trend of counts, of every week.
+    let trends = indexed.numbers_of_each(rates, program, &names, level, exact);
     for (kind, name) in rows.values().flatten() {
         let Some(weeks) = trends.get(&(*kind, name.clone())) else {
             continue;
