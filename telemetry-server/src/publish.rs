@@ -66,7 +66,7 @@ pub fn day_file(
 /// `bytes`, gzip-compressed: the same bytes give the same output (no time or name in
 /// the header), so every process publishing a day stores the same file.
 pub fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 4), Compression::best());
+    let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 4), Compression::default());
     // Writing to a Vec cannot fail.
     let _ = encoder.write_all(bytes);
     encoder.finish().unwrap_or_default()
