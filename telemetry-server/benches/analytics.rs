@@ -25,6 +25,7 @@ use telemetry_pages::render::{self, SERVER_LINKS};
 use telemetry_pages::{Aggregate, ConfigRates, Indexed, decide, series};
 use telemetry_server::configs::Configs;
 use telemetry_server::publish;
+use telemetry_server::store::{Db, NewReport};
 use test_support::load::Maker;
 
 const ROUNDS: usize = 200;
@@ -82,6 +83,126 @@ fn time<T>(mut f: impl FnMut() -> T) -> (Duration, Duration) {
         .collect();
     times.sort();
     (times[ROUNDS / 2], times[ROUNDS * 99 / 100])
+}
+
+/// Publishing a day through the database, as the daily merge does it: the day's kept
+/// reports are stored (in batches of 128, as the writer stores them), then
+/// `publish_due` reads them back in publication order, makes the day and stores it with
+/// its file in one transaction; only that is timed. Three days, each published once;
+/// the median. On SQLite in a temporary directory, and on PostgreSQL when
+/// `TELEMETRY_TEST_POSTGRES` names a server (`.ci/postgres` prints one), in a database
+/// of its own, dropped after.
+fn publishing_stored(kept: &[(String, u64)], configs: &Configs) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return println!("publishing through a database: no runtime: {e}"),
+    };
+    let dir =
+        std::env::temp_dir().join(format!("telemetry-analytics-bench-{}", std::process::id()));
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        return println!("publishing through a database: {}: {e}", dir.display());
+    }
+    let mut backends = vec![(
+        "SQLite",
+        format!("sqlite:{}", dir.join("bench.db").display()),
+        None,
+    )];
+    let admin = std::env::var("TELEMETRY_TEST_POSTGRES").unwrap_or_default();
+    if !admin.is_empty() {
+        let name = format!("telemetry_bench_{}", std::process::id());
+        match runtime.block_on(admin_sql(&admin, &format!("CREATE DATABASE {name}"))) {
+            Ok(()) => {
+                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+                backends.push(("PostgreSQL", format!("{base}/{name}"), Some(name)));
+            }
+            Err(e) => println!("PostgreSQL: cannot create a database on {admin}: {e}"),
+        }
+    }
+    for (label, url, database) in backends {
+        match runtime.block_on(publish_days(&url, kept, configs)) {
+            Ok(mut times) => {
+                times.sort();
+                println!(
+                    "publishing a day of {} stored reports on {label} (read back, made, \
+                     stored in one transaction): median {} of {} (fastest {}, slowest {})",
+                    kept.len(),
+                    ms(times[times.len() / 2]),
+                    times.len(),
+                    ms(times[0]),
+                    ms(times[times.len() - 1])
+                );
+            }
+            Err(e) => println!("publishing on {label}: {e}"),
+        }
+        if let Some(name) = database
+            && let Err(e) = runtime.block_on(admin_sql(&admin, &format!("DROP DATABASE {name}")))
+        {
+            println!("PostgreSQL: cannot drop the database {name}: {e}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Stores `kept` as the reports of three days, one after the other, and times the
+/// publication of each.
+async fn publish_days(
+    url: &str,
+    kept: &[(String, u64)],
+    configs: &Configs,
+) -> Result<Vec<Duration>, String> {
+    let db = Db::open(url).await.map_err(|e| e.to_string())?;
+    let mut times = Vec::new();
+    for round in 0..3usize {
+        let day = format!("2026-11-{:02}", 10 + round);
+        let next = format!("2026-11-{:02}", 11 + round);
+        for (i, chunk) in kept.chunks(128).enumerate() {
+            let batch: Vec<NewReport> = chunk
+                .iter()
+                .enumerate()
+                .map(|(j, (line, config))| {
+                    let n = i * 128 + j;
+                    NewReport {
+                        week: "2026-11-08".into(),
+                        x: format!("{round}.{n}"),
+                        digest: publish::sha256_hex(format!("{round} {n}").as_bytes()),
+                        day: day.clone(),
+                        config: *config,
+                        kept: Some(line.clone()),
+                        kept_digest: Some(publish::sha256_hex(line.as_bytes())),
+                        receipt: "{}".into(),
+                    }
+                })
+                .collect();
+            db.store(&batch).await.map_err(|e| e.to_string())?;
+        }
+        let start = Instant::now();
+        let done = publish::publish_due(&db, &next, configs)
+            .await
+            .map_err(|e| e.to_string())?;
+        times.push(start.elapsed());
+        if done != [day.clone()] {
+            db.close().await;
+            return Err(format!("published {done:?}, not [{day:?}]"));
+        }
+    }
+    db.close().await;
+    Ok(times)
+}
+
+/// Runs one statement on the PostgreSQL server at `url`.
+async fn admin_sql(url: &str, statement: &str) -> Result<(), String> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(url)
+        .await
+        .map_err(|e| e.to_string())?;
+    sqlx::query(statement)
+        .execute(&mut conn)
+        .await
+        .map_err(|e| e.to_string())?;
+    conn.close().await.map_err(|e| e.to_string())
 }
 
 fn ms(d: Duration) -> String {
@@ -237,6 +358,7 @@ fn main() {
         smallest.len(),
         ms(compressing_best[2])
     );
+    publishing_stored(&kept, &configs);
 
     // 52 weeks of reports, aggregated as published: the weeks are shared among
     // [`MAKERS`] threads, each with its own load generator, and their aggregates merged
