@@ -30,12 +30,51 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// A day's public file and its aggregate, from its kept reports in publication order.
+///
+/// The file is compressed on a second thread while the reports are read into the
+/// aggregate: the two take about the same time, and publishing holds the day's
+/// transaction open while they run.
 pub fn day_file(
     day: &str,
     kept: &[(String, u64)],
     configs: &Configs,
 ) -> Result<(Published, DayFile), StoreError> {
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(kept.iter().map(|(line, _)| line.len() + 1).sum());
+    for (line, _) in kept {
+        bytes.extend_from_slice(line.as_bytes());
+        bytes.push(b'\n');
+    }
+    let (aggregate, compressed) = std::thread::scope(|scope| {
+        let compressing = std::thread::Builder::new()
+            .name("publish-gzip".into())
+            .spawn_scoped(scope, || gzip(&bytes));
+        let aggregate = aggregate_of(day, kept, configs);
+        // Without a second thread (none could be started, or it failed), here.
+        let compressed = match compressing {
+            Ok(thread) => thread.join().ok(),
+            Err(_) => None,
+        };
+        (aggregate, compressed)
+    });
+    let aggregate = aggregate?;
+    let gzip = compressed.unwrap_or_else(|| gzip(&bytes));
+    let published = Published {
+        day: day.to_string(),
+        reports: kept.len() as u64,
+        bytes: bytes.len() as u64,
+        sha256: sha256_hex(&bytes),
+        aggregate: aggregate.to_json(),
+    };
+    Ok((published, DayFile { body: bytes, gzip }))
+}
+
+/// The aggregate of a day's kept reports, each counted with the rates of the config
+/// version it was checked against.
+fn aggregate_of(
+    day: &str,
+    kept: &[(String, u64)],
+    configs: &Configs,
+) -> Result<Aggregate, StoreError> {
     let mut aggregate = Aggregate::new();
     for (line, version) in kept {
         let report = Report::parse(line.as_bytes()).map_err(|source| StoreError::StoredReport {
@@ -49,18 +88,8 @@ pub fn day_file(
                 version: *version,
             })?;
         aggregate.add(&report, rates.as_ref());
-        bytes.extend_from_slice(line.as_bytes());
-        bytes.push(b'\n');
     }
-    let published = Published {
-        day: day.to_string(),
-        reports: kept.len() as u64,
-        bytes: bytes.len() as u64,
-        sha256: sha256_hex(&bytes),
-        aggregate: aggregate.to_json(),
-    };
-    let gzip = gzip(&bytes);
-    Ok((published, DayFile { body: bytes, gzip }))
+    Ok(aggregate)
 }
 
 /// `bytes`, gzip-compressed: the same bytes give the same output (no time or name in
