@@ -8,16 +8,15 @@
 //! not in it: they are listed on their stack counter's own page (found there by a
 //! range of each week's sorted map), not among a program's names.
 //!
-//! The server also computes, once per publication, every name's weeks at the default
-//! level ([`Indexed::with_trends`]): what a program's page draws unless its reader
-//! asks for another level.
+//! The server also computes, once per publication, what every name's weeks are computed
+//! from ([`Indexed::with_trends`]): all of the work but the intervals, so that a
+//! program's page, at whatever level its reader asks for, only computes those.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::aggregate::Aggregate;
 use crate::rates::RatesByKey;
-use crate::series::{self, Kind, Numbers};
-use crate::stats;
+use crate::series::{self, Basis, Kind, Numbers};
 
 /// What the weeks of one program hold, every week together.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -30,8 +29,8 @@ struct Held {
     keys: BTreeSet<String>,
 }
 
-/// Every week's numbers of each name of a program.
-type Trends = BTreeMap<(Kind, String), Vec<(String, Numbers)>>;
+/// Every week's basis of each name of a program.
+type Trends = BTreeMap<(Kind, String), Vec<(String, Basis)>>;
 
 /// An aggregate and, per program, the names its weeks hold: built once, read by every
 /// page. The aggregate cannot be changed without indexing it again.
@@ -39,7 +38,7 @@ type Trends = BTreeMap<(Kind, String), Vec<(String, Numbers)>>;
 pub struct Indexed {
     aggregate: Aggregate,
     programs: BTreeMap<String, Held>,
-    /// Per program, every name's weeks at [`stats::LEVEL`], when computed once
+    /// Per program, what every name's weeks are computed from, when computed once
     /// ([`Indexed::with_trends`]).
     trends: BTreeMap<String, Trends>,
 }
@@ -66,9 +65,9 @@ impl Indexed {
         }
     }
 
-    /// Indexes `aggregate` and computes, once, the weeks of every name of every program
-    /// at the level pages are drawn at unless the reader asks for another
-    /// ([`stats::LEVEL`]), with `rates`: a program's page then only draws them.
+    /// Indexes `aggregate` and computes, once, with `rates`, what the weeks of every
+    /// name of every program are computed from: all of the work but the intervals, so
+    /// that a program's page, at any level, only computes those.
     ///
     /// A name's numbers depend only on the aggregate and the configs its reports were
     /// filtered by, which never change once served; a config served later may collect
@@ -78,20 +77,13 @@ impl Indexed {
         let mut trends = BTreeMap::new();
         for program in indexed.programs.keys() {
             let names = indexed.names(program, rates);
-            let each = series::numbers_of_each(
-                &indexed.aggregate,
-                rates,
-                program,
-                &names,
-                stats::LEVEL,
-                true,
-            );
+            let each = series::bases_of_each(&indexed.aggregate, rates, program, &names);
             let weeks: Trends = each
                 .into_iter()
                 .map(|(name, weeks)| {
                     let weeks = weeks
                         .into_iter()
-                        .map(|(week, numbers)| (week.to_string(), numbers))
+                        .map(|(week, basis)| (week.to_string(), basis))
                         .collect();
                     (name.clone(), weeks)
                 })
@@ -102,9 +94,9 @@ impl Indexed {
         indexed
     }
 
-    /// Every week's numbers of each of `names` of `program` at `level`: the ones
-    /// computed by [`Indexed::with_trends`] when there are, the others now (without
-    /// `totals`, with the interval of the total of the latest week only).
+    /// Every week's numbers of each of `names` of `program` at `level`, from what
+    /// [`Indexed::with_trends`] computed where it did, the others computed now; without
+    /// `totals`, with the interval of the total of the latest week only.
     pub(crate) fn numbers_of_each<'a>(
         &'a self,
         rates: &dyn RatesByKey,
@@ -113,11 +105,7 @@ impl Indexed {
         level: f64,
         totals: bool,
     ) -> BTreeMap<&'a (Kind, String), Vec<(&'a str, Numbers)>> {
-        let known = self
-            .trends
-            .get(program)
-            .filter(|_| level.to_bits() == stats::LEVEL.to_bits());
-        let Some(known) = known else {
+        let Some(known) = self.trends.get(program) else {
             return series::numbers_of_each(&self.aggregate, rates, program, names, level, totals)
                 .into_iter()
                 .collect();
@@ -127,8 +115,7 @@ impl Indexed {
         for name in names {
             match known.get(name) {
                 Some(weeks) => {
-                    let weeks = weeks.iter().map(|(w, n)| (w.as_str(), *n)).collect();
-                    out.insert(name, weeks);
+                    out.insert(name, series::numbers_of(weeks, level, totals));
                 }
                 None => {
                     missing.insert(name.clone());

@@ -357,7 +357,62 @@ fn numbers_in(
     level: f64,
     total: bool,
 ) -> Option<Numbers> {
-    let z = stats::z(level);
+    basis_in(week, program, cell, known).map(|basis| basis.numbers(level, total))
+}
+
+/// What one week's [`Numbers`] of a name are computed from, at any level: all of the
+/// work but the intervals, so that a page at another level than the default one only
+/// computes the intervals again.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Basis {
+    reports: u64,
+    carrying_reports: u64,
+    /// The reports carrying it, as the share's numerator.
+    carrying: f64,
+    /// The reports that could have carried it, as the share's denominator.
+    trials: f64,
+    /// The fraction of installations those reports stand for.
+    fraction: f64,
+    seen_none: Option<f64>,
+    total: stats::Total,
+    observed: u64,
+}
+
+impl Basis {
+    /// The numbers at `level`; without `total`, the interval of the total is not
+    /// computed (its ends are the estimate).
+    pub(crate) fn numbers(&self, level: f64, total: bool) -> Numbers {
+        let share = stats::wilson(self.carrying, self.trials, self.fraction, stats::z(level));
+        let total = if total {
+            stats::total_interval(self.total, self.seen_none, level)
+        } else {
+            Estimate::exact(self.total.estimate)
+        };
+        let exact = total.is_exact() && share.high == Some(share.low);
+        Numbers {
+            reports: self.reports,
+            carrying: self.carrying_reports,
+            estimate: total.estimate,
+            low: total.low,
+            high: total.high,
+            share: share.estimate,
+            share_low: share.low,
+            share_high: share.high.unwrap_or(1.0),
+            total: self.observed,
+            exact,
+        }
+    }
+}
+
+/// The [`Basis`] of one week of the name `known` looks up, its `cell` found by the
+/// caller (`None` when no report carried it); `None` when it was not collected that
+/// week.
+fn basis_in(
+    week: &str,
+    program: &ProgramAggregate,
+    cell: Option<&Cell>,
+    known: &mut Thresholds,
+) -> Option<Basis> {
     let empty = Cell::default();
     let cell = cell.unwrap_or(&empty);
     // The reports that could have carried it: per config, those with x at most its
@@ -395,43 +450,30 @@ fn numbers_in(
         (cell.reports / installations * eligible, eligible)
     };
     let fraction = (trials / installations).clamp(0.0, 1.0);
-    let share = stats::wilson(carrying, trials, fraction, z);
     let seen_none = match distinct {
         Distinct::One(t) => Some(t),
         _ => Some(fraction),
     };
-    let total = if !total {
-        Estimate::exact(cell.estimate)
-    } else {
-        stats::total_interval(
-            stats::Total {
-                units: Sum {
-                    seen: k,
-                    estimate: cell.reports,
-                    variance: cell.reports_var,
-                    observed: k,
-                },
-                estimate: cell.estimate,
-                square_var: cell.estimate_var,
-                cross_var: cell.cross_var,
-                observed: cell.total as f64,
-            },
-            seen_none,
-            level,
-        )
-    };
-    let exact = total.is_exact() && share.high == Some(share.low);
-    Some(Numbers {
+    Some(Basis {
         reports: program.n,
-        carrying: cell.n,
-        estimate: total.estimate,
-        low: total.low,
-        high: total.high,
-        share: share.estimate,
-        share_low: share.low,
-        share_high: share.high.unwrap_or(1.0),
-        total: cell.total,
-        exact,
+        carrying_reports: cell.n,
+        carrying,
+        trials,
+        fraction,
+        seen_none,
+        total: stats::Total {
+            units: Sum {
+                seen: k,
+                estimate: cell.reports,
+                variance: cell.reports_var,
+                observed: k,
+            },
+            estimate: cell.estimate,
+            square_var: cell.estimate_var,
+            cross_var: cell.cross_var,
+            observed: cell.total as f64,
+        },
+        observed: cell.total,
     })
 }
 
@@ -492,6 +534,9 @@ pub fn weeks_of_each<'n>(
 /// Every week of a name: the week and its numbers.
 pub(crate) type WeeksOf<'a> = Vec<(&'a str, Numbers)>;
 
+/// Every week of a name: the week and what its numbers are computed from.
+pub(crate) type BasesOf<'a> = Vec<(&'a str, Basis)>;
+
 /// Every week's numbers of every name of `names`, in the order of `names`; without
 /// `totals`, the interval of the total only of each name's latest week (a trend of
 /// shares needs no other).
@@ -503,6 +548,42 @@ pub(crate) fn numbers_of_each<'a, 'n>(
     level: f64,
     totals: bool,
 ) -> Vec<(&'n (Kind, String), WeeksOf<'a>)> {
+    bases_of_each(aggregate, rates, program, names)
+        .into_iter()
+        .map(|(name, bases)| {
+            let last = bases.len().saturating_sub(1);
+            let weeks = bases
+                .into_iter()
+                .enumerate()
+                .map(|(i, (week, basis))| (week, basis.numbers(level, totals || i == last)))
+                .collect();
+            (name, weeks)
+        })
+        .collect()
+}
+
+/// The numbers of `bases` at `level`; without `totals`, the interval of the total only
+/// of the latest week.
+pub(crate) fn numbers_of<'a>(
+    bases: &'a [(String, Basis)],
+    level: f64,
+    totals: bool,
+) -> WeeksOf<'a> {
+    let last = bases.len().saturating_sub(1);
+    bases
+        .iter()
+        .enumerate()
+        .map(|(i, (week, basis))| (week.as_str(), basis.numbers(level, totals || i == last)))
+        .collect()
+}
+
+/// Every week's [`Basis`] of every name of `names`, in the order of `names`.
+pub(crate) fn bases_of_each<'a, 'n>(
+    aggregate: &'a Aggregate,
+    rates: &dyn RatesByKey,
+    program: &'n str,
+    names: &'n BTreeSet<(Kind, String)>,
+) -> Vec<(&'n (Kind, String), BasesOf<'a>)> {
     let mut known: Vec<Thresholds> = names
         .iter()
         .map(|(kind, name)| Thresholds::new(rates, program, *kind, name))
@@ -512,7 +593,7 @@ pub(crate) fn numbers_of_each<'a, 'n>(
         .values()
         .filter(|programs| programs.contains_key(program))
         .count();
-    let mut out: Vec<Vec<(&str, Numbers)>> = (0..names.len())
+    let mut out: Vec<BasesOf<'a>> = (0..names.len())
         .map(|_| Vec::with_capacity(weeks))
         .collect();
     for (week, programs) in &aggregate.weeks {
@@ -542,22 +623,8 @@ pub(crate) fn numbers_of_each<'a, 'n>(
             let cell = cells
                 .next_if(|(key, _)| key.as_str() == name.as_str())
                 .map(|(_, cell)| cell);
-            if let Some(numbers) = numbers_in(week, p, cell, &mut known[i], level, totals) {
-                out[i].push((week.as_str(), numbers));
-            }
-        }
-    }
-    if !totals {
-        for (i, (kind, name)) in names.iter().enumerate() {
-            let Some((week, last)) = out[i].last_mut() else {
-                continue;
-            };
-            let Some(p) = aggregate.weeks.get(*week).and_then(|w| w.get(program)) else {
-                continue;
-            };
-            let cell = cell_of(p, *kind, name);
-            if let Some(numbers) = numbers_in(week, p, cell, &mut known[i], level, true) {
-                *last = numbers;
+            if let Some(basis) = basis_in(week, p, cell, &mut known[i]) {
+                out[i].push((week.as_str(), basis));
             }
         }
     }
