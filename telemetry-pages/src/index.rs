@@ -115,6 +115,7 @@ impl Indexed {
         for name in names {
             match known.get(name) {
                 Some(weeks) => {
+                    let weeks = weeks.iter().map(|(week, basis)| (week.as_str(), *basis));
                     out.insert(name, series::numbers_of(weeks, level, totals));
                 }
                 None => {

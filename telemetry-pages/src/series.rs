@@ -550,30 +550,22 @@ pub(crate) fn numbers_of_each<'a, 'n>(
 ) -> Vec<(&'n (Kind, String), WeeksOf<'a>)> {
     bases_of_each(aggregate, rates, program, names)
         .into_iter()
-        .map(|(name, bases)| {
-            let last = bases.len().saturating_sub(1);
-            let weeks = bases
-                .into_iter()
-                .enumerate()
-                .map(|(i, (week, basis))| (week, basis.numbers(level, totals || i == last)))
-                .collect();
-            (name, weeks)
-        })
+        .map(|(name, bases)| (name, numbers_of(bases, level, totals)))
         .collect()
 }
 
-/// The numbers of `bases` at `level`; without `totals`, the interval of the total only
-/// of the latest week.
+/// The numbers of each week of `bases` at `level`; without `totals`, the interval of
+/// the total only of the latest week.
 pub(crate) fn numbers_of<'a>(
-    bases: &'a [(String, Basis)],
+    bases: impl IntoIterator<Item = (&'a str, Basis), IntoIter: ExactSizeIterator>,
     level: f64,
     totals: bool,
 ) -> WeeksOf<'a> {
+    let bases = bases.into_iter();
     let last = bases.len().saturating_sub(1);
     bases
-        .iter()
         .enumerate()
-        .map(|(i, (week, basis))| (week.as_str(), basis.numbers(level, totals || i == last)))
+        .map(|(i, (week, basis))| (week, basis.numbers(level, totals || i == last)))
         .collect()
 }
 
