@@ -360,28 +360,12 @@ impl Drop for ServerProcess {
 }
 
 /// A connection to `to` from the local address `from` (any loopback address works on
-/// Linux: all of 127.0.0.0/8 is this machine).
+/// Linux: all of 127.0.0.0/8 is this machine), made as the load generator makes its
+/// own, but with no read timeout: a test decides how long it waits.
 pub fn connect_from(from: std::net::IpAddr, to: SocketAddr) -> std::net::TcpStream {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    let stream = runtime.block_on(async {
-        let socket = match from {
-            std::net::IpAddr::V4(_) => tokio::net::TcpSocket::new_v4(),
-            std::net::IpAddr::V6(_) => tokio::net::TcpSocket::new_v6(),
-        }
-        .expect("a socket");
-        socket
-            .bind(SocketAddr::new(from, 0))
-            .unwrap_or_else(|e| panic!("bind {from}: {e}"));
-        socket
-            .connect(to)
-            .await
-            .unwrap_or_else(|e| panic!("connect {from} → {to}: {e}"))
-    });
-    let stream = stream.into_std().expect("a plain stream");
-    stream.set_nonblocking(false).expect("blocking");
+    let stream = test_support::load::connect(&to.to_string(), Some(from))
+        .unwrap_or_else(|e| panic!("connect {from} → {to}: {e}"));
+    stream.set_read_timeout(None).expect("no read timeout");
     stream
 }
 
